@@ -1,0 +1,253 @@
+package org.trapdoor.api.dt;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A device-tree node: its name (with unit address), properties in source order, children in
+ * source order, and the labels the source gave it. Built by a reader, then treated as read-only.
+ */
+public final class DtNode {
+    private final String name;
+    private final DtNode parent;
+    private final Map<String, DtProperty> properties = new LinkedHashMap<>();
+    private final List<DtNode> children = new ArrayList<>();
+    private final List<String> labels = new ArrayList<>();
+
+    /** Creates a node and appends it to {@code parent}'s children ({@code parent} null for the root). */
+    public DtNode(String name, DtNode parent) {
+        this.name = name;
+        this.parent = parent;
+        if (parent != null) {
+            parent.children.add(this);
+        }
+    }
+
+    /** The full node name, e.g. {@code pcie@10000000}; empty for the root. */
+    public String name() {
+        return name;
+    }
+
+    /** The name without the unit address, e.g. {@code pcie}. */
+    public String baseName() {
+        int at = name.indexOf('@');
+        return at < 0 ? name : name.substring(0, at);
+    }
+
+    /** The unit address text after {@code @}, or empty. */
+    public String unitAddress() {
+        int at = name.indexOf('@');
+        return at < 0 ? "" : name.substring(at + 1);
+    }
+
+    public DtNode parent() {
+        return parent;
+    }
+
+    public String path() {
+        if (parent == null) {
+            return "/";
+        }
+        String p = parent.path();
+        return (p.equals("/") ? "" : p) + "/" + name;
+    }
+
+    public List<DtNode> children() {
+        return Collections.unmodifiableList(children);
+    }
+
+    /** The child with this exact name, or {@code null}. */
+    public DtNode child(String childName) {
+        for (DtNode c : children) {
+            if (c.name.equals(childName)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Removes a child (for readers applying {@code /delete-node/}). */
+    public void removeChild(DtNode child) {
+        children.remove(child);
+    }
+
+    public List<DtProperty> properties() {
+        return List.copyOf(properties.values());
+    }
+
+    /** The property, or {@code null}. */
+    public DtProperty property(String propName) {
+        return properties.get(propName);
+    }
+
+    public boolean has(String propName) {
+        return properties.containsKey(propName);
+    }
+
+    /** Adds or replaces a property (a later definition wins, as in DTS). */
+    public void put(DtProperty p) {
+        properties.put(p.name(), p);
+    }
+
+    public void remove(String propName) {
+        properties.remove(propName);
+    }
+
+    public List<String> labels() {
+        return Collections.unmodifiableList(labels);
+    }
+
+    public void addLabel(String label) {
+        if (!labels.contains(label)) {
+            labels.add(label);
+        }
+    }
+
+    /** The {@code compatible} strings, most specific first; empty if none. */
+    public List<String> compatibles() {
+        DtProperty p = property("compatible");
+        return p == null ? List.of() : p.strings();
+    }
+
+    /** True unless {@code status} says otherwise than "okay"/"ok". */
+    public boolean isEnabled() {
+        DtProperty p = property("status");
+        if (p == null) {
+            return true;
+        }
+        String s = p.string();
+        return s.equals("okay") || s.equals("ok");
+    }
+
+    /** The node's phandle ({@code phandle} or {@code linux,phandle}), or -1. */
+    public long phandle() {
+        DtProperty p = property("phandle");
+        if (p == null) {
+            p = property("linux,phandle");
+        }
+        return p == null || p.cellCount() < 1 ? -1 : p.u32();
+    }
+
+    /** {@code #address-cells} this node gives its children (default 2). */
+    public int addressCells() {
+        DtProperty p = property("#address-cells");
+        return p == null ? 2 : (int) p.u32();
+    }
+
+    /** {@code #size-cells} this node gives its children (default 1). */
+    public int sizeCells() {
+        DtProperty p = property("#size-cells");
+        return p == null ? 1 : (int) p.u32();
+    }
+
+    /** A u32 property, or {@code dflt} when absent. */
+    public long u32(String propName, long dflt) {
+        DtProperty p = property(propName);
+        return p == null || p.cellCount() < 1 ? dflt : p.u32();
+    }
+
+    /**
+     * The {@code reg} entries, decoded with the parent's cell counts and translated to CPU
+     * addresses through every ancestor's {@code ranges} (an empty {@code ranges} is identity).
+     * Names come from {@code reg-names}.
+     *
+     * @throws DeviceTreeException if {@code reg} is not a whole number of entries, or an address
+     *                             falls outside every range of a parent bus
+     */
+    public List<RegEntry> reg() {
+        DtProperty p = property("reg");
+        if (p == null || parent == null) {
+            return List.of();
+        }
+        int ac = parent.addressCells();
+        int sc = parent.sizeCells();
+        int per = ac + sc;
+        if (per == 0 || p.length() % (per * 4) != 0) {
+            throw new DeviceTreeException(path() + ": reg has " + p.length() + " bytes, not a multiple of "
+                    + (per * 4) + " (#address-cells=" + ac + ", #size-cells=" + sc + " of " + parent.path() + ")");
+        }
+        DtProperty names = property("reg-names");
+        List<String> nameList = names == null ? List.of() : names.strings();
+        List<RegEntry> out = new ArrayList<>();
+        int n = p.cellCount() / per;
+        for (int i = 0; i < n; i++) {
+            long addr = ac > 2 ? p.cells(i * per + ac - 2, 2) : p.cells(i * per, ac);
+            long size = p.cells(i * per + ac, sc);
+            out.add(new RegEntry(parent.translate(addr, ac > 2 ? p.cell(i * per) : 0),
+                    size, i < nameList.size() ? nameList.get(i) : null));
+        }
+        return out;
+    }
+
+    /** The entry whose {@code reg-names} is {@code regName}, or {@code null}. */
+    public RegEntry reg(String regName) {
+        for (RegEntry r : reg()) {
+            if (regName.equals(r.name())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Translates a child-bus address to a CPU address through this node's {@code ranges} and its
+     * ancestors'. {@code hiCell} is the first cell of a 3-cell PCI address (space code), else 0.
+     */
+    long translate(long addr, long hiCell) {
+        if (parent == null) {
+            return addr;
+        }
+        DtProperty ranges = property("ranges");
+        if (ranges == null) {
+            // No ranges: this bus is not mapped into the parent's space; keep the address.
+            return addr;
+        }
+        if (ranges.isEmpty()) {
+            return parent.translate(addr, 0);
+        }
+        int cac = addressCells();
+        int pac = parent.addressCells();
+        int csc = sizeCells();
+        int per = cac + pac + csc;
+        if (ranges.length() % (per * 4) != 0) {
+            throw new DeviceTreeException(path() + ": ranges has " + ranges.length()
+                    + " bytes, not a multiple of " + (per * 4));
+        }
+        int n = ranges.cellCount() / per;
+        for (int i = 0; i < n; i++) {
+            int o = i * per;
+            long childBase = cac > 2 ? ranges.cells(o + cac - 2, 2) : ranges.cells(o, cac);
+            long parentBase = pac > 2 ? ranges.cells(o + cac + pac - 2, 2) : ranges.cells(o + cac, pac);
+            long size = ranges.cells(o + cac + pac, csc);
+            if (cac == 3 && ((ranges.cell(o) ^ hiCell) & 0x0300_0000L) != 0) {
+                continue;
+            }
+            if (Long.compareUnsigned(addr, childBase) >= 0 && Long.compareUnsigned(addr - childBase, size) < 0) {
+                return parent.translate(parentBase + (addr - childBase), 0);
+            }
+        }
+        throw new DeviceTreeException(String.format("%s: address 0x%x is outside every entry of its ranges", path(), addr));
+    }
+
+    /** Depth-first, pre-order walk of this node and its descendants. */
+    public List<DtNode> subtree() {
+        List<DtNode> out = new ArrayList<>();
+        collect(this, out);
+        return out;
+    }
+
+    private static void collect(DtNode n, List<DtNode> out) {
+        out.add(n);
+        for (DtNode c : n.children) {
+            collect(c, out);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path();
+    }
+}

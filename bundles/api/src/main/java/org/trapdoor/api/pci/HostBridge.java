@@ -1,0 +1,42 @@
+package org.trapdoor.api.pci;
+
+import org.osgi.annotation.versioning.ConsumerType;
+import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.platform.DeviceModel;
+
+/**
+ * A PCIe host bridge model. Its {@code reg} regions (ECAM window, bridge registers) are served
+ * through {@link DeviceModel#region(int)}; its memory windows come from the node's
+ * {@code ranges}. A hypervisor uses the BDF accessors to reach config space without decoding
+ * ECAM itself.
+ */
+@ConsumerType
+public interface HostBridge extends DeviceModel {
+    /** First and last bus number decoded (from {@code bus-range}). */
+    int busStart();
+
+    int busEnd();
+
+    /** Config read by BDF; all-ones for an absent function or a bus outside the range. */
+    int configRead(int bus, int devfn, int offset, int size);
+
+    void configWrite(int bus, int devfn, int offset, int size, int value);
+
+    /**
+     * True once the bridge can reach devices below it (link up, ECAM enabled). A generic ECAM
+     * bridge is always ready; a bridge that needs clocks and PHY lanes is not until someone,
+     * Xen or Dom0, initialises it.
+     */
+    default boolean ready() {
+        return true;
+    }
+
+    /**
+     * Sees every upstream transaction from its devices before address translation. A bridge
+     * with an embedded MSI controller (ZynqMP NWL) captures writes to its MSI address here and
+     * returns {@code true}; the default lets everything through.
+     */
+    default boolean interceptUpstream(MemoryTransaction tx) {
+        return false;
+    }
+}

@@ -1,0 +1,30 @@
+package org.trapdoor.api.platform;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.api.memory.PhysicalMemory;
+import org.trapdoor.api.pci.PciHierarchy;
+
+/** What the composer hands a driver when it binds a node. */
+@ProviderType
+public interface BindContext {
+    /** The node being bound. */
+    DtNode node();
+
+    /** The system physical address space (for models that master transactions). */
+    AddressSpace system();
+
+    /** Emulated RAM (for tables and queues that software places in memory). */
+    PhysicalMemory memory();
+
+    /**
+     * A stable handle on whatever model is bound to {@code target}, now or later: it follows
+     * swaps, so a model keeps it for its lifetime and reads {@link ModelRef#get()} once per
+     * transaction instead of looking anything up.
+     */
+    <T extends DeviceModel> ModelRef<T> ref(DtNode target, Class<T> kind);
+
+    /** The PCI functions behind this node, for host bridges; empty otherwise. */
+    PciHierarchy pci();
+}
