@@ -23,6 +23,14 @@ public interface HostBridge extends DeviceModel {
     void configWrite(int bus, int devfn, int offset, int size, int value);
 
     /**
+     * A CPU access inside one of the bridge's outbound memory windows (the node's {@code ranges});
+     * {@code tx.address} has been translated to the PCI bus address. The bridge offers it to the
+     * functions below it ({@link PciFunction#decodeMemory}); if none claims it the access is an
+     * Unsupported Request: reads return all-ones, writes are dropped, and the result says so.
+     */
+    void outbound(MemoryTransaction tx);
+
+    /**
      * True once the bridge can reach devices below it (link up, ECAM enabled). A generic ECAM
      * bridge is always ready; a bridge that needs clocks and PHY lanes is not until someone,
      * Xen or Dom0, initialises it.
