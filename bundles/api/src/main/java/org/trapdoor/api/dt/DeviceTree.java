@@ -1,5 +1,6 @@
 package org.trapdoor.api.dt;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** A whole device tree, with look-ups by path, phandle and label. */
@@ -60,6 +61,26 @@ public final class DeviceTree {
             n = next;
         }
         return n;
+    }
+
+    /** The enabled nodes with {@code device_type = "memory"}. */
+    public List<DtNode> memoryNodes() {
+        List<DtNode> out = new ArrayList<>();
+        for (DtNode n : nodes()) {
+            if (n.isMemory() && n.isEnabled()) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /** RAM: every {@code reg} entry of the enabled memory nodes, as CPU physical addresses. */
+    public List<RegEntry> memory() {
+        List<RegEntry> out = new ArrayList<>();
+        for (DtNode n : memoryNodes()) {
+            out.addAll(n.reg());
+        }
+        return out;
     }
 
     public DtNode byPhandle(long phandle) {

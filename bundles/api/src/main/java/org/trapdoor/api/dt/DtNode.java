@@ -232,6 +232,127 @@ public final class DtNode {
         throw new DeviceTreeException(String.format("%s: address 0x%x is outside every entry of its ranges", path(), addr));
     }
 
+    /** The root of the tree this node belongs to. */
+    public DtNode root() {
+        DtNode n = this;
+        while (n.parent != null) {
+            n = n.parent;
+        }
+        return n;
+    }
+
+    /** The node of this tree whose phandle is {@code ph}, or {@code null}. */
+    public DtNode resolvePhandle(long ph) {
+        for (DtNode n : root().subtree()) {
+            if (n.phandle() == ph) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** {@code device_type = "memory"}: the node describes RAM. */
+    public boolean isMemory() {
+        DtProperty p = property("device_type");
+        return p != null && p.string().equals("memory");
+    }
+
+    /** The PCI host bridge's {@code bus-range}, 0..255 when absent (as Xen assumes). */
+    public BusRange busRange() {
+        return BusRange.of(this);
+    }
+
+    /** The PCI host bridge's {@code ranges} windows, CPU addresses translated through the parents. */
+    public List<PciRange> pciRanges() {
+        return PciRange.parse(this);
+    }
+
+    /** {@code msi-map}/{@code msi-map-mask}, or {@code null} when absent. */
+    public IdMap msiMap() {
+        return IdMap.msiMap(this);
+    }
+
+    /** {@code iommu-map}/{@code iommu-map-mask}, or {@code null} when absent. */
+    public IdMap iommuMap() {
+        return IdMap.iommuMap(this);
+    }
+
+    /** The {@code msi-parent} specifiers ({@code #msi-cells} of the target, default 0); empty if absent. */
+    public List<PhandleRef> msiParent() {
+        return PhandleRef.parse(this, "msi-parent", "#msi-cells", 0);
+    }
+
+    /** The {@code iommus} specifiers (the IOMMU's {@code #iommu-cells} is required); empty if absent. */
+    public List<PhandleRef> iommus() {
+        return PhandleRef.parse(this, "iommus", "#iommu-cells", -1);
+    }
+
+    /**
+     * The node's interrupt parent as Linux finds it: the {@code interrupt-parent} phandle, else the
+     * tree parent, repeated until a node with {@code #interrupt-cells}; {@code null} if none.
+     *
+     * @throws DeviceTreeException if an {@code interrupt-parent} names an unknown phandle
+     */
+    public DtNode interruptParent() {
+        DtNode child = this;
+        for (int guard = 0; guard < 1024; guard++) {
+            DtProperty ip = child.property("interrupt-parent");
+            DtNode p;
+            if (ip != null) {
+                p = ip.cellCount() < 1 ? null : resolvePhandle(ip.u32());
+                if (p == null) {
+                    throw new DeviceTreeException(child.path() + ": interrupt-parent names no node");
+                }
+            } else {
+                p = child.parent;
+            }
+            if (p == null || p.has("#interrupt-cells")) {
+                return p;
+            }
+            child = p;
+        }
+        throw new DeviceTreeException(path() + ": interrupt-parent chain loops");
+    }
+
+    /**
+     * The node's interrupts, from {@code interrupts-extended} when present, else {@code interrupts}
+     * split by the interrupt parent's {@code #interrupt-cells}; names from {@code interrupt-names}.
+     *
+     * @throws DeviceTreeException if there is no interrupt parent or the cells do not divide evenly
+     */
+    public List<DtInterrupt> interrupts() {
+        DtProperty names = property("interrupt-names");
+        List<String> nameList = names == null ? List.of() : names.strings();
+        List<DtInterrupt> out = new ArrayList<>();
+        if (has("interrupts-extended")) {
+            for (PhandleRef r : PhandleRef.parse(this, "interrupts-extended", "#interrupt-cells", -1)) {
+                out.add(new DtInterrupt(r.node(), r.args(), out.size() < nameList.size() ? nameList.get(out.size()) : null));
+            }
+            return List.copyOf(out);
+        }
+        DtProperty p = property("interrupts");
+        if (p == null) {
+            return List.of();
+        }
+        DtNode ip = interruptParent();
+        if (ip == null) {
+            throw new DeviceTreeException(path() + ": interrupts without an interrupt parent");
+        }
+        long per = ip.u32("#interrupt-cells", 0);
+        if (per < 1 || p.length() % (per * 4) != 0) {
+            throw new DeviceTreeException(path() + ": interrupts has " + p.length() + " bytes, not a multiple of "
+                    + per + " cells (#interrupt-cells of " + ip.path() + ")");
+        }
+        for (int i = 0; i < p.cellCount(); i += per) {
+            long[] cells = new long[(int) per];
+            for (int k = 0; k < per; k++) {
+                cells[k] = p.cell(i + k);
+            }
+            out.add(new DtInterrupt(ip, cells, out.size() < nameList.size() ? nameList.get(out.size()) : null));
+        }
+        return List.copyOf(out);
+    }
+
     /** Depth-first, pre-order walk of this node and its descendants. */
     public List<DtNode> subtree() {
         List<DtNode> out = new ArrayList<>();
