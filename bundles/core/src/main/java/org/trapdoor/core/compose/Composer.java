@@ -1,0 +1,404 @@
+package org.trapdoor.core.compose;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DeviceTreeException;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.machine.DriverInfo;
+import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.machine.NodeState;
+import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.api.memory.PhysicalMemory;
+import org.trapdoor.api.pci.PciHierarchy;
+import org.trapdoor.api.platform.BindContext;
+import org.trapdoor.api.platform.BindException;
+import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.platform.HardwareDriver;
+import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.core.bus.SystemBus;
+
+/**
+ * Binds device-tree nodes to drivers, the way Linux and Xen bind drivers to {@code compatible}
+ * strings, and swaps models when drivers come and go.
+ *
+ * <p>Every {@code reg} entry of every enabled node on the CPU bus is mapped into the system
+ * address space at construction, bound or not, through the node's {@link NodeSlot}. Binding
+ * changes only what the slot publishes. All structural operations hold one lock; the data path
+ * holds none.
+ */
+public final class Composer {
+    private static final Logger LOG = LoggerFactory.getLogger(Composer.class);
+
+    private final DeviceTree tree;
+    private final SystemBus bus;
+    private final PhysicalMemory memory;
+    private final Function<DtNode, PciHierarchy> pciOf;
+    private final DriverTable drivers = new DriverTable();
+    private final Map<DtNode, NodeSlot> slots = new IdentityHashMap<>();
+    private final List<NodeSlot> ordered = new ArrayList<>();
+    private boolean closed;
+
+    /**
+     * @param pciOf the PCI hierarchy the machine keeps for a host-bridge node, or null for others
+     */
+    public Composer(DeviceTree tree, SystemBus bus, PhysicalMemory memory, Function<DtNode, PciHierarchy> pciOf) {
+        this.tree = tree;
+        this.bus = bus;
+        this.memory = memory;
+        this.pciOf = pciOf;
+        for (DtNode n : tree.nodes()) {
+            NodeSlot s = new NodeSlot(n, enabled(n));
+            slots.put(n, s);
+            ordered.add(s);
+            if (s.enabled() && onCpuBus(n) && !n.isMemory()) {
+                // Memory nodes are RAM: the machine maps them itself.
+                mapRegions(s);
+            }
+        }
+    }
+
+    /** Enabled when the node and every ancestor are. */
+    public static boolean enabled(DtNode n) {
+        for (DtNode p = n; p != null; p = p.parent()) {
+            if (!p.isEnabled()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True when the node's {@code reg} holds CPU addresses: every bus between it and the root has
+     * {@code ranges} and is not a PCI bus (whose children's reg is a config-space address).
+     */
+    public static boolean onCpuBus(DtNode n) {
+        DtNode p = n.parent();
+        if (p == null) {
+            return false;
+        }
+        for (; p.parent() != null; p = p.parent()) {
+            if (!p.has("ranges") || isPci(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A PCI host bridge: {@code device_type = "pci"}. */
+    public static boolean isPci(DtNode n) {
+        return n.has("device_type") && n.property("device_type").string().equals("pci");
+    }
+
+    private void mapRegions(NodeSlot s) {
+        List<RegEntry> regs;
+        try {
+            regs = s.node().reg();
+        } catch (DeviceTreeException e) {
+            s.mapProblems.add(e.getMessage());
+            LOG.warn("{}", e.getMessage());
+            return;
+        }
+        s.regCount = regs.size();
+        for (int i = 0; i < regs.size(); i++) {
+            RegEntry r = regs.get(i);
+            if (r.size() == 0) {
+                continue;
+            }
+            String name = s.node().path() + (r.name() != null ? " (" + r.name() + ")" : regs.size() > 1 ? " [" + i + "]" : "");
+            try {
+                s.mapped.add(bus.map(r.address(), r.size(), name, new RegionPort(s, i)));
+            } catch (IllegalArgumentException e) {
+                s.mapProblems.add("reg " + i + " not mapped: " + e.getMessage());
+                LOG.warn("{}", e.getMessage());
+            }
+        }
+    }
+
+    /** The slot of {@code node} (every node of the tree has one). */
+    public NodeSlot slot(DtNode node) {
+        NodeSlot s = slots.get(node);
+        if (s == null) {
+            throw new IllegalArgumentException(node.path() + " is not a node of " + tree.source());
+        }
+        return s;
+    }
+
+    // ---- drivers coming and going ----
+
+    public synchronized void addDriver(HardwareDriver driver, int ranking, String origin) {
+        if (closed) {
+            return;
+        }
+        DriverEntry e = drivers.add(driver, ranking, origin);
+        LOG.info("driver {} ({}) for {} registered by {}", e.name(), ranking, e.compatibles(), origin);
+        rebindAll();
+    }
+
+    public synchronized void updateDriver(HardwareDriver driver, int ranking) {
+        if (!closed && drivers.update(driver, ranking)) {
+            rebindAll();
+        }
+    }
+
+    public synchronized void removeDriver(HardwareDriver driver) {
+        if (!closed && drivers.remove(driver)) {
+            rebindAll();
+        }
+    }
+
+    private void rebindAll() {
+        for (NodeSlot s : ordered) {
+            rebind(s, false);
+        }
+    }
+
+    // ---- explicit choices (shell) ----
+
+    public synchronized void bind(String node, String driver) {
+        NodeSlot s = lookup(node);
+        if (drivers.byName(driver) == null) {
+            throw new IllegalArgumentException("no driver named '" + driver + "'; registered: "
+                    + drivers.all().stream().map(DriverEntry::name).distinct().collect(Collectors.joining(", ")));
+        }
+        s.pin = NodeSlot.Pin.DRIVER;
+        s.pinnedDriver = driver;
+        rebind(s, true);
+        if (s.problem != null) {
+            throw new IllegalArgumentException("cannot bind " + s.node().path() + " to " + driver + ": " + s.problem);
+        }
+    }
+
+    public synchronized void unbind(String node) {
+        NodeSlot s = lookup(node);
+        s.pin = NodeSlot.Pin.NONE;
+        s.pinnedDriver = null;
+        rebind(s, false);
+    }
+
+    public synchronized void autoBind(String node) {
+        NodeSlot s = lookup(node);
+        s.pin = NodeSlot.Pin.AUTO;
+        s.pinnedDriver = null;
+        rebind(s, false);
+    }
+
+    private NodeSlot lookup(String ref) {
+        if (closed) {
+            throw new IllegalArgumentException("the machine is shut down");
+        }
+        DtNode n = ref == null ? null : tree.find(ref);
+        if (n == null) {
+            throw new IllegalArgumentException("no node '" + ref + "' in " + tree.source() + " (give a path such as /pcie@10000000 or a label)");
+        }
+        NodeSlot s = slots.get(n);
+        if (!s.enabled()) {
+            throw new IllegalArgumentException(n.path() + " is disabled in the device tree (status = \"disabled\")");
+        }
+        return s;
+    }
+
+    // ---- the swap ----
+
+    private DriverTable.Choice desired(NodeSlot s) {
+        if (!s.enabled()) {
+            return null;
+        }
+        switch (s.pin) {
+            case NONE:
+                return null;
+            case DRIVER: {
+                DriverEntry e = drivers.byName(s.pinnedDriver);
+                return e == null ? null : DriverTable.pinned(e, s.node().compatibles());
+            }
+            default:
+                return drivers.choose(s.node().compatibles());
+        }
+    }
+
+    private static boolean sameDriver(DriverTable.Choice a, DriverTable.Choice b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return a.entry().driver() == b.entry().driver();
+    }
+
+    /**
+     * Brings the slot to its desired binding: create the new model, publish it, drain the old
+     * one, hand state over when both model the same kind of hardware, close the old one.
+     */
+    private void rebind(NodeSlot s, boolean force) {
+        DriverTable.Choice want = desired(s);
+        if (!force && sameDriver(want, s.attempted)) {
+            return;
+        }
+        String problem = null;
+        Binding next = s.unboundBinding();
+        if (want != null) {
+            DeviceModel model = null;
+            try {
+                model = want.entry().driver().create(new Context(s));
+                if (model == null) {
+                    problem = want.entry().name() + " returned no model";
+                } else {
+                    next = Binding.of(model, want.entry(), want.kind(), s.regCount);
+                }
+            } catch (BindException e) {
+                problem = e.getMessage();
+            } catch (RuntimeException | LinkageError e) {
+                problem = want.entry().name() + " failed: " + e;
+                LOG.error("driver {} failed on {}", want.entry().name(), s.node().path(), e);
+            }
+            if (problem != null && model != null) {
+                closeQuietly(model, s);
+            }
+        } else if (s.pin == NodeSlot.Pin.DRIVER) {
+            problem = "pinned driver '" + s.pinnedDriver + "' is not registered";
+        }
+        Binding old = s.publish(next);
+        DeviceModel oldModel = old.model();
+        if (oldModel != null) {
+            if (next.model() != null && old.kind().equals(next.kind())) {
+                try {
+                    next.model().restoreState(oldModel.saveState());
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: state hand-over from {} to {} failed", s.node().path(), old.driver().name(),
+                            next.driver().name(), e);
+                }
+            }
+            closeQuietly(oldModel, s);
+        }
+        s.attempted = want;
+        s.problem = problem;
+        if (problem != null) {
+            LOG.warn("{} left unbound: {}", s.node().path(), problem);
+        } else if (next.model() != null) {
+            LOG.info("{} bound to {}", s.node().path(), next.driver().name());
+        } else if (oldModel != null) {
+            LOG.info("{} unbound", s.node().path());
+        }
+    }
+
+    private static void closeQuietly(DeviceModel m, NodeSlot s) {
+        try {
+            m.close();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: closing the model failed", s.node().path(), e);
+        }
+    }
+
+    /** Unbinds every node (machine shutdown); later driver changes are ignored. */
+    public synchronized void close() {
+        for (NodeSlot s : ordered) {
+            s.pin = NodeSlot.Pin.NONE;
+            rebind(s, false);
+        }
+        for (NodeSlot s : ordered) {
+            s.mapped.forEach(bus::unmap);
+            s.mapped.clear();
+        }
+        closed = true;
+    }
+
+    // ---- snapshots ----
+
+    public synchronized List<NodeInfo> nodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        for (NodeSlot s : ordered) {
+            out.add(info(s));
+        }
+        return out;
+    }
+
+    public synchronized NodeInfo node(String pathOrLabel) {
+        DtNode n = pathOrLabel == null ? null : tree.find(pathOrLabel);
+        return n == null ? null : info(slots.get(n));
+    }
+
+    private NodeInfo info(NodeSlot s) {
+        DtNode n = s.node();
+        List<RegEntry> reg;
+        try {
+            reg = onCpuBus(n) ? n.reg() : List.of();
+        } catch (DeviceTreeException e) {
+            reg = List.of();
+        }
+        Binding b = s.current();
+        NodeState state = !s.enabled() ? NodeState.DISABLED : b.model() != null ? NodeState.BOUND : NodeState.UNBOUND;
+        String summary = n.isMemory() ? "RAM" : "";
+        if (b.model() != null) {
+            try {
+                summary = b.model().summary();
+            } catch (RuntimeException e) {
+                summary = "(summary failed: " + e + ")";
+            }
+        }
+        List<String> problems = new ArrayList<>(s.mapProblems);
+        if (s.problem != null) {
+            problems.add(s.problem);
+        }
+        if (s.faults() > 0) {
+            problems.add(s.faults() + " accesses aborted because the model threw, last: " + s.lastFault());
+        }
+        return new NodeInfo(n.path(), n.compatibles(), reg, state, b.model() != null ? b.driver().name() : null,
+                summary, s.unboundAccesses(), problems.isEmpty() ? null : String.join("; ", problems));
+    }
+
+    public synchronized List<DriverInfo> drivers() {
+        List<DriverInfo> out = new ArrayList<>();
+        for (DriverEntry e : drivers.all()) {
+            List<String> bound = new ArrayList<>();
+            for (NodeSlot s : ordered) {
+                Binding b = s.current();
+                if (b.driver() != null && b.driver().driver() == e.driver()) {
+                    bound.add(s.node().path());
+                }
+            }
+            out.add(new DriverInfo(e.name(), e.compatibles(), e.ranking(), e.origin(), bound));
+        }
+        return out;
+    }
+
+    /** What a driver receives when it binds a node. */
+    private final class Context implements BindContext {
+        private final NodeSlot slot;
+
+        Context(NodeSlot slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        public DtNode node() {
+            return slot.node();
+        }
+
+        @Override
+        public AddressSpace system() {
+            return bus;
+        }
+
+        @Override
+        public PhysicalMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public <T extends DeviceModel> ModelRef<T> ref(DtNode target, Class<T> kind) {
+            return new SlotRef<>(slot(target), kind);
+        }
+
+        @Override
+        public PciHierarchy pci() {
+            PciHierarchy h = pciOf.apply(slot.node());
+            return h != null ? h : EmptyHierarchy.INSTANCE;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package org.trapdoor.core.machine;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.machine.DriverInfo;
+import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.machine.PciDeviceInfo;
+import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.api.memory.PhysicalMemory;
+import org.trapdoor.api.pci.HostBridge;
+import org.trapdoor.api.pci.PciDeviceFactory;
+import org.trapdoor.api.platform.HardwareDriver;
+import org.trapdoor.core.bus.Ram;
+import org.trapdoor.core.bus.SystemBus;
+import org.trapdoor.core.compose.Composer;
+import org.trapdoor.core.pci.DeviceManager;
+import org.trapdoor.core.pci.PciDomain;
+
+/**
+ * A machine composed from a device tree: RAM from its memory nodes, every other node mapped and
+ * bound through the {@link Composer}, a {@link PciDomain} per host bridge, and the endpoints of
+ * the {@link DeviceManager}.
+ *
+ * <p>Usable without OSGi: construct it from a tree, then add drivers, device factories and
+ * devices by hand (tests, benchmarks). The OSGi component feeds it from the service registry.
+ */
+public final class ComposedMachine implements Machine, AutoCloseable {
+    private final DeviceTree tree;
+    private final SystemBus bus = new SystemBus();
+    private final Ram ram;
+    private final Composer composer;
+    private final Map<DtNode, PciDomain> domainByNode = new IdentityHashMap<>();
+    private final List<PciDomain> domains = new ArrayList<>();
+    private final DeviceManager devices;
+
+    /**
+     * @throws org.trapdoor.api.dt.DeviceTreeException if the memory nodes or a host bridge's
+     *                                                 PCI properties are malformed
+     * @throws IllegalArgumentException                if RAM banks overlap
+     */
+    public ComposedMachine(DeviceTree tree) {
+        this.tree = tree;
+        List<long[]> banks = new ArrayList<>();
+        List<String> bankNames = new ArrayList<>();
+        for (DtNode n : tree.nodes()) {
+            if (n.isMemory() && Composer.enabled(n) && Composer.onCpuBus(n)) {
+                for (RegEntry r : n.reg()) {
+                    if (r.size() != 0) {
+                        banks.add(new long[] {r.address(), r.size()});
+                        bankNames.add(n.path());
+                    }
+                }
+            }
+        }
+        this.ram = new Ram(banks);
+        for (int i = 0; i < banks.size(); i++) {
+            bus.map(banks.get(i)[0], banks.get(i)[1], bankNames.get(i) + " (RAM)", ram);
+        }
+        this.composer = new Composer(tree, bus, ram, n -> {
+            PciDomain d = domainByNode.get(n);
+            return d == null ? null : d.hierarchy();
+        });
+        for (DtNode n : tree.nodes()) {
+            if (Composer.isPci(n) && composer.slot(n).enabled()) {
+                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus);
+                domains.add(d);
+                domainByNode.put(n, d);
+            }
+        }
+        this.devices = new DeviceManager(tree, domains, bus);
+    }
+
+    // ---- wiring (by hand or from the service registry) ----
+
+    /** Registers a driver; nodes it suits better are re-bound at once. */
+    public void addDriver(HardwareDriver driver, int ranking, String origin) {
+        composer.addDriver(driver, ranking, origin);
+    }
+
+    /** Registers a built-in driver with ranking 0. */
+    public void addDriver(HardwareDriver driver) {
+        addDriver(driver, 0, "built-in");
+    }
+
+    public void updateDriver(HardwareDriver driver, int ranking) {
+        composer.updateDriver(driver, ranking);
+    }
+
+    public void removeDriver(HardwareDriver driver) {
+        composer.removeDriver(driver);
+    }
+
+    public void addFactory(PciDeviceFactory factory) {
+        devices.addFactory(factory);
+    }
+
+    public void removeFactory(PciDeviceFactory factory) {
+        devices.removeFactory(factory);
+    }
+
+    /**
+     * Plugs a device, e.g. {@code testdev,addr=01.0,msi=4}; it waits if no factory for its type
+     * is registered yet.
+     *
+     * @throws IllegalArgumentException for a bad specification (the message says why)
+     */
+    public void attach(String spec) {
+        devices.attach(spec);
+    }
+
+    /** The system address space with its region table (for tools and tests). */
+    public SystemBus bus() {
+        return bus;
+    }
+
+    public Ram ram() {
+        return ram;
+    }
+
+    /** The PCI domain of a host-bridge node (path or label), or null. */
+    public PciDomain domain(String pathOrLabel) {
+        DtNode n = tree.find(pathOrLabel);
+        return n == null ? null : domainByNode.get(n);
+    }
+
+    public List<PciDomain> domains() {
+        return List.copyOf(domains);
+    }
+
+    /** Unbinds every node and unplugs every device. */
+    @Override
+    public void close() {
+        devices.close();
+        composer.close();
+        domains.forEach(PciDomain::close);
+    }
+
+    // ---- Machine ----
+
+    @Override
+    public DeviceTree platform() {
+        return tree;
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return composer.nodes();
+    }
+
+    @Override
+    public NodeInfo node(String pathOrLabel) {
+        return composer.node(pathOrLabel);
+    }
+
+    @Override
+    public List<DriverInfo> drivers() {
+        return composer.drivers();
+    }
+
+    @Override
+    public void bind(String node, String driver) {
+        composer.bind(node, driver);
+    }
+
+    @Override
+    public void unbind(String node) {
+        composer.unbind(node);
+    }
+
+    @Override
+    public void autoBind(String node) {
+        composer.autoBind(node);
+    }
+
+    @Override
+    public AddressSpace system() {
+        return bus;
+    }
+
+    @Override
+    public PhysicalMemory memory() {
+        return ram;
+    }
+
+    @Override
+    public long unmappedAccesses() {
+        return bus.unmappedAccesses();
+    }
+
+    @Override
+    public List<PciDeviceInfo> pciDevices() {
+        return devices.devices();
+    }
+
+    @Override
+    public List<String> hostBridges() {
+        List<String> out = new ArrayList<>();
+        for (PciDomain d : domains) {
+            out.add(d.node().path());
+        }
+        return out;
+    }
+
+    @Override
+    public HostBridge hostBridge(String path) {
+        PciDomain d = domain(path);
+        return d == null ? null : d.bridge();
+    }
+}

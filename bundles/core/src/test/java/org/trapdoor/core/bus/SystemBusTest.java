@@ -1,0 +1,115 @@
+package org.trapdoor.core.bus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.memory.MmioHandler;
+
+class SystemBusTest {
+    /** Records the offset it was called with and answers the offset as data. */
+    static final class Echo implements MmioHandler {
+        final List<Long> offsets = new ArrayList<>();
+
+        @Override
+        public void access(MemoryTransaction tx) {
+            offsets.add(tx.offset);
+            if (!tx.write) {
+                tx.data = tx.offset;
+            }
+        }
+    }
+
+    @Test
+    void dispatchesToTheRegionThatDecodesTheAddressWithTheOffsetSet() {
+        SystemBus bus = new SystemBus();
+        Echo a = new Echo();
+        Echo b = new Echo();
+        Echo c = new Echo();
+        bus.map(0x9000_0000L, 0x1000, "c", c);
+        bus.map(0x1000, 0x1000, "a", a);
+        bus.map(0x8000_0000L, 0x100, "b", b);
+        assertEquals(0x10, bus.read(0x1010, 4));
+        assertEquals(0xff, bus.read(0x8000_00ffL, 1));
+        assertEquals(0x0, bus.read(0x9000_0000L, 4));
+        assertEquals(List.of(0x10L), a.offsets);
+        assertEquals(List.of(0xffL), b.offsets);
+        assertEquals(List.of(0L), c.offsets);
+        assertEquals(0, bus.unmappedAccesses());
+    }
+
+    @Test
+    void regionsUpToTheTopOfTheAddressSpaceDecode() {
+        SystemBus bus = new SystemBus();
+        Echo top = new Echo();
+        bus.map(0xffff_ffff_ffff_f000L, 0x1000, "top", top);
+        assertEquals(0xfff, bus.read(-1L, 1));
+        assertEquals(0xff8, bus.read(0xffff_ffff_ffff_fff8L, 8));
+    }
+
+    @Test
+    void overlappingRegionIsRefusedNamingBoth() {
+        SystemBus bus = new SystemBus();
+        bus.map(0x1000, 0x1000, "uart", new Echo());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> bus.map(0x1800, 0x1000, "gic", new Echo()));
+        assertTrue(e.getMessage().contains("gic") && e.getMessage().contains("uart"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x0, 0x1001, "low", new Echo()));
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x1fff, 1, "last", new Echo()));
+        // Adjacent regions are fine.
+        bus.map(0x2000, 0x1000, "next", new Echo());
+        bus.map(0x0, 0x1000, "prev", new Echo());
+        assertEquals(3, bus.regions().size());
+    }
+
+    @Test
+    void emptyOrWrappingRegionIsRefused() {
+        SystemBus bus = new SystemBus();
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x1000, 0, "empty", new Echo()));
+        assertThrows(IllegalArgumentException.class, () -> bus.map(-0x1000L, 0x2000, "wrap", new Echo()));
+    }
+
+    @Test
+    void unmappedReadReturnsAllOnesWithDecodeErrorAndIsCounted() {
+        SystemBus bus = new SystemBus();
+        bus.map(0x1000, 0x1000, "a", new Echo());
+        MemoryTransaction tx = new MemoryTransaction().read(0x2000, 2);
+        bus.access(tx);
+        assertEquals(MemResult.DECODE_ERROR, tx.result);
+        assertEquals(0xffff, tx.data);
+        bus.access(tx.read(0xfff, 8));
+        assertEquals(-1L, tx.data);
+        assertEquals(2, bus.unmappedAccesses());
+    }
+
+    @Test
+    void unmappedWriteIsDroppedWithDecodeErrorAndCounted() {
+        SystemBus bus = new SystemBus();
+        Echo a = new Echo();
+        bus.map(0x1000, 0x1000, "a", a);
+        assertEquals(MemResult.DECODE_ERROR, bus.write(0x5000, 4, 0x1234));
+        assertTrue(a.offsets.isEmpty());
+        assertEquals(1, bus.unmappedAccesses());
+    }
+
+    @Test
+    void unmapRemovesOnlyThatRegion() {
+        SystemBus bus = new SystemBus();
+        Region a = bus.map(0x1000, 0x1000, "a", new Echo());
+        bus.map(0x2000, 0x1000, "b", new Echo());
+        assertTrue(bus.unmap(a));
+        assertFalse(bus.unmap(a));
+        assertEquals(MemResult.DECODE_ERROR, bus.write(0x1000, 4, 0));
+        assertEquals(MemResult.OK, bus.write(0x2000, 4, 0));
+        assertNull(bus.regionAt(0x1000));
+        assertEquals("b", bus.regionAt(0x2fff).name());
+    }
+}
