@@ -1,0 +1,55 @@
+package org.trapdoor.api.pci;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.trapdoor.api.memory.MemoryTransaction;
+
+/**
+ * The path an MSI or MSI-X capability sends its message writes on: the function's upstream port,
+ * gated by Bus Master Enable, with one reusable transaction and outcome counters.
+ */
+final class MessagePort {
+    private volatile PciUpstream upstream;
+    private volatile ConfigRegister command;
+    private final TransactionSlot slot = new TransactionSlot();
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+
+    void connect(PciUpstream up, ConfigRegister commandRegister) {
+        this.command = commandRegister;
+        this.upstream = up;
+    }
+
+    /** Checks that a write may go out now; {@code null} when it may. */
+    MsiOutcome blocked() {
+        if (upstream == null) {
+            return MsiOutcome.NOT_CONNECTED;
+        }
+        ConfigRegister c = command;
+        if (c != null && (c.value() & PciConfig.COMMAND_MASTER) == 0) {
+            return MsiOutcome.NO_BUS_MASTER;
+        }
+        return null;
+    }
+
+    /** A DWORD memory write of {@code data} to {@code address}, tagged with the requester ID. */
+    MsiOutcome send(long address, int data) {
+        PciUpstream up = upstream;
+        if (up == null) {
+            return MsiOutcome.NOT_CONNECTED;
+        }
+        MemoryTransaction tx = slot.acquire();
+        try {
+            tx.write(address, 4, data & 0xffff_ffffL).from(up.requesterId());
+            up.send(tx);
+            if (tx.ok()) {
+                sent.incrementAndGet();
+                return MsiOutcome.SENT;
+            }
+            failed.incrementAndGet();
+            return MsiOutcome.FAILED;
+        } finally {
+            slot.release(tx);
+        }
+    }
+}
