@@ -1,0 +1,52 @@
+package org.trapdoor.api.irq;
+
+/**
+ * Why an interrupt message (an MSI write, an ITS {@code INT}, an SPI or LPI set-pending request)
+ * did not make an interrupt pending. Each drop is counted with its reason in
+ * {@link InterruptCounters}.
+ */
+public enum DropReason {
+    /** The ITS is disabled (GITS_CTLR.Enabled = 0): translater writes are ignored. */
+    ITS_DISABLED("ITS disabled"),
+    /** The write carried no DeviceID (not from a PCI function, or no msi-map). */
+    NO_DEVICE_ID("no DeviceID"),
+    /** DeviceID beyond the Device Table (or its BASER is not valid). */
+    DEVICE_ID_OUT_OF_RANGE("DeviceID out of range"),
+    /** The Device Table entry is not valid, or its level-1 entry is not valid. */
+    UNMAPPED_DEVICE_ID("unmapped DeviceID"),
+    /** EventID not below 2^(DTE.size + 1). */
+    EVENT_ID_OUT_OF_RANGE("EventID out of range"),
+    /** The ITT entry is not valid. */
+    UNMAPPED_EVENT_ID("unmapped EventID"),
+    /** ICID beyond the Collection Table. */
+    COLLECTION_OUT_OF_RANGE("ICID out of range"),
+    /** The Collection Table entry is not valid. */
+    COLLECTION_UNMAPPED("collection unmapped"),
+    /** The collection names a redistributor that does not exist. */
+    REDISTRIBUTOR_OUT_OF_RANGE("redistributor out of range"),
+    /** A table the translation walks lies outside RAM. */
+    TABLE_MEMORY_ERROR("table memory error"),
+    /** The doorbell was written with an access size it does not accept. */
+    BAD_ACCESS_SIZE("bad access size"),
+    /** The SPI is outside the range the controller (or the v2m frame) serves. */
+    SPI_OUT_OF_RANGE("SPI out of range"),
+    /** The INTID is not an LPI this GIC implements (below 8192 or beyond IDbits/PROPBASER). */
+    LPI_OUT_OF_RANGE("LPI out of range"),
+    /** The target redistributor has GICR_CTLR.EnableLPIs clear. */
+    LPI_DISABLED("LPIs disabled at redistributor"),
+    /** The controller has no LPI support (GICv2, or GICD_TYPER.LPIS = 0). */
+    LPIS_UNSUPPORTED("no LPI support"),
+    /** The parent interrupt controller is not bound (or is of another kind). */
+    NO_INTERRUPT_CONTROLLER("no interrupt controller");
+
+    private final String description;
+
+    DropReason(String description) {
+        this.description = description;
+    }
+
+    /** Words for the shell and logs. */
+    public String description() {
+        return description;
+    }
+}

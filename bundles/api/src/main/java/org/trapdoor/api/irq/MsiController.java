@@ -1,0 +1,26 @@
+package org.trapdoor.api.irq;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.trapdoor.api.platform.DeviceModel;
+
+/**
+ * A controller that turns memory writes into interrupts (a GICv3 ITS, a GICv2m frame): what a
+ * guest or hypervisor needs to know to program a device's MSI capability.
+ */
+@ProviderType
+public interface MsiController extends DeviceModel {
+    /**
+     * The physical address a device writes its MSI data to. {@code deviceId} is the DeviceID the
+     * bus presents after {@code msi-map}; controllers without DeviceIDs ignore it.
+     */
+    long doorbellAddress(int deviceId);
+
+    /** True when the controller tells devices apart by DeviceID (ITS), false when any writer can raise any vector (v2m). */
+    boolean needsDeviceId();
+
+    /** What the message data means, e.g. {@code "EventID via ITT"} or {@code "SPI 80..143"}. */
+    String description();
+
+    /** Outcome of every message received at the doorbell. */
+    InterruptCounters counters();
+}

@@ -1,0 +1,7 @@
+/**
+ * Interrupt controllers (GIC distributors, redistributors, CPU interfaces), MSI controllers
+ * (ITS, GICv2m) and the counted outcome of every interrupt message.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.trapdoor.api.irq;

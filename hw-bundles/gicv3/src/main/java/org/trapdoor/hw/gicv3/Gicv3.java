@@ -1,0 +1,1027 @@
+package org.trapdoor.hw.gicv3;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.api.memory.MemoryAccessException;
+import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.memory.MmioHandler;
+import org.trapdoor.api.memory.PhysicalMemory;
+import org.trapdoor.api.register.RangeHandler;
+import org.trapdoor.api.register.Register;
+import org.trapdoor.api.register.RegisterBlock;
+
+/**
+ * Arm GICv3 ({@code arm,gic-v3}): the distributor (GICD, 64 KiB), one redistributor per CPU
+ * (RD_base + SGI_base frames, 128 KiB) and the CPU interface operations a guest performs through
+ * ICC_IAR1_EL1/ICC_EOIR1_EL1.
+ *
+ * <p>Model choices: affinity routing is always on and there is a single security state
+ * (GICD_CTLR.ARE_S/DS read as one, as on QEMU virt without EL3); EOImode is 0 (EOI drops
+ * priority and deactivates); the priority mask is fully open. LPIs: 16 ID bits (8192..65535),
+ * configuration and pending tables in guest memory at GICR_PROPBASER/GICR_PENDBASER. Each
+ * redistributor caches its LPI configuration bytes when EnableLPIs is set and on INV/INVALL, as
+ * the architecture allows, so a configuration change takes effect only after an invalidate.
+ * The pending table is read on EnableLPIs and written through on every change.
+ *
+ * <p>Set-pending requests ({@link #raiseSpi}, {@link #setLpiPending}) take no lock and allocate
+ * nothing; CPU interface operations lock only the CPU's own running-priority stack.
+ */
+public final class Gicv3 implements InterruptController {
+    private static final Logger LOG = LoggerFactory.getLogger(Gicv3.class);
+
+    /** Implementer Arm (0x43B), product 0. */
+    static final int IIDR = 0x0000_043B;
+    /** PIDR2.ArchRev = 3 (GICv3). */
+    static final int PIDR2 = 0x3B;
+    static final int LPI_ID_BITS = 16;
+    static final int LPI_LIMIT = 1 << LPI_ID_BITS;
+    static final int LPI_COUNT = LPI_LIMIT - FIRST_LPI;
+    static final int REDIST_STRIDE = 0x20000;
+    static final int GICD_SIZE = 0x10000;
+    /** Running priority of an idle CPU interface: every real priority is below it. */
+    static final int IDLE_PRIORITY = 0x100;
+
+    private final String name;
+    private final PhysicalMemory memory;
+    private final int lines;
+    private final Redistributor[] redists;
+    private final long[] affinity;
+
+    // Distributor state for SPIs, indexed by INTID (0..31 unused: those live per redistributor).
+    private final AtomicIntegerArray spiEnabled;
+    private final AtomicIntegerArray spiLatch;
+    private final AtomicIntegerArray spiLevel;
+    private final AtomicIntegerArray spiActive;
+    private final int[] spiGroup;
+    private final int[] spiCfg;
+    private final byte[] spiPriority;
+    private final long[] irouter;
+    /** SPI INTID to target CPU, from IROUTER; -1 when no CPU matches, -2 for 1-of-N (IRM). */
+    private final int[] spiTarget;
+
+    private final RegisterBlock gicd;
+    private final Register ctlr;
+    private final MmioHandler redistRegion;
+    private final InterruptCounters counters = new InterruptCounters();
+    private final AtomicLongArray deliveries = new AtomicLongArray(LPI_LIMIT);
+    private final AtomicLong lpiTableErrors = new AtomicLong();
+    private volatile InterruptSink sink;
+
+    /**
+     * @param spis     number of SPIs (a multiple of 32, at most 988)
+     * @param affinity MPIDR affinity of each CPU (Aff3.Aff2.Aff1.Aff0 as in GICR_TYPER[63:32])
+     */
+    public Gicv3(String name, int spis, long[] affinity, PhysicalMemory memory) {
+        if (spis < 0 || spis % 32 != 0 || spis > 988 || affinity.length == 0) {
+            throw new IllegalArgumentException("bad GICv3 shape: spis=" + spis + " cpus=" + affinity.length);
+        }
+        this.name = name;
+        this.memory = memory;
+        this.lines = Math.min(spis + 32, 1020);
+        this.affinity = affinity.clone();
+        int words = (lines + 31) / 32;
+        spiEnabled = new AtomicIntegerArray(words);
+        spiLatch = new AtomicIntegerArray(words);
+        spiLevel = new AtomicIntegerArray(words);
+        spiActive = new AtomicIntegerArray(words);
+        spiGroup = new int[words];
+        spiCfg = new int[words * 2];
+        spiPriority = new byte[words * 32];
+        irouter = new long[words * 32];
+        spiTarget = new int[words * 32];
+        redists = new Redistributor[affinity.length];
+        for (int i = 0; i < redists.length; i++) {
+            redists[i] = new Redistributor(i, i == redists.length - 1);
+        }
+        gicd = new RegisterBlock(name + " GICD", GICD_SIZE).allowSizes(1, 2, 4, 8);
+        ctlr = gicd.reg32("GICD_CTLR", 0x0000).reset(0x50).writable(0x3).onWrite((p, v) -> signalAll());
+        gicd.reg32("GICD_TYPER", 0x0004).readOnly()
+                .reset((words - 1) | (1 << 17) | ((LPI_ID_BITS - 1) << 19)); // No1N = 0: IRM routing supported
+        gicd.reg32("GICD_IIDR", 0x0008).readOnly().reset(IIDR);
+        gicd.reg32("GICD_TYPER2", 0x000C).readOnly();
+        int bitmapBytes = words * 4;
+        gicd.range("GICD_IGROUPR", 0x0080, bitmapBytes, plainBitmap(spiGroup));
+        gicd.range("GICD_ISENABLER", 0x0100, bitmapBytes, setClear(spiEnabled, true));
+        gicd.range("GICD_ICENABLER", 0x0180, bitmapBytes, setClear(spiEnabled, false));
+        gicd.range("GICD_ISPENDR", 0x0200, bitmapBytes, pendRange(true));
+        gicd.range("GICD_ICPENDR", 0x0280, bitmapBytes, pendRange(false));
+        gicd.range("GICD_ISACTIVER", 0x0300, bitmapBytes, setClear(spiActive, true));
+        gicd.range("GICD_ICACTIVER", 0x0380, bitmapBytes, setClear(spiActive, false));
+        gicd.range("GICD_IPRIORITYR", 0x0400, words * 32, priorityRange());
+        gicd.range("GICD_ICFGR", 0x0C00, words * 8, cfgRange());
+        gicd.range("GICD_IROUTER", 0x6100, (lines - 32) * 8, irouterRange());
+        gicd.reg32("GICD_PIDR2", 0xFFE8).readOnly().reset(PIDR2);
+        redistRegion = this::redistAccess;
+        int resetTarget = routeTarget(0);
+        Arrays.fill(spiTarget, resetTarget);
+    }
+
+    // ---------------------------------------------------------------- distributor register ranges
+
+    private static boolean privateId(int intid) {
+        return intid < 32;
+    }
+
+    /** Mask of the bytes an access of {@code size} at byte {@code lane} of a word covers. */
+    private static int laneMask(int offset, int size) {
+        long m = size >= 4 ? 0xffff_ffffL : (1L << (size * 8)) - 1;
+        return (int) (m << ((offset & 3) * 8));
+    }
+
+    private RangeHandler plainBitmap(int[] bits) {
+        return new RangeHandler() {
+            @Override
+            public long read(int offset, int size) {
+                return offset < 4 ? 0 : (bits[offset >> 2] & 0xffff_ffffL) >>> ((offset & 3) * 8) & mask(size);
+            }
+
+            @Override
+            public void write(int offset, int size, long value) {
+                if (offset < 4) {
+                    return; // word 0 (SGIs/PPIs) lives in the redistributor when ARE is set
+                }
+                int m = laneMask(offset, size);
+                int v = (int) (value << ((offset & 3) * 8));
+                bits[offset >> 2] = (bits[offset >> 2] & ~m) | (v & m);
+                signalAll();
+            }
+        };
+    }
+
+    private static long mask(int size) {
+        return size >= 8 ? -1L : (1L << (size * 8)) - 1;
+    }
+
+    /** An ISENABLER/ICENABLER-style pair: reads show the state, writes of one set or clear. */
+    private RangeHandler setClear(AtomicIntegerArray bits, boolean set) {
+        return new RangeHandler() {
+            @Override
+            public long read(int offset, int size) {
+                return offset < 4 ? 0 : (bits.get(offset >> 2) & 0xffff_ffffL) >>> ((offset & 3) * 8) & mask(size);
+            }
+
+            @Override
+            public void write(int offset, int size, long value) {
+                if (offset < 4) {
+                    return;
+                }
+                int v = (int) (value << ((offset & 3) * 8)) & laneMask(offset, size);
+                if (set) {
+                    bits.getAndAccumulate(offset >> 2, v, (a, b) -> a | b);
+                    signalWord(offset >> 2, v);
+                } else {
+                    bits.getAndAccumulate(offset >> 2, v, (a, b) -> a & ~b);
+                    if (bits == spiActive) {
+                        signalWord(offset >> 2, v);
+                    }
+                }
+            }
+        };
+    }
+
+    private RangeHandler pendRange(boolean set) {
+        return new RangeHandler() {
+            @Override
+            public long read(int offset, int size) {
+                if (offset < 4) {
+                    return 0;
+                }
+                return (spiPendingWord(offset >> 2) & 0xffff_ffffL) >>> ((offset & 3) * 8) & mask(size);
+            }
+
+            @Override
+            public void write(int offset, int size, long value) {
+                if (offset < 4) {
+                    return;
+                }
+                int w = offset >> 2;
+                int v = (int) (value << ((offset & 3) * 8)) & laneMask(offset, size);
+                if (set) {
+                    int before = spiLatch.getAndAccumulate(w, v, (a, b) -> a | b);
+                    countNew(w, v & ~before);
+                    signalWord(w, v);
+                } else {
+                    spiLatch.getAndAccumulate(w, v, (a, b) -> a & ~b);
+                }
+            }
+        };
+    }
+
+    private void countNew(int word, int bits) {
+        while (bits != 0) {
+            int b = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            deliveries.incrementAndGet(word * 32 + b);
+        }
+    }
+
+    private RangeHandler priorityRange() {
+        return new RangeHandler() {
+            @Override
+            public long read(int offset, int size) {
+                if (offset < 32) {
+                    return 0;
+                }
+                long v = 0;
+                for (int i = size - 1; i >= 0; i--) {
+                    v = (v << 8) | (spiPriority[offset + i] & 0xff);
+                }
+                return v;
+            }
+
+            @Override
+            public void write(int offset, int size, long value) {
+                if (offset < 32) {
+                    return;
+                }
+                for (int i = 0; i < size; i++) {
+                    spiPriority[offset + i] = (byte) (value >>> (8 * i));
+                }
+                signalAll();
+            }
+        };
+    }
+
+    private RangeHandler cfgRange() {
+        return new RangeHandler() {
+            @Override
+            public long read(int offset, int size) {
+                // ICFGR0/1 belong to the redistributor under affinity routing: RAZ here.
+                return offset < 8 ? 0 : (spiCfg[offset >> 2] & 0xffff_ffffL) >>> ((offset & 3) * 8) & mask(size);
+            }
+
+            @Override
+            public void write(int offset, int size, long value) {
+                if (offset < 8) {
+                    return;
+                }
+                // Only Int_config (the odd bit of each field) is writable; bit 0 is RES0.
+                int m = laneMask(offset, size) & 0xAAAA_AAAA;
+                int v = (int) (value << ((offset & 3) * 8));
+                spiCfg[offset >> 2] = (spiCfg[offset >> 2] & ~m) | (v & m);
+            }
+        };
+    }
+
+    private RangeHandler irouterRange() {
+        return new RangeHandler() {
+            @Override
+            public long read(int offset, int size) {
+                int id = 32 + offset / 8;
+                return (irouter[id] >>> ((offset & 7) * 8)) & mask(size);
+            }
+
+            @Override
+            public void write(int offset, int size, long value) {
+                int id = 32 + offset / 8;
+                int shift = (offset & 7) * 8;
+                long m = mask(size) << shift;
+                // Aff3 [39:32], IRM [31], Aff2..Aff0 [23:0].
+                long writable = 0xff_8000_0000L | 0xff_ffffL;
+                irouter[id] = (irouter[id] & ~(m & writable)) | ((value << shift) & m & writable);
+                spiTarget[id] = routeTarget(irouter[id]);
+                signalAll();
+            }
+        };
+    }
+
+    private int routeTarget(long route) {
+        if ((route & (1L << 31)) != 0) {
+            return -2;
+        }
+        long wanted = (((route >>> 32) & 0xff) << 24) | (route & 0xff_ffffL);
+        for (int c = 0; c < affinity.length; c++) {
+            if (affinity[c] == wanted) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- SPI state
+
+    private boolean edge(int intid) {
+        return ((spiCfg[intid >> 4] >>> ((intid & 15) * 2 + 1)) & 1) != 0;
+    }
+
+    private int spiPendingWord(int w) {
+        int latch = spiLatch.get(w);
+        int level = spiLevel.get(w);
+        int edgeBits = 0;
+        for (int b = 0; b < 32; b++) {
+            if (edge(w * 32 + b)) {
+                edgeBits |= 1 << b;
+            }
+        }
+        return latch | (level & ~edgeBits);
+    }
+
+    private boolean spiPending(int id) {
+        int bit = 1 << (id & 31);
+        if ((spiLatch.get(id >> 5) & bit) != 0) {
+            return true;
+        }
+        return !edge(id) && (spiLevel.get(id >> 5) & bit) != 0;
+    }
+
+    private boolean groupEnabled(int group) {
+        return (ctlr.value() & (group != 0 ? 2 : 1)) != 0;
+    }
+
+    private boolean spiCandidate(int id, int cpu) {
+        int w = id >> 5;
+        int bit = 1 << (id & 31);
+        if ((spiEnabled.get(w) & bit) == 0 || (spiActive.get(w) & bit) != 0 || !spiPending(id)) {
+            return false;
+        }
+        if (!groupEnabled(spiGroup[w] & bit)) {
+            return false;
+        }
+        int t = spiTarget[id];
+        return t == cpu || t == -2;
+    }
+
+    @Override
+    public DropReason raiseSpi(int intid) {
+        if (intid < 32 || intid >= lines) {
+            counters.recordDropped(DropReason.SPI_OUT_OF_RANGE);
+            return DropReason.SPI_OUT_OF_RANGE;
+        }
+        int w = intid >> 5;
+        int bit = 1 << (intid & 31);
+        int before = spiLevel.getAndAccumulate(w, bit, (a, b) -> a | b);
+        boolean rising = (before & bit) == 0;
+        if (edge(intid)) {
+            if (rising) {
+                spiLatch.getAndAccumulate(w, bit, (a, b) -> a | b);
+                deliveries.incrementAndGet(intid);
+            }
+        } else if (rising) {
+            deliveries.incrementAndGet(intid);
+        }
+        counters.recordDelivered();
+        signalSpi(intid);
+        return null;
+    }
+
+    @Override
+    public void lowerSpi(int intid) {
+        if (intid >= 32 && intid < lines) {
+            spiLevel.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
+        }
+    }
+
+    // ---------------------------------------------------------------- LPIs
+
+    @Override
+    public boolean supportsLpis() {
+        return true;
+    }
+
+    @Override
+    public DropReason setLpiPending(int intid, int redistributor) {
+        DropReason r = lpiCheck(intid, redistributor);
+        if (r == null) {
+            Redistributor rd = redists[redistributor];
+            r = rd.lpiCheck(intid);
+            if (r == null) {
+                rd.setLpi(intid, true);
+                deliveries.incrementAndGet(intid);
+                if (rd.lpiEnabled(intid)) {
+                    signal(redistributor, intid);
+                }
+            }
+        }
+        counters.record(r);
+        return r;
+    }
+
+    private DropReason lpiCheck(int intid, int redistributor) {
+        if (redistributor < 0 || redistributor >= redists.length) {
+            return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
+        }
+        if (intid < FIRST_LPI || intid >= LPI_LIMIT) {
+            return DropReason.LPI_OUT_OF_RANGE;
+        }
+        return null;
+    }
+
+    @Override
+    public void clearLpiPending(int intid, int redistributor) {
+        if (lpiCheck(intid, redistributor) == null && redists[redistributor].lpiCheck(intid) == null) {
+            redists[redistributor].setLpi(intid, false);
+        }
+    }
+
+    @Override
+    public void reloadLpiConfig(int intid, int redistributor) {
+        if (lpiCheck(intid, redistributor) == null) {
+            Redistributor rd = redists[redistributor];
+            if (rd.lpiCheck(intid) == null && rd.reloadConfig(intid, 1) && rd.lpiEnabled(intid) && rd.lpiPending(intid)) {
+                signal(redistributor, intid);
+            }
+        }
+    }
+
+    @Override
+    public void reloadLpiConfig(int redistributor) {
+        if (redistributor >= 0 && redistributor < redists.length) {
+            Redistributor rd = redists[redistributor];
+            if (rd.lpisEnabled && rd.reloadConfig(FIRST_LPI, rd.lpiLimit - FIRST_LPI)) {
+                int best = rd.bestLpi(IDLE_PRIORITY);
+                if (best >= 0) {
+                    signal(redistributor, best);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void moveLpis(int from, int to) {
+        if (from < 0 || to < 0 || from >= redists.length || to >= redists.length || from == to) {
+            return;
+        }
+        Redistributor src = redists[from];
+        Redistributor dst = redists[to];
+        for (int w = FIRST_LPI / 64; w < LPI_LIMIT / 64; w++) {
+            long bits = src.lpiPending.getAndSet(w, 0);
+            while (bits != 0) {
+                int id = w * 64 + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                src.writeThrough(id);
+                if (dst.lpiCheck(id) == null) {
+                    dst.setLpi(id, true);
+                    if (dst.lpiEnabled(id)) {
+                        signal(to, id);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- CPU interface
+
+    @Override
+    public int cpuCount() {
+        return redists.length;
+    }
+
+    @Override
+    public boolean isPending(int intid, int cpu) {
+        if (cpu < 0 || cpu >= redists.length) {
+            return false;
+        }
+        Redistributor rd = redists[cpu];
+        if (privateId(intid)) {
+            return (rd.latch.get() & (1 << intid)) != 0;
+        }
+        if (intid < lines) {
+            int t = spiTarget[intid];
+            return (t == cpu || t == -2) && spiPending(intid);
+        }
+        return intid >= FIRST_LPI && intid < LPI_LIMIT && rd.lpiPending(intid);
+    }
+
+    @Override
+    public int acknowledge(int cpu) {
+        if (cpu < 0 || cpu >= redists.length) {
+            return SPURIOUS;
+        }
+        Redistributor rd = redists[cpu];
+        synchronized (rd.cpuLock) {
+            final int best = select(rd, cpu);
+            if (best == SPURIOUS) {
+                return SPURIOUS;
+            }
+            int prio = priorityOf(rd, best);
+            if (best < 32) {
+                rd.latch.getAndAccumulate(1 << best, (x, y) -> x & ~y);
+                rd.active.getAndAccumulate(1 << best, (x, y) -> x | y);
+            } else if (best < lines) {
+                spiLatch.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x & ~y);
+                spiActive.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x | y);
+            } else {
+                rd.setLpi(best, false); // LPIs have no active state: acknowledge clears pending
+            }
+            rd.push(best, prio);
+            return best;
+        }
+    }
+
+    private int priorityOf(Redistributor rd, int id) {
+        return id < 32 ? rd.priority[id] & 0xff : id < lines ? spiPriority[id] & 0xff : rd.lpiPriority(id);
+    }
+
+    /**
+     * The highest-priority pending, enabled interrupt for {@code cpu} that beats its running
+     * priority (ties go to the lowest INTID), or {@link #SPURIOUS}. Caller holds the CPU lock.
+     */
+    private int select(Redistributor rd, int cpu) {
+        int bestPrio = rd.runningPriority();
+        int best = SPURIOUS;
+        for (int id = 0; id < 32; id++) {
+            if (rd.privateCandidate(id) && (rd.priority[id] & 0xff) < bestPrio) {
+                best = id;
+                bestPrio = rd.priority[id] & 0xff;
+            }
+        }
+        for (int id = 32; id < lines; id++) {
+            if ((spiPriority[id] & 0xff) < bestPrio && spiCandidate(id, cpu)) {
+                best = id;
+                bestPrio = spiPriority[id] & 0xff;
+            }
+        }
+        if (groupEnabled(1)) {
+            int lpi = rd.bestLpi(bestPrio);
+            if (lpi >= 0) {
+                best = lpi;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void endOfInterrupt(int cpu, int intid) {
+        if (cpu < 0 || cpu >= redists.length || intid >= 1020 && intid < FIRST_LPI) {
+            return;
+        }
+        Redistributor rd = redists[cpu];
+        synchronized (rd.cpuLock) {
+            if (!rd.pop(intid)) {
+                return; // not active on this CPU: ignored, as ICC_EOIR1 does for a wrong INTID
+            }
+            if (intid < 32) {
+                rd.active.getAndAccumulate(1 << intid, (x, y) -> x & ~y);
+            } else if (intid < lines) {
+                spiActive.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
+            }
+        }
+        signalAll();
+    }
+
+    @Override
+    public long deliveries(int intid) {
+        return intid >= 0 && intid < LPI_LIMIT ? deliveries.get(intid) : 0;
+    }
+
+    @Override
+    public InterruptCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public void connect(InterruptSink s) {
+        sink = s;
+        if (s != null) {
+            signalAll();
+        }
+    }
+
+    /** LPI tables that could not be read (EnableLPIs, INV) or written (pending write-through). */
+    public long lpiTableErrors() {
+        return lpiTableErrors.get();
+    }
+
+    // ---------------------------------------------------------------- signalling
+
+    private void signal(int cpu, int intid) {
+        InterruptSink s = sink;
+        if (s != null) {
+            s.interruptPending(cpu, intid);
+        }
+    }
+
+    private void signalSpi(int intid) {
+        for (int c = 0; c < redists.length; c++) {
+            if (spiCandidate(intid, c)) {
+                signal(c, intid);
+                return; // 1-of-N: the first CPU that may take it
+            }
+        }
+    }
+
+    private void signalWord(int word, int bits) {
+        if (sink == null) {
+            return;
+        }
+        while (bits != 0) {
+            int id = word * 32 + Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            if (id >= 32 && id < lines) {
+                signalSpi(id);
+            }
+        }
+    }
+
+    /** After a change that can unmask many interrupts (enables, priorities, EOI): tell each CPU once. */
+    private void signalAll() {
+        if (sink == null) {
+            return;
+        }
+        for (int c = 0; c < redists.length; c++) {
+            int pending = peek(c);
+            if (pending != SPURIOUS) {
+                signal(c, pending);
+            }
+        }
+    }
+
+    /** The INTID {@link #acknowledge} would return, without acknowledging. */
+    public int highestPending(int cpu) {
+        return cpu < 0 || cpu >= redists.length ? SPURIOUS : peek(cpu);
+    }
+
+    private int peek(int cpu) {
+        Redistributor rd = redists[cpu];
+        synchronized (rd.cpuLock) {
+            return select(rd, cpu);
+        }
+    }
+
+    // ---------------------------------------------------------------- DeviceModel
+
+    @Override
+    public MmioHandler region(int index) {
+        return index == 0 ? gicd : index == 1 ? redistRegion : null;
+    }
+
+    /** The distributor frame (tests and the shell). */
+    public RegisterBlock distributor() {
+        return gicd;
+    }
+
+    /** Redistributor {@code cpu}'s 128 KiB register block (RD_base at 0, SGI_base at 0x10000). */
+    public RegisterBlock redistributor(int cpu) {
+        return redists[cpu].regs;
+    }
+
+    private void redistAccess(MemoryTransaction tx) {
+        long frame = tx.offset / REDIST_STRIDE;
+        if (tx.offset < 0 || frame >= redists.length) {
+            // Beyond the last redistributor: nothing decodes it.
+            tx.fail(MemResult.DECODE_ERROR);
+            return;
+        }
+        long saved = tx.offset;
+        tx.offset = saved - frame * REDIST_STRIDE;
+        redists[(int) frame].regs.access(tx);
+        tx.offset = saved;
+    }
+
+    @Override
+    public Object saveState() {
+        int words = spiEnabled.length();
+        Gicv3State.Redist[] r = new Gicv3State.Redist[redists.length];
+        for (int i = 0; i < r.length; i++) {
+            Redistributor rd = redists[i];
+            synchronized (rd.cpuLock) {
+                r[i] = new Gicv3State.Redist((int) rd.rctlr.value(), rd.propbaser.value(), rd.pendbaser.value(),
+                        (int) rd.waker.value(), rd.enabled.get(), rd.latch.get(), rd.active.get(), rd.group,
+                        (int) rd.icfgr1.value(), rd.priority.clone(), Arrays.copyOf(rd.stackId, rd.depth),
+                        Arrays.copyOf(rd.stackPrio, rd.depth));
+            }
+        }
+        return new Gicv3State(lines - 32, affinity.clone(), (int) ctlr.value(), copy(spiEnabled), copy(spiLatch),
+                copy(spiLevel), copy(spiActive), spiGroup.clone(), spiCfg.clone(), spiPriority.clone(),
+                irouter.clone(), r);
+    }
+
+    private static int[] copy(AtomicIntegerArray a) {
+        int[] out = new int[a.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i);
+        }
+        return out;
+    }
+
+    /** Takes over a saved state of the same shape (SPI count and CPUs); anything else is ignored. */
+    @Override
+    public void restoreState(Object state) {
+        if (!(state instanceof Gicv3State s) || s.spis() != lines - 32 || !Arrays.equals(s.affinity(), affinity)) {
+            return;
+        }
+        ctlr.set(s.gicdCtlr());
+        for (int w = 0; w < spiEnabled.length(); w++) {
+            spiEnabled.set(w, s.spiEnabled()[w]);
+            spiLatch.set(w, s.spiLatch()[w]);
+            spiLevel.set(w, s.spiLevel()[w]);
+            spiActive.set(w, s.spiActive()[w]);
+        }
+        System.arraycopy(s.spiGroup(), 0, spiGroup, 0, spiGroup.length);
+        System.arraycopy(s.spiCfg(), 0, spiCfg, 0, spiCfg.length);
+        System.arraycopy(s.spiPriority(), 0, spiPriority, 0, spiPriority.length);
+        System.arraycopy(s.irouter(), 0, irouter, 0, irouter.length);
+        for (int id = 32; id < lines; id++) {
+            spiTarget[id] = routeTarget(irouter[id]);
+        }
+        for (int i = 0; i < redists.length; i++) {
+            redists[i].restore(s.redists()[i]);
+        }
+        signalAll();
+    }
+
+    @Override
+    public String summary() {
+        return String.format("GICv3 %d SPIs, %d redistributors, LPIs %d..%d; %s",
+                lines - 32, redists.length, FIRST_LPI, LPI_LIMIT - 1, counters.snapshot());
+    }
+
+    // ---------------------------------------------------------------- redistributor
+
+    /** One redistributor and the CPU interface of the CPU it serves. */
+    private final class Redistributor {
+        final int index;
+        final RegisterBlock regs;
+        final Register rctlr;
+        final Register propbaser;
+        final Register pendbaser;
+        final Register waker;
+        final Register icfgr1;
+        // SGIs and PPIs (INTID 0..31).
+        final AtomicInteger enabled = new AtomicInteger();
+        final AtomicInteger latch = new AtomicInteger();
+        final AtomicInteger active = new AtomicInteger();
+        volatile int group;
+        final byte[] priority = new byte[32];
+        // LPIs: pending bits (mirror of the pending table) and the cached configuration bytes.
+        final AtomicLongArray lpiPending = new AtomicLongArray(LPI_LIMIT / 64);
+        final byte[] lpiConfig = new byte[LPI_COUNT];
+        volatile boolean lpisEnabled;
+        volatile int lpiLimit = FIRST_LPI;
+        volatile long propBase;
+        volatile long pendBase;
+        // CPU interface: the stack of active priorities (running priority is its top).
+        final Object cpuLock = new Object();
+        final int[] stackId = new int[256];
+        final int[] stackPrio = new int[256];
+        int depth;
+
+        Redistributor(int index, boolean last) {
+            this.index = index;
+            regs = new RegisterBlock(name + " GICR" + index, REDIST_STRIDE).allowSizes(1, 2, 4, 8);
+            rctlr = regs.reg32("GICR_CTLR", 0x0000).writable(0x1).onWrite(this::ctlrWritten);
+            regs.reg32("GICR_IIDR", 0x0004).readOnly().reset(IIDR);
+            long aff = affinity[index];
+            regs.reg64("GICR_TYPER", 0x0008).readOnly()
+                    .reset((aff << 32) | ((long) index << 8) | (last ? 1 << 4 : 0) | 1);
+            waker = regs.reg32("GICR_WAKER", 0x0014).reset(0x6).writable(0x2);
+            waker.onWrite((p, v) -> waker.set((v & 2) != 0 ? 0x6 : 0));
+            propbaser = regs.reg64("GICR_PROPBASER", 0x0070).writable(0x070F_FFFF_FFFF_FF9FL)
+                    .onWrite((p, v) -> lockedWhileEnabled(propbaser(), p));
+            pendbaser = regs.reg64("GICR_PENDBASER", 0x0078).writable(0x470F_FFFF_FFFF_0F80L)
+                    .onWrite((p, v) -> lockedWhileEnabled(pendbaser(), p));
+            regs.reg32("GICR_PIDR2", 0xFFE8).readOnly().reset(PIDR2);
+            int sgi = 0x10000;
+            regs.reg32("GICR_IGROUPR0", sgi + 0x0080).onRead(() -> group & 0xffff_ffffL)
+                    .onWrite((p, v) -> { group = (int) v; signalAll(); });
+            regs.reg32("GICR_ISENABLER0", sgi + 0x0100).onRead(() -> enabled.get() & 0xffff_ffffL)
+                    .onWrite((p, v) -> { enabled.getAndAccumulate((int) v, (x, y) -> x | y); signalAll(); });
+            regs.reg32("GICR_ICENABLER0", sgi + 0x0180).onRead(() -> enabled.get() & 0xffff_ffffL)
+                    .onWrite((p, v) -> enabled.getAndAccumulate((int) v, (x, y) -> x & ~y));
+            regs.reg32("GICR_ISPENDR0", sgi + 0x0200).onRead(() -> latch.get() & 0xffff_ffffL)
+                    .onWrite((p, v) -> {
+                        int before = latch.getAndAccumulate((int) v, (x, y) -> x | y);
+                        countNew(0, (int) v & ~before);
+                        signalAll();
+                    });
+            regs.reg32("GICR_ICPENDR0", sgi + 0x0280).onRead(() -> latch.get() & 0xffff_ffffL)
+                    .onWrite((p, v) -> latch.getAndAccumulate((int) v, (x, y) -> x & ~y));
+            regs.reg32("GICR_ISACTIVER0", sgi + 0x0300).onRead(() -> active.get() & 0xffff_ffffL)
+                    .onWrite((p, v) -> active.getAndAccumulate((int) v, (x, y) -> x | y));
+            regs.reg32("GICR_ICACTIVER0", sgi + 0x0380).onRead(() -> active.get() & 0xffff_ffffL)
+                    .onWrite((p, v) -> { active.getAndAccumulate((int) v, (x, y) -> x & ~y); signalAll(); });
+            regs.range("GICR_IPRIORITYR", sgi + 0x0400, 32, new RangeHandler() {
+                @Override
+                public long read(int offset, int size) {
+                    long v = 0;
+                    for (int i = size - 1; i >= 0; i--) {
+                        v = (v << 8) | (priority[offset + i] & 0xff);
+                    }
+                    return v;
+                }
+
+                @Override
+                public void write(int offset, int size, long value) {
+                    for (int i = 0; i < size; i++) {
+                        priority[offset + i] = (byte) (value >>> (8 * i));
+                    }
+                    signalAll();
+                }
+            });
+            // SGIs are always edge-triggered (ICFGR0 reads 0xAAAAAAAA); PPIs' Int_config is writable.
+            regs.reg32("GICR_ICFGR0", sgi + 0x0C00).readOnly().reset(0xAAAA_AAAAL);
+            icfgr1 = regs.reg32("GICR_ICFGR1", sgi + 0x0C04).writable(0xAAAA_AAAAL);
+        }
+
+        private Register propbaser() {
+            return propbaser;
+        }
+
+        private Register pendbaser() {
+            return pendbaser;
+        }
+
+        /** PROPBASER and PENDBASER are read-only once EnableLPIs is set. */
+        private void lockedWhileEnabled(Register r, long previous) {
+            if (lpisEnabled) {
+                r.set(previous);
+            }
+        }
+
+        private void ctlrWritten(long previous, long value) {
+            boolean enable = (value & 1) != 0;
+            if (enable && !lpisEnabled) {
+                enableLpis();
+            } else if (!enable && lpisEnabled) {
+                lpisEnabled = false;
+            }
+        }
+
+        /** EnableLPIs 0 to 1: latch the table addresses, load the configuration and the pending table. */
+        private void enableLpis() {
+            long prop = propbaser.value();
+            int idBits = (int) (prop & 0x1f) + 1;
+            int limit = idBits >= LPI_ID_BITS ? LPI_LIMIT : 1 << idBits;
+            propBase = prop & 0x000F_FFFF_FFFF_F000L;
+            pendBase = pendbaser.value() & 0x000F_FFFF_FFFF_0000L;
+            lpiLimit = Math.max(limit, FIRST_LPI);
+            for (int w = 0; w < lpiPending.length(); w++) {
+                lpiPending.set(w, 0);
+            }
+            Arrays.fill(lpiConfig, (byte) 0);
+            boolean zeroed = (pendbaser.value() & (1L << 62)) != 0;
+            try {
+                if (lpiLimit > FIRST_LPI) {
+                    memory.read(propBase, lpiConfig, 0, lpiLimit - FIRST_LPI);
+                    if (zeroed) {
+                        for (int w = FIRST_LPI / 64; w < lpiLimit / 64; w++) {
+                            memory.store64(pendBase + w * 8L, 0);
+                        }
+                    } else {
+                        for (int w = FIRST_LPI / 64; w < lpiLimit / 64; w++) {
+                            lpiPending.set(w, memory.load64(pendBase + w * 8L));
+                        }
+                    }
+                }
+            } catch (MemoryAccessException e) {
+                lpiTableErrors.incrementAndGet();
+                LOG.warn("{}: GICR{} LPI tables not in RAM ({}); LPIs stay disabled", name, index, e.getMessage());
+                Arrays.fill(lpiConfig, (byte) 0);
+                return;
+            }
+            lpisEnabled = true;
+            int best = bestLpi(IDLE_PRIORITY);
+            if (best >= 0) {
+                signal(index, best);
+            }
+        }
+
+        void restore(Gicv3State.Redist r) {
+            propbaser.set(r.propbaser());
+            pendbaser.set(r.pendbaser());
+            waker.set(r.waker());
+            icfgr1.set(r.icfgr1());
+            enabled.set(r.enabled());
+            latch.set(r.latch());
+            active.set(r.active());
+            group = r.group();
+            System.arraycopy(r.priority(), 0, priority, 0, priority.length);
+            synchronized (cpuLock) {
+                depth = Math.min(r.activeIds().length, stackId.length);
+                System.arraycopy(r.activeIds(), 0, stackId, 0, depth);
+                System.arraycopy(r.activePriorities(), 0, stackPrio, 0, depth);
+            }
+            rctlr.set(r.ctlr() & 1);
+            lpisEnabled = false;
+            if ((r.ctlr() & 1) != 0) {
+                // The pending table in guest memory is the LPI state: read it back (never zero it).
+                pendbaser.set(r.pendbaser() & ~(1L << 62));
+                enableLpis();
+                pendbaser.set(r.pendbaser());
+            }
+        }
+
+        DropReason lpiCheck(int intid) {
+            if (!lpisEnabled) {
+                return DropReason.LPI_DISABLED;
+            }
+            return intid < lpiLimit ? null : DropReason.LPI_OUT_OF_RANGE;
+        }
+
+        boolean lpiEnabled(int intid) {
+            return (lpiConfig[intid - FIRST_LPI] & 1) != 0;
+        }
+
+        int lpiPriority(int intid) {
+            return lpiConfig[intid - FIRST_LPI] & 0xfc;
+        }
+
+        boolean lpiPending(int intid) {
+            return (lpiPending.get(intid >>> 6) & (1L << intid)) != 0;
+        }
+
+        void setLpi(int intid, boolean pending) {
+            long bit = 1L << intid;
+            if (pending) {
+                lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a | b);
+            } else {
+                lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a & ~b);
+            }
+            writeThrough(intid);
+        }
+
+        /**
+         * Copies the pending byte holding {@code intid} to the pending table. A racing writer may
+         * have stored an older byte after ours; storing until the table matches the bits makes
+         * the last writer leave the current value.
+         */
+        void writeThrough(int intid) {
+            long addr = pendBase + (intid >>> 3);
+            try {
+                for (int tries = 0; tries < 8; tries++) {
+                    int b = (int) (lpiPending.get(intid >>> 6) >>> ((intid & 0x38))) & 0xff;
+                    memory.store(addr, 1, b);
+                    if (((int) (lpiPending.get(intid >>> 6) >>> (intid & 0x38)) & 0xff) == b) {
+                        return;
+                    }
+                }
+            } catch (MemoryAccessException e) {
+                lpiTableErrors.incrementAndGet();
+            }
+        }
+
+        /** Re-reads {@code count} configuration bytes from INTID {@code first}; false on a memory error. */
+        boolean reloadConfig(int first, int count) {
+            try {
+                memory.read(propBase + (first - FIRST_LPI), lpiConfig, first - FIRST_LPI, count);
+                return true;
+            } catch (MemoryAccessException e) {
+                lpiTableErrors.incrementAndGet();
+                return false;
+            }
+        }
+
+        /** The highest-priority enabled pending LPI with priority below {@code limit}, or -1. */
+        int bestLpi(int limit) {
+            if (!lpisEnabled) {
+                return -1;
+            }
+            int best = -1;
+            int bestPrio = limit;
+            int words = lpiLimit / 64;
+            for (int w = FIRST_LPI / 64; w < words; w++) {
+                long bits = lpiPending.get(w);
+                while (bits != 0) {
+                    int id = w * 64 + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (lpiEnabled(id) && lpiPriority(id) < bestPrio) {
+                        best = id;
+                        bestPrio = lpiPriority(id);
+                    }
+                }
+            }
+            return best;
+        }
+
+        boolean privateCandidate(int id) {
+            int bit = 1 << id;
+            return (enabled.get() & bit) != 0 && (latch.get() & bit) != 0 && (active.get() & bit) == 0
+                    && groupEnabled(group & bit);
+        }
+
+        int runningPriority() {
+            return depth == 0 ? IDLE_PRIORITY : stackPrio[depth - 1];
+        }
+
+        void push(int intid, int prio) {
+            if (depth < stackId.length) {
+                stackId[depth] = intid;
+                stackPrio[depth] = prio;
+                depth++;
+            }
+        }
+
+        boolean pop(int intid) {
+            for (int i = depth - 1; i >= 0; i--) {
+                if (stackId[i] == intid) {
+                    System.arraycopy(stackId, i + 1, stackId, i, depth - i - 1);
+                    System.arraycopy(stackPrio, i + 1, stackPrio, i, depth - i - 1);
+                    depth--;
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,392 @@
+package org.trapdoor.hw.gicv3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.memory.MmioHandler;
+
+class Gicv3Test {
+    static final long RAM = 0x4000_0000L;
+    static final long PROP = RAM + 0x10000;
+    static final long PEND = RAM + 0x20000;
+    static final long PEND1 = RAM + 0x30000;
+
+    TestRam ram;
+    Gicv3 gic;
+    MmioHandler gicd;
+    MmioHandler gicr;
+    final List<int[]> signals = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        ram = new TestRam(RAM, 0x100000);
+        gic = new Gicv3("gic", 256, new long[] {0x0, 0x1}, ram);
+        gicd = gic.region(0);
+        gicr = gic.region(1);
+        gic.connect((cpu, intid) -> signals.add(new int[] {cpu, intid}));
+    }
+
+    @AfterEach
+    void countersBalance() {
+        InterruptCounters c = gic.counters();
+        assertEquals(c.fired(), c.delivered() + c.dropped());
+    }
+
+    long rd(MmioHandler h, long off, int size) {
+        MemoryTransaction tx = new MemoryTransaction().read(0, size);
+        tx.offset = off;
+        h.access(tx);
+        assertEquals(MemResult.OK, tx.result, "read 0x" + Long.toHexString(off));
+        return tx.data;
+    }
+
+    void wr(MmioHandler h, long off, int size, long v) {
+        MemoryTransaction tx = new MemoryTransaction().write(0, size, v);
+        tx.offset = off;
+        h.access(tx);
+        assertEquals(MemResult.OK, tx.result, "write 0x" + Long.toHexString(off));
+    }
+
+    /** Enables group 1, puts SPI {@code id} in group 1, edge-triggered, at {@code prio}, enabled. */
+    void spi(int id, int prio) {
+        wr(gicd, 0x0, 4, 0x2);
+        wr(gicd, 0x80 + (id / 32) * 4, 4, rd(gicd, 0x80 + (id / 32) * 4, 4) | (1L << (id % 32)));
+        wr(gicd, 0xC00 + (id / 16) * 4, 4, rd(gicd, 0xC00 + (id / 16) * 4, 4) | (2L << ((id % 16) * 2)));
+        wr(gicd, 0x400 + id, 1, prio);
+        wr(gicd, 0x100 + (id / 32) * 4, 4, 1L << (id % 32));
+    }
+
+    void enableLpis(int cpu, long pend, int idBits) {
+        long rdBase = cpu * 0x20000L;
+        wr(gicr, rdBase + 0x70, 8, PROP | (idBits - 1));
+        wr(gicr, rdBase + 0x78, 8, pend);
+        wr(gicr, rdBase + 0x0, 4, 1);
+    }
+
+    @Test
+    void distributorResetValuesDescribeTheShape() {
+        assertEquals(0x50, rd(gicd, 0x0, 4));
+        long typer = rd(gicd, 0x4, 4);
+        assertEquals(8, typer & 0x1f, "ITLinesNumber for 256 SPIs");
+        assertTrue((typer & (1 << 17)) != 0, "LPIS");
+        assertEquals(15, (typer >> 19) & 0x1f, "IDbits");
+        assertEquals(Gicv3.IIDR, rd(gicd, 0x8, 4));
+        assertEquals(0x3B, rd(gicd, 0xFFE8, 4));
+    }
+
+    @Test
+    void readOnlyDistributorRegistersIgnoreWrites() {
+        long typer = rd(gicd, 0x4, 4);
+        wr(gicd, 0x4, 4, 0);
+        assertEquals(typer, rd(gicd, 0x4, 4));
+        wr(gicd, 0x0, 4, 0xffff_ffffL);
+        assertEquals(0x53, rd(gicd, 0x0, 4), "only EnableGrp0/1 are writable");
+    }
+
+    @Test
+    void redistributorTyperGivesProcessorNumberLastAndAffinity() {
+        long t0 = rd(gicr, 0x8, 8);
+        long t1 = rd(gicr, 0x20000 + 0x8, 8);
+        assertEquals(0, (t0 >> 8) & 0xffff);
+        assertEquals(1, (t1 >> 8) & 0xffff);
+        assertEquals(0, t0 & 0x10, "not last");
+        assertEquals(0x10, t1 & 0x10, "last");
+        assertEquals(1, t1 >>> 32, "affinity");
+        assertEquals(1, t0 & 1, "PLPIS");
+        assertEquals(Gicv3.IIDR, rd(gicr, 0x4, 4));
+    }
+
+    @Test
+    void wakerClearsChildrenAsleepWithProcessorSleep() {
+        assertEquals(0x6, rd(gicr, 0x14, 4));
+        wr(gicr, 0x14, 4, 0);
+        assertEquals(0, rd(gicr, 0x14, 4));
+    }
+
+    @Test
+    void accessBeyondLastRedistributorIsDecodeError() {
+        MemoryTransaction tx = new MemoryTransaction().read(0, 4);
+        tx.offset = 2 * 0x20000L;
+        gicr.access(tx);
+        assertEquals(MemResult.DECODE_ERROR, tx.result);
+        assertEquals(0xffff_ffffL, tx.data);
+    }
+
+    @Test
+    void setEnableAndClearEnableShareOneState() {
+        wr(gicd, 0x100 + 4, 4, 0x5);
+        assertEquals(0x5, rd(gicd, 0x180 + 4, 4));
+        wr(gicd, 0x180 + 4, 4, 0x1);
+        assertEquals(0x4, rd(gicd, 0x100 + 4, 4));
+    }
+
+    @Test
+    void setPendingAndClearPendingFromSoftware() {
+        wr(gicd, 0x200 + 4, 4, 1L << 8);
+        assertTrue(gic.isPending(40, 0));
+        assertEquals(1, gic.deliveries(40));
+        wr(gicd, 0x280 + 4, 4, 1L << 8);
+        assertFalse(gic.isPending(40, 0));
+    }
+
+    @Test
+    void priorityBytesReadBackAsWords() {
+        wr(gicd, 0x400 + 40, 1, 0xa0);
+        wr(gicd, 0x400 + 41, 1, 0xb0);
+        assertEquals(0xb0a0, rd(gicd, 0x400 + 40, 2));
+    }
+
+    @Test
+    void acknowledgeTakesHighestPriorityAndEoiReopensLowerOnes() {
+        spi(40, 0x80);
+        spi(41, 0x40);
+        spi(42, 0x40);
+        assertNull(gic.raiseSpi(40));
+        assertNull(gic.raiseSpi(42));
+        assertNull(gic.raiseSpi(41));
+        assertEquals(41, gic.acknowledge(0), "highest priority, lowest INTID among equals");
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0), "equal priority does not preempt");
+        gic.endOfInterrupt(0, 41);
+        assertEquals(42, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 42);
+        assertEquals(40, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 40);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        assertEquals(3, gic.counters().fired());
+        assertEquals(3, gic.counters().delivered());
+    }
+
+    @Test
+    void higherPriorityPreemptsAnActiveInterrupt() {
+        spi(40, 0x80);
+        spi(41, 0x40);
+        gic.raiseSpi(40);
+        assertEquals(40, gic.acknowledge(0));
+        gic.raiseSpi(41);
+        assertEquals(41, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 41);
+        gic.endOfInterrupt(0, 40);
+        assertEquals(0, rd(gicd, 0x300 + 4, 4), "nothing active after both EOIs");
+    }
+
+    @Test
+    void disabledOrUngroupedSpiIsNotAcknowledged() {
+        spi(40, 0x80);
+        wr(gicd, 0x180 + 4, 4, 1L << 8);
+        gic.raiseSpi(40);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        wr(gicd, 0x100 + 4, 4, 1L << 8);
+        wr(gicd, 0x0, 4, 0x0);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0), "group 1 disabled");
+        wr(gicd, 0x0, 4, 0x2);
+        assertEquals(40, gic.acknowledge(0));
+    }
+
+    @Test
+    void levelSpiStaysPendingWhileItsLineIsHigh() {
+        spi(50, 0x80);
+        wr(gicd, 0xC00 + 12, 4, 0); // SPIs 48..63 level-sensitive
+        gic.raiseSpi(50);
+        assertEquals(50, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 50);
+        assertTrue(gic.isPending(50, 0), "still high");
+        gic.lowerSpi(50);
+        assertFalse(gic.isPending(50, 0));
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+    }
+
+    @Test
+    void irouterSendsSpiToTheCpuWithThatAffinity() {
+        spi(60, 0x80);
+        wr(gicd, 0x6000 + 8 * 60, 8, 0x1);
+        gic.raiseSpi(60);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        assertEquals(1, signals.get(signals.size() - 1)[0], "signalled to CPU 1");
+        assertEquals(60, gic.acknowledge(1));
+        assertEquals(0x1, rd(gicd, 0x6000 + 8 * 60, 8));
+    }
+
+    @Test
+    void irouterAnyCpuModeLetsEitherCpuTakeIt() {
+        spi(61, 0x80);
+        wr(gicd, 0x6000 + 8 * 61, 8, 1L << 31);
+        gic.raiseSpi(61);
+        assertEquals(61, gic.acknowledge(1));
+    }
+
+    @Test
+    void outOfRangeSpiIsCountedAsDropped() {
+        assertEquals(DropReason.SPI_OUT_OF_RANGE, gic.raiseSpi(5));
+        assertEquals(DropReason.SPI_OUT_OF_RANGE, gic.raiseSpi(288));
+        assertNull(gic.raiseSpi(287));
+        assertEquals(2, gic.counters().dropped(DropReason.SPI_OUT_OF_RANGE));
+        assertEquals(3, gic.counters().fired());
+        assertEquals(1, gic.counters().delivered());
+    }
+
+    @Test
+    void sgiFrameEnablesAndPendsPrivateInterrupts() {
+        wr(gicd, 0x0, 4, 0x2);
+        long sgi = 0x20000 + 0x10000;
+        wr(gicr, sgi + 0x80, 4, 0xffff_ffffL);
+        wr(gicr, sgi + 0x400 + 27, 1, 0x10);
+        wr(gicr, sgi + 0x100, 4, 1L << 27);
+        assertEquals(1L << 27, rd(gicr, sgi + 0x180, 4));
+        wr(gicr, sgi + 0x200, 4, 1L << 27);
+        assertTrue(gic.isPending(27, 1));
+        assertFalse(gic.isPending(27, 0));
+        assertEquals(27, gic.acknowledge(1));
+        assertEquals(1L << 27, rd(gicr, sgi + 0x300, 4), "active");
+        gic.endOfInterrupt(1, 27);
+        assertEquals(0, rd(gicr, sgi + 0x300, 4));
+        assertEquals(0xAAAA_AAAAL, rd(gicr, 0x10000 + 0xC00, 4), "SGIs are edge");
+    }
+
+    @Test
+    void lpiBecomesPendingInTheTableAndIsAcknowledged() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 5, 1, 0xa1); // LPI 8197: priority 0xa0, enabled
+        enableLpis(0, PEND, 16);
+        assertNull(gic.setLpiPending(8197, 0));
+        assertEquals(1 << (8197 % 8), ram.load(PEND + 8197 / 8, 1), "pending bit in the table");
+        assertEquals(0, signals.get(signals.size() - 1)[0]);
+        assertEquals(8197, signals.get(signals.size() - 1)[1]);
+        assertEquals(8197, gic.acknowledge(0));
+        assertEquals(0, ram.load(PEND + 8197 / 8, 1), "acknowledge clears pending");
+        gic.endOfInterrupt(0, 8197);
+        assertEquals(1, gic.deliveries(8197));
+    }
+
+    @Test
+    void disabledLpiStaysPendingUntilEnabledAndInvalidated() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 9, 1, 0x40); // disabled
+        enableLpis(0, PEND, 16);
+        assertNull(gic.setLpiPending(8201, 0));
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        assertTrue(gic.isPending(8201, 0));
+        ram.store(PROP + 9, 1, 0x41);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0), "cached configuration until INV");
+        signals.clear();
+        gic.reloadLpiConfig(8201, 0);
+        assertEquals(1, signals.size());
+        assertEquals(8201, gic.acknowledge(0));
+    }
+
+    @Test
+    void invalidateAllReloadsEveryConfigurationByte() {
+        wr(gicd, 0x0, 4, 0x2);
+        enableLpis(0, PEND, 16);
+        gic.setLpiPending(9000, 0);
+        ram.store(PROP + 9000 - 8192, 1, 0x21);
+        gic.reloadLpiConfig(0);
+        assertEquals(9000, gic.acknowledge(0));
+    }
+
+    @Test
+    void lpiDropsAreCountedByReason() {
+        assertEquals(DropReason.LPI_DISABLED, gic.setLpiPending(8192, 0));
+        enableLpis(0, PEND, 14); // 2^14 IDs: LPIs 8192..16383
+        assertEquals(DropReason.LPI_OUT_OF_RANGE, gic.setLpiPending(16384, 0));
+        assertEquals(DropReason.LPI_OUT_OF_RANGE, gic.setLpiPending(100, 0));
+        assertEquals(DropReason.REDISTRIBUTOR_OUT_OF_RANGE, gic.setLpiPending(8192, 2));
+        assertNull(gic.setLpiPending(16383, 0));
+        InterruptCounters c = gic.counters();
+        assertEquals(5, c.fired());
+        assertEquals(1, c.delivered());
+        assertEquals(1, c.dropped(DropReason.LPI_DISABLED));
+        assertEquals(2, c.dropped(DropReason.LPI_OUT_OF_RANGE));
+        assertEquals(1, c.dropped(DropReason.REDISTRIBUTOR_OUT_OF_RANGE));
+    }
+
+    @Test
+    void propbaserIsReadOnlyWhileLpisAreEnabled() {
+        enableLpis(0, PEND, 16);
+        long before = rd(gicr, 0x70, 8);
+        wr(gicr, 0x70, 8, RAM + 0x50000);
+        assertEquals(before, rd(gicr, 0x70, 8));
+        assertEquals(1, rd(gicr, 0x0, 4));
+    }
+
+    @Test
+    void pendingTableIsLoadedWhenLpisAreEnabled() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 1, 1, 0x01);
+        ram.store(PEND + 8193 / 8, 1, 1 << (8193 % 8));
+        enableLpis(0, PEND, 16);
+        assertTrue(gic.isPending(8193, 0));
+        assertEquals(8193, gic.acknowledge(0));
+    }
+
+    @Test
+    void pendingTableOutsideRamLeavesLpisDisabled() {
+        wr(gicr, 0x70, 8, PROP | 15);
+        wr(gicr, 0x78, 8, 0x7000_0000L);
+        wr(gicr, 0x0, 4, 1);
+        assertEquals(1, gic.lpiTableErrors());
+        assertEquals(DropReason.LPI_DISABLED, gic.setLpiPending(8192, 0));
+    }
+
+    @Test
+    void moveAllTakesPendingLpisToAnotherRedistributor() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 3, 1, 0x01);
+        enableLpis(0, PEND, 16);
+        enableLpis(1, PEND1, 16);
+        gic.setLpiPending(8195, 0);
+        gic.moveLpis(0, 1);
+        assertFalse(gic.isPending(8195, 0));
+        assertTrue(gic.isPending(8195, 1));
+        assertEquals(0, ram.load(PEND + 8195 / 8, 1));
+        assertEquals(8195, gic.acknowledge(1));
+    }
+
+    @Test
+    void clearLpiPendingRemovesItFromTheTable() {
+        enableLpis(0, PEND, 16);
+        gic.setLpiPending(8300, 0);
+        gic.clearLpiPending(8300, 0);
+        assertFalse(gic.isPending(8300, 0));
+        assertEquals(0, ram.load(PEND + 8300 / 8, 1));
+    }
+
+    @Test
+    void savedStateCarriesSpisActivePrioritiesAndLpisToANewModel() {
+        spi(40, 0x80);
+        spi(41, 0x40);
+        wr(gicd, 0x6000 + 8 * 41, 8, 0x1);
+        ram.store(PROP + 7, 1, 0x31);
+        enableLpis(0, PEND, 16);
+        gic.raiseSpi(40);
+        assertEquals(40, gic.acknowledge(0));
+        gic.raiseSpi(41);
+        gic.setLpiPending(8199, 0);
+        Object state = gic.saveState();
+        Gicv3 next = new Gicv3("gic", 256, new long[] {0x0, 0x1}, ram);
+        next.restoreState(state);
+        gic = next;
+        assertEquals(1, rd(next.region(1), 0x0, 4), "EnableLPIs kept");
+        assertEquals(0x1, rd(next.region(0), 0x6000 + 8 * 41, 8));
+        assertEquals(8199, next.acknowledge(0), "LPI pending read back from the table; 0x30 beats running 0x80");
+        next.endOfInterrupt(0, 8199);
+        assertEquals(InterruptController.SPURIOUS, next.acknowledge(0), "SPI 40 still active on CPU 0");
+        next.endOfInterrupt(0, 40);
+        assertEquals(41, next.acknowledge(1));
+        Gicv3 other = new Gicv3("gic", 512, new long[] {0x0, 0x1}, ram);
+        other.restoreState(state);
+        assertEquals(0x50, rd(other.region(0), 0x0, 4), "a different shape ignores the state");
+    }
+}
