@@ -1,0 +1,95 @@
+package org.trapdoor.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.pci.PciConfig;
+import org.trapdoor.core.machine.ComposedMachine;
+import org.trapdoor.hw.testdev.TestDevice;
+
+class RigsTest {
+    private ComposedMachine machine;
+
+    @BeforeEach
+    void compose() {
+        machine = Rigs.composed();
+    }
+
+    @AfterEach
+    void close() {
+        machine.close();
+    }
+
+    @Test
+    void composedAndHandWiredDevicesShowTheSameConfigSpace() {
+        Rigs.HandWired hand = new Rigs.HandWired();
+        TestDevice composed = Rigs.device(machine);
+        assertNotSame(composed, hand.device);
+        for (int off = 0; off < 0x100; off += 4) {
+            long viaEcam = machine.system().read(Rigs.CFG + off, 4);
+            assertEquals(viaEcam, hand.bridge.configRead(0, Rigs.DEVFN, off, 4) & 0xffff_ffffL,
+                    String.format("config dword 0x%02x", off));
+        }
+    }
+
+    @Test
+    void bar0IsAssignedAndDecodedThroughTheOutboundWindow() {
+        TestDevice dev = Rigs.device(machine);
+        assertEquals(Rigs.BAR0_ADDRESS, dev.bar0().address());
+        assertEquals(MemResult.OK, machine.system().write(Rigs.BAR0_ADDRESS + TestDevice.REG_SCRATCH, 4, 0x5a5a));
+        assertEquals(0x5a5a, dev.registers().read(TestDevice.REG_SCRATCH, 4));
+    }
+
+    @Test
+    void setUpRefusesAnAccessThatDidNotComplete() {
+        MemoryTransaction tx = new MemoryTransaction().read(0x1_0000_0000_0000L, 4);
+        machine.system().access(tx);
+        assertThrows(IllegalStateException.class, () -> Rigs.expect(tx, tx.data, "unmapped read", tx.data));
+        MemoryTransaction ok = new MemoryTransaction().read(Rigs.CFG, 4);
+        machine.system().access(ok);
+        assertThrows(IllegalStateException.class, () -> Rigs.expect(ok, Rigs.ID + 1, "wrong value", ok.data));
+    }
+
+    @Test
+    void everyBenchmarkReturnsTheValueOfItsRegister() {
+        MmioDispatchBenchmark mmio = new MmioDispatchBenchmark();
+        mmio.setUp();
+        assertEquals(Rigs.SCRATCH_VALUE, mmio.composedBar0Read());
+        assertEquals(Rigs.SCRATCH_VALUE, mmio.directBar0Read());
+        assertEquals(Rigs.RAM_VALUE, mmio.composedRamRead());
+        assertEquals(Rigs.RAM_VALUE, mmio.directRamRead());
+        mmio.tearDown();
+
+        EcamConfigReadBenchmark ecam = new EcamConfigReadBenchmark();
+        ecam.setUp();
+        assertEquals(Rigs.ID, ecam.composedVendorDevice());
+        assertEquals(Rigs.ID, ecam.handWiredVendorDevice());
+        assertEquals(Rigs.ID, ecam.addressSpaceOnlyVendorDevice());
+        ecam.tearDown();
+
+        SharedBridgeBenchmark shared = new SharedBridgeBenchmark();
+        shared.setUp();
+        SharedBridgeBenchmark.Cpu cpu = new SharedBridgeBenchmark.Cpu();
+        assertEquals(Rigs.ID, shared.composedVendorDevice(cpu));
+        assertEquals(Rigs.ID, shared.handWiredVendorDevice(cpu));
+        shared.tearDown();
+
+        TrappedConfigBenchmark trapped = new TrappedConfigBenchmark();
+        trapped.setUp();
+        long a = trapped.composedCommandWriteRead();
+        long b = trapped.composedCommandWriteRead();
+        assertEquals(PciConfig.COMMAND_INTX_DISABLE, a ^ b, "each write toggles INTx Disable");
+        assertEquals(Rigs.COMMAND_ON, Math.min(a, b));
+        long c = trapped.handWiredCommandWriteRead();
+        long d = trapped.handWiredCommandWriteRead();
+        assertEquals(PciConfig.COMMAND_INTX_DISABLE, c ^ d);
+        assertEquals(Rigs.COMMAND_ON, Math.min(c, d));
+        trapped.tearDown();
+    }
+}
