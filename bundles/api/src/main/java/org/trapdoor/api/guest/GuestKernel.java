@@ -1,0 +1,24 @@
+package org.trapdoor.api.guest;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A booted guest kernel: it ran against an address space (its view of physical memory) and the
+ * device tree it was given, and enumerated the PCI host bridges it found there.
+ */
+@ProviderType
+public interface GuestKernel {
+    /** A name for messages, e.g. {@code "linux (no hypervisor)"}. */
+    String name();
+
+    /** The PCI host controllers the kernel probed, in device-tree order. */
+    List<GuestPciHost> pciHosts();
+
+    /** Every PCI function the kernel enumerated, in scan order over all host controllers. */
+    List<GuestPciDevice> pciDevices();
+
+    /** The kernel's log, oldest line first; bounded, so the oldest lines may have been dropped. */
+    List<String> bootLog();
+}

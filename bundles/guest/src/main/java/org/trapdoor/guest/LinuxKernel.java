@@ -1,0 +1,100 @@
+package org.trapdoor.guest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.guest.GuestPciHost;
+import org.trapdoor.api.memory.AddressSpace;
+
+/**
+ * A Linux-like kernel booted on a device-tree Arm machine: it runs against an address space (its
+ * view of physical memory, with CPU loads and stores only) and the device tree it was given. The
+ * same kernel serves a bare-metal boot and, later, a domain: only the two inputs differ.
+ *
+ * <p>At boot it probes every enabled {@code pci-host-ecam-generic} node in tree order, as
+ * {@code pci-host-generic} would.
+ */
+public final class LinuxKernel implements GuestKernel {
+    /** What {@code pci-host-generic.c} matches. */
+    public static final String ECAM_COMPATIBLE = "pci-host-ecam-generic";
+    /** Lines kept in the boot log. */
+    public static final int LOG_LINES = 2048;
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.trapdoor.guest.kernel");
+
+    private final String name;
+    private final BootLog log;
+    private final List<GuestPciHost> hosts;
+    private final List<GuestPciDevice> devices;
+
+    private LinuxKernel(String name, BootLog log, List<GuestPciHost> hosts, List<GuestPciDevice> devices) {
+        this.name = name;
+        this.log = log;
+        this.hosts = List.copyOf(hosts);
+        this.devices = List.copyOf(devices);
+    }
+
+    /** Boots: probes the PCI host bridges of {@code tree} through {@code memory}. */
+    public static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree) {
+        return boot(name, memory, tree, LOG_LINES);
+    }
+
+    static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, int logLines) {
+        BootLog log = new BootLog(LOG, logLines);
+        log.info("Booting Linux-like kernel model (%s)", name);
+        log.info("Machine model: %s", tree.root().has("model") ? tree.root().property("model").string() : tree.source());
+        List<GuestPciHost> hosts = new ArrayList<>();
+        List<GuestPciDevice> devices = new ArrayList<>();
+        int nextSegment = 0;
+        for (DtNode n : tree.nodes()) {
+            if (!n.isEnabled() || !n.compatibles().contains(ECAM_COMPATIBLE)) {
+                continue;
+            }
+            PciHostController host;
+            try {
+                host = new PciHostController(n, memory, log, nextSegment);
+            } catch (RuntimeException e) {
+                // A malformed node fails its own probe only, as a driver probe error would.
+                log.warn("pci-host-generic %s: probe failed: %s", n.path(), e.getMessage());
+                hosts.add(new GuestPciHost(n.path(), -1, 0, 0, 0, 0, List.of(), null, e.getMessage()));
+                continue;
+            }
+            host.probe();
+            GuestPciHost info = host.info();
+            nextSegment = Math.max(nextSegment, info.segment() + 1);
+            hosts.add(info);
+            devices.addAll(host.devices());
+        }
+        if (hosts.isEmpty()) {
+            log.info("PCI: no %s host bridge in the device tree", ECAM_COMPATIBLE);
+        }
+        log.info("PCI: %d function(s) enumerated behind %d host bridge(s)", devices.size(), hosts.size());
+        return new LinuxKernel(name, log, hosts, devices);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<GuestPciHost> pciHosts() {
+        return hosts;
+    }
+
+    @Override
+    public List<GuestPciDevice> pciDevices() {
+        return devices;
+    }
+
+    @Override
+    public List<String> bootLog() {
+        return log.lines();
+    }
+}

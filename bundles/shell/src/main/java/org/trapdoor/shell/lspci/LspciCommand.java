@@ -1,0 +1,103 @@
+package org.trapdoor.shell.lspci;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.guest.GuestBar;
+import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.machine.Machine;
+
+/**
+ * {@code lspci}: reads config space through the ECAM windows of the machine's host bridges, in
+ * the system address space, as pciutils' {@code ecam} method would on this machine. BAR sizes
+ * come from the guest kernel when one has booted (where Linux's lspci reads them from sysfs).
+ */
+@Component(service = LspciCommand.class, property = {
+        "osgi.command.scope=trapdoor",
+        "osgi.command.function=lspci"})
+public final class LspciCommand {
+    private final Machine machine;
+    private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
+
+    @Activate
+    public LspciCommand(@Reference Machine machine) {
+        this.machine = machine;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetKernel")
+    void setKernel(GuestKernel k) {
+        kernel.set(k);
+    }
+
+    void unsetKernel(GuestKernel k) {
+        // A greedy replacement is bound before the old one goes: only clear what is ours.
+        kernel.compareAndSet(k, null);
+    }
+
+    @Descriptor("list PCI functions by reading config space through the host bridges' ECAM windows")
+    public LspciResult lspci(
+            @Descriptor("options: -n numeric IDs (-nn both), -t tree, -v verbose (-vv more), -x 64 bytes, "
+                    + "-xxx 256 bytes, -xxxx 4096 bytes, -D always show domains, "
+                    + "-s [[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]] select functions") String... args) {
+        LspciOptions opt = LspciOptions.parse(args);
+        List<ConfigImage> found = read(machine);
+        List<ConfigImage> shown = new ArrayList<>();
+        for (ConfigImage f : found) {
+            if (opt.filter().matches(f)) {
+                shown.add(f);
+            }
+        }
+        return new LspciResult(shown, new LspciFormatter(opt, sizes(kernel.get())).format(shown));
+    }
+
+    /** Every function below every ECAM host bridge of the machine, one transaction per call. */
+    static List<ConfigImage> read(Machine machine) {
+        DeviceTree tree = machine.platform();
+        EcamScanner scanner = new EcamScanner(machine.system());
+        List<ConfigImage> out = new ArrayList<>();
+        int nextSegment = 0;
+        for (String path : machine.hostBridges()) {
+            DtNode n = tree.node(path);
+            if (n == null || !n.isEnabled()) {
+                continue;
+            }
+            EcamHost host = EcamHost.of(n, nextSegment);
+            if (host == null) {
+                continue;
+            }
+            nextSegment = Math.max(nextSegment, host.segment() + 1);
+            out.addAll(scanner.scan(host));
+        }
+        out.sort((a, b) -> a.segment() != b.segment() ? Integer.compare(a.segment(), b.segment())
+                : Integer.compare(a.bus() << 8 | a.devfn(), b.bus() << 8 | b.devfn()));
+        return out;
+    }
+
+    static LspciFormatter.BarSizes sizes(GuestKernel k) {
+        if (k == null) {
+            return LspciFormatter.BarSizes.UNKNOWN;
+        }
+        List<GuestPciDevice> devices = k.pciDevices();
+        return (f, bar) -> {
+            for (GuestPciDevice d : devices) {
+                if (d.segment() == f.segment() && d.bus() == f.bus() && d.devfn() == f.devfn()) {
+                    GuestBar b = d.bar(bar);
+                    return b == null ? 0 : b.size();
+                }
+            }
+            return 0;
+        };
+    }
+}
