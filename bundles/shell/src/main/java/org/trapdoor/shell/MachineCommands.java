@@ -1,0 +1,130 @@
+package org.trapdoor.shell;
+
+import java.util.List;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.trapdoor.api.dt.DeviceTreeLoader;
+import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.memory.MemoryTransaction;
+
+/**
+ * The machine commands: {@code platform}, {@code drivers}, {@code bind}, {@code unbind},
+ * {@code mem}. Each returns a value ({@link PlatformListing}, {@link DriverListing},
+ * {@link NodeInfo}, {@link MemAccess}); {@link ShellConverter} renders it.
+ */
+@Component(service = MachineCommands.class, property = {
+        "osgi.command.scope=trapdoor",
+        "osgi.command.function=platform",
+        "osgi.command.function=drivers",
+        "osgi.command.function=bind",
+        "osgi.command.function=unbind",
+        "osgi.command.function=mem"})
+public final class MachineCommands {
+    private final Machine machine;
+    private final DeviceTreeLoader loader;
+
+    @Activate
+    public MachineCommands(@Reference Machine machine, @Reference DeviceTreeLoader loader) {
+        this.machine = machine;
+        this.loader = loader;
+    }
+
+    @Descriptor("list the platform's device-tree nodes: path, compatible, reg, driver and binding state")
+    public Object platform(
+            @Descriptor("print the platform as device-tree source instead")
+            @Parameter(names = {"-d", "--dts"}, presentValue = "true", absentValue = "false") boolean dts) {
+        if (dts) {
+            return loader.toDts(machine.platform());
+        }
+        return new PlatformListing(machine.platform().source(), machine.nodes());
+    }
+
+    @Descriptor("list the hardware drivers: name, compatible strings, ranking, bundle, bound nodes")
+    public DriverListing drivers() {
+        return new DriverListing(machine.drivers());
+    }
+
+    @Descriptor("bind a node to a driver, replacing its model; the choice sticks until unbind")
+    public NodeInfo bind(@Descriptor("node path or label, e.g. /pcie@10000000") String node,
+            @Descriptor("driver name, as listed by 'drivers'") String driver) {
+        NodeInfo before = existing(node);
+        try {
+            machine.bind(before.path(), driver);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure("bind " + node + " " + driver + ": " + e.getMessage());
+        }
+        return machine.node(before.path());
+    }
+
+    @Descriptor("return a node to automatic binding (best driver by compatible and ranking)")
+    public NodeInfo bind(@Descriptor("node path or label") String node) {
+        NodeInfo before = existing(node);
+        try {
+            machine.autoBind(before.path());
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure("bind " + node + ": " + e.getMessage());
+        }
+        return machine.node(before.path());
+    }
+
+    @Descriptor("unbind a node: it answers all-ones, drops writes and counts them until bound again")
+    public NodeInfo unbind(@Descriptor("node path or label") String node) {
+        NodeInfo before = existing(node);
+        try {
+            machine.unbind(before.path());
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure("unbind " + node + ": " + e.getMessage());
+        }
+        return machine.node(before.path());
+    }
+
+    @Descriptor("read physical memory: mem read ADDR [SIZE] (size 1, 2, 4 or 8 bytes; default 4)")
+    public MemAccess mem(@Descriptor("read") String op, @Descriptor("physical address, hex (0x...) or decimal") String address) {
+        return access(op, List.of(address));
+    }
+
+    @Descriptor("mem read ADDR SIZE, or mem write ADDR VALUE (4 bytes)")
+    public MemAccess mem(@Descriptor("read or write") String op,
+            @Descriptor("physical address, hex (0x...) or decimal") String address,
+            @Descriptor("SIZE for read, VALUE for write") String sizeOrValue) {
+        return access(op, List.of(address, sizeOrValue));
+    }
+
+    @Descriptor("write physical memory: mem write ADDR VALUE SIZE")
+    public MemAccess mem(@Descriptor("write") String op,
+            @Descriptor("physical address, hex (0x...) or decimal") String address,
+            @Descriptor("value, hex or decimal") String value,
+            @Descriptor("access size in bytes: 1, 2, 4 or 8") String size) {
+        return access(op, List.of(address, value, size));
+    }
+
+    private MemAccess access(String op, List<String> args) {
+        MemRequest req;
+        try {
+            req = MemRequest.parse(op, args);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+        return perform(machine, req);
+    }
+
+    /** Performs the access on the machine's system address space as a CPU would. */
+    static MemAccess perform(Machine machine, MemRequest req) {
+        MemoryTransaction tx = req.transaction();
+        machine.system().access(tx);
+        return new MemAccess(req.write(), req.address(), req.size(), req.write() ? req.value() : tx.data, tx.result);
+    }
+
+    private NodeInfo existing(String node) {
+        NodeInfo n = machine.node(node);
+        if (n == null) {
+            throw new CommandFailure("no node '" + node + "' (give a path such as /pcie@10000000, or a label)");
+        }
+        return n;
+    }
+}

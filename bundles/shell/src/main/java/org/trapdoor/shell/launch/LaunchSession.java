@@ -1,0 +1,317 @@
+package org.trapdoor.shell.launch;
+
+import java.io.BufferedInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+import org.apache.felix.gogo.runtime.CommandProcessorImpl;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.util.tracker.ServiceTracker;
+import org.osgi.util.tracker.ServiceTrackerCustomizer;
+import org.trapdoor.api.dt.DeviceTreeLoader;
+import org.trapdoor.api.machine.Machine;
+
+/**
+ * The launcher's session inside the framework: checks the platform, configures the machine,
+ * waits for that machine's service, then runs the {@code -c}/{@code --script} commands or opens
+ * the console. It exists only under the launcher, whose exit-status {@link IntConsumer} (shared
+ * through {@code java.*}, registered by the system bundle) it requires.
+ *
+ * <p>The console is Gogo JLine: its activator opens a console on the system terminal as soon as
+ * it finds a {@code CommandProcessor}. The launcher therefore gives that bundle the highest start
+ * level and starts the framework one below it; this session raises the framework's start level
+ * once the machine is ready, so the prompt appears only when every command works.
+ */
+@Component(immediate = true)
+public final class LaunchSession {
+    /** The machine's configuration PID and the properties the machine reads. */
+    static final String MACHINE_PID = "org.trapdoor.machine";
+    /** Marks the configuration this session wrote, so it waits for that machine and no other. */
+    static final String LAUNCH_ID = "trapdoor.launch";
+    static final long MACHINE_TIMEOUT_MS = 60_000;
+    static final String PROMPT = "trapdoor> ";
+
+    private final BundleContext context;
+    private final CommandProcessor processor;
+    private final DeviceTreeLoader loader;
+    private final ConfigurationAdmin configAdmin;
+    private final IntConsumer exit;
+    private final ServiceComponentRuntime scr;
+    private final Thread thread;
+    private final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    private final PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    private volatile boolean closing;
+
+    @Activate
+    public LaunchSession(BundleContext context, @Reference CommandProcessor processor,
+            @Reference DeviceTreeLoader loader, @Reference ConfigurationAdmin configAdmin,
+            @Reference(target = "(" + LaunchOptions.EXIT_MARKER + "=true)") IntConsumer exit,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) ServiceComponentRuntime scr) {
+        this.context = context;
+        this.processor = processor;
+        this.loader = loader;
+        this.configAdmin = configAdmin;
+        this.exit = exit;
+        this.scr = scr;
+        LaunchOptions options = LaunchOptions.from(context::getProperty);
+        this.thread = new Thread(() -> run(options), "trapdoor-session");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Deactivate
+    void deactivate() {
+        closing = true;
+        thread.interrupt();
+    }
+
+    private void run(LaunchOptions options) {
+        int status;
+        try {
+            status = session(options);
+        } catch (InterruptedException e) {
+            return; // the framework is stopping
+        } catch (RuntimeException e) {
+            if (closing) {
+                return;
+            }
+            err.println("trapdoor: " + CommandScript.message(e));
+            status = 1;
+        }
+        if (status >= 0 && !closing) {
+            exit.accept(status);
+        }
+    }
+
+    /** @return the exit status, or -1 when the console took over (it stops the framework itself) */
+    private int session(LaunchOptions options) throws InterruptedException {
+        String platform;
+        try {
+            platform = PlatformCheck.check(loader, options.platform());
+        } catch (PlatformCheck.BadPlatform e) {
+            err.println("trapdoor: " + e.getMessage());
+            return 2;
+        }
+        String script = null;
+        if (options.script() != null) {
+            try {
+                script = options.script().equals(LaunchOptions.STDIN)
+                        ? new String(new BufferedInputStream(new FileInputStream(FileDescriptor.in)).readAllBytes(),
+                                StandardCharsets.UTF_8)
+                        : Files.readString(Path.of(options.script()), StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                err.println("trapdoor: " + options.script() + ": cannot read script: " + CommandScript.message(e));
+                return 2;
+            }
+        }
+        CommandScript program = null;
+        if (options.batch()) {
+            try {
+                program = CommandScript.parse(script != null ? script : options.commands());
+            } catch (IllegalArgumentException e) {
+                err.println("trapdoor: " + (script != null ? options.script() : "-c") + ": " + e.getMessage());
+                return 2;
+            }
+        }
+
+        // Configure first: the machine's bundle starts at a later start level, so the machine is
+        // created once, with this configuration, instead of with defaults and then again.
+        String launchId = UUID.randomUUID().toString();
+        try {
+            configure(options, platform, launchId);
+        } catch (IOException e) {
+            err.println("trapdoor: cannot configure the machine: " + e.getMessage());
+            return 1;
+        }
+        awaitFrameworkStarted();
+        ServiceReference<Machine> ref = awaitMachine(launchId);
+        if (ref == null) {
+            return 2;
+        }
+        Machine machine = context.getService(ref);
+        if (machine == null) {
+            String failure = machineFailure();
+            err.println("trapdoor: the machine failed to start: " + (failure == null ? "activation failed" : failure));
+            return 2;
+        }
+        try {
+            if (program != null) {
+                CommandSession session = processor.createSession(new FileInputStream(FileDescriptor.in), out, err);
+                try {
+                    return program.run(session, out, err);
+                } finally {
+                    session.close();
+                }
+            }
+            openConsole(machine, options);
+            return -1;
+        } finally {
+            if (program != null) {
+                context.ungetService(ref);
+            }
+        }
+    }
+
+    private void configure(LaunchOptions options, String platform, String launchId) throws IOException {
+        Hashtable<String, Object> props = new Hashtable<>();
+        if (platform != null) {
+            props.put("platform", platform);
+        }
+        if (!options.devices().isEmpty()) {
+            props.put("devices", options.devices().toArray(new String[0]));
+        }
+        if (options.hypervisor() != null) {
+            props.put("hypervisor", options.hypervisor());
+        }
+        props.put(LAUNCH_ID, launchId);
+        Configuration c = configAdmin.getConfiguration(MACHINE_PID, "?");
+        c.update(props);
+    }
+
+    /**
+     * Waits until the framework has finished starting: the hardware bundles that register the
+     * drivers start after this one, and a machine shown before they are there has nodes unbound
+     * that a moment later would be bound.
+     */
+    private void awaitFrameworkStarted() throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        FrameworkListener listener = e -> {
+            if (e.getType() == FrameworkEvent.STARTED) {
+                started.countDown();
+            }
+        };
+        context.addFrameworkListener(listener);
+        try {
+            if (context.getBundle(0).getState() == Bundle.ACTIVE) {
+                started.countDown();
+            }
+            started.await(MACHINE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } finally {
+            context.removeFrameworkListener(listener);
+        }
+    }
+
+    /** Waits for the Machine registered with this session's configuration; null after a failure. */
+    private ServiceReference<Machine> awaitMachine(String launchId) throws InterruptedException {
+        Filter filter;
+        try {
+            filter = context.createFilter("(&(objectClass=" + Machine.class.getName() + ")(" + LAUNCH_ID + "="
+                    + launchId + "))");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        ServiceTracker<Machine, ServiceReference<Machine>> tracker = new ServiceTracker<>(context, filter,
+                new ServiceTrackerCustomizer<Machine, ServiceReference<Machine>>() {
+                    @Override
+                    public ServiceReference<Machine> addingService(ServiceReference<Machine> reference) {
+                        return reference;
+                    }
+
+                    @Override
+                    public void modifiedService(ServiceReference<Machine> reference, ServiceReference<Machine> s) {
+                    }
+
+                    @Override
+                    public void removedService(ServiceReference<Machine> reference, ServiceReference<Machine> s) {
+                    }
+                });
+        tracker.open();
+        try {
+            long deadline = System.currentTimeMillis() + MACHINE_TIMEOUT_MS;
+            while (System.currentTimeMillis() < deadline) {
+                ServiceReference<Machine> ref = tracker.waitForService(100);
+                if (ref != null) {
+                    return ref;
+                }
+                String failure = machineFailure();
+                if (failure != null) {
+                    err.println("trapdoor: the machine failed to start: " + failure);
+                    return null;
+                }
+            }
+            err.println("trapdoor: no machine after " + MACHINE_TIMEOUT_MS / 1000 + " s: is the core bundle installed?");
+            return null;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** Why the machine component failed to activate, from Declarative Services; null if it has not. */
+    private String machineFailure() {
+        if (scr == null) {
+            return null;
+        }
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!Arrays.asList(d.configurationPid).contains(MACHINE_PID)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    String s = Failures.summary(c.failure);
+                    return s == null ? "activation failed" : s;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Sets the prompt, greets, and raises the start level so that Gogo JLine opens its console. */
+    private void openConsole(Machine machine, LaunchOptions options) {
+        Bundle console = consoleBundle();
+        if (console == null || options.consoleStartLevel() <= 0) {
+            throw new IllegalStateException("no console: the Gogo JLine bundle is not installed with a console start level");
+        }
+        if (processor instanceof CommandProcessorImpl impl) {
+            // Constants win over session variables, so the profile's "g! " does not replace ours,
+            // and its banner stays quiet.
+            impl.addConstant("prompt", PROMPT);
+            impl.addConstant(".gosh_quiet", Boolean.TRUE);
+        }
+        long bound = machine.nodes().stream().filter(n -> n.state().name().equals("BOUND")).count();
+        out.printf("Trapdoor: %s, %d nodes (%d bound), %d PCI device(s). "
+                + "Type 'help' for commands, 'platform' for the machine, Ctrl-D to quit.%n",
+                machine.platform().source(), machine.nodes().size(), bound, machine.pciDevices().size());
+        FrameworkStartLevel fsl = context.getBundle(0).adapt(FrameworkStartLevel.class);
+        fsl.setStartLevel(Math.max(fsl.getStartLevel(), options.consoleStartLevel()));
+    }
+
+    private Bundle consoleBundle() {
+        for (Bundle b : context.getBundles()) {
+            if ("org.apache.felix.gogo.jline".equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,80 @@
+package org.trapdoor.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.machine.DriverInfo;
+import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.machine.NodeState;
+import org.trapdoor.api.memory.MemResult;
+
+class ShellFormatterTest {
+    private static final NodeInfo PCIE = new NodeInfo("/pcie@10000000", List.of("pci-host-ecam-generic"),
+            List.of(new RegEntry(0x40_1000_0000L, 0x1000_0000L, null)), NodeState.BOUND, "pci-ecam", "", 0, null);
+    private static final NodeInfo ITS = new NodeInfo("/intc@8000000/its@8080000", List.of("arm,gic-v3-its"),
+            List.of(new RegEntry(0x0808_0000L, 0x20000L, null)), NodeState.UNBOUND, null, "", 3,
+            "no driver for arm,gic-v3-its");
+    private static final NodeInfo CHOSEN = new NodeInfo("/chosen", List.of(), List.of(), NodeState.DISABLED, null, "",
+            0, null);
+
+    @Test
+    void platformIsOneAlignedRowPerNode() {
+        String text = ShellFormatter.format(new PlatformListing("preset:virt", List.of(PCIE, ITS, CHOSEN)),
+                ShellFormatter.INSPECT).toString();
+        assertEquals(String.join("\n",
+                "platform preset:virt",
+                "NODE                       COMPATIBLE             REG                      DRIVER    STATE",
+                "/pcie@10000000             pci-host-ecam-generic  0x4010000000+0x10000000  pci-ecam  bound",
+                "/intc@8000000/its@8080000  arm,gic-v3-its         0x8080000+0x20000        -         "
+                        + "unbound (no driver for arm,gic-v3-its) [3 unclaimed accesses]",
+                "/chosen                    -                      -                        -         disabled"),
+                text);
+    }
+
+    @Test
+    void driversListCompatiblesRankingBundleAndNodes() {
+        DriverInfo ecam = new DriverInfo("pci-ecam", List.of("pci-host-ecam-generic", "pci-host-cam-generic"), 0,
+                "org.trapdoor.hw.pci.ecam 0.1.0", List.of("/pcie@10000000"));
+        DriverInfo idle = new DriverInfo("gicv2", List.of("arm,cortex-a15-gic"), -5, "org.trapdoor.hw.gicv2 0.1.0",
+                List.of());
+        assertEquals(String.join("\n",
+                "DRIVER    COMPATIBLE                                  RANKING  BUNDLE                          BOUND NODES",
+                "pci-ecam  pci-host-ecam-generic,pci-host-cam-generic  0        org.trapdoor.hw.pci.ecam 0.1.0  /pcie@10000000",
+                "gicv2     arm,cortex-a15-gic                          -5       org.trapdoor.hw.gicv2 0.1.0     -"),
+                ShellFormatter.format(new DriverListing(List.of(ecam, idle)), ShellFormatter.INSPECT));
+        assertEquals("no drivers registered", ShellFormatter.format(new DriverListing(List.of()), ShellFormatter.INSPECT));
+    }
+
+    @Test
+    void aNodeAloneIsOneLineAndItsPathAsPart() {
+        assertEquals("/pcie@10000000  pci-host-ecam-generic  0x4010000000+0x10000000  pci-ecam  bound",
+                ShellFormatter.format(PCIE, ShellFormatter.INSPECT));
+        assertEquals("/pcie@10000000", ShellFormatter.format(PCIE, ShellFormatter.PART));
+    }
+
+    @Test
+    void memShowsDataWithTheAccessWidth() {
+        assertEquals("0x10000000/2 -> 0x1b36",
+                ShellFormatter.format(new MemAccess(false, 0x1000_0000L, 2, 0x1b36, MemResult.OK), 0));
+        assertEquals("0x10000004/4 <- 0x00000007",
+                ShellFormatter.format(new MemAccess(true, 0x1000_0004L, 4, 7, MemResult.OK), 0));
+    }
+
+    @Test
+    void decodeErrorsAndAbortsAreShownAsSuch() {
+        assertEquals("0xdead0000/4 -> 0xffffffff  (decode error: no model serves this address, read as all-ones)",
+                ShellFormatter.format(new MemAccess(false, 0xdead_0000L, 4, 0xffff_ffffL, MemResult.DECODE_ERROR), 0));
+        assertEquals("0x8000000/1 <- 0x01  (abort: the target refused the access, write dropped)",
+                ShellFormatter.format(new MemAccess(true, 0x800_0000L, 1, 1, MemResult.ABORT), 0));
+    }
+
+    @Test
+    void otherObjectsAreLeftToGogo() {
+        assertNull(ShellFormatter.format("text", ShellFormatter.INSPECT));
+        assertNull(ShellFormatter.format(42, ShellFormatter.LINE));
+    }
+}

@@ -1,0 +1,130 @@
+package org.trapdoor.launcher;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The launcher's command line.
+ *
+ * @param platform   preset name or device-tree file, or {@code null} for the machine's default
+ * @param devices    {@code --device} specs in order
+ * @param commands   the {@code -c} program, or {@code null}
+ * @param script     the {@code --script} file, or {@code null}
+ * @param hypervisor {@code --hypervisor}, or {@code null} for the machine's default
+ * @param help       {@code --help} was given
+ */
+public record Arguments(String platform, List<String> devices, String commands, String script, String hypervisor,
+        boolean help) {
+
+    public static final String USAGE = String.join(System.lineSeparator(),
+            "Usage: trapdoor [--platform NAME|FILE.dts|FILE.dtb] [--device SPEC]... [-c \"cmd; cmd\"]",
+            "                [--script FILE] [--hypervisor none] [--help]",
+            "",
+            "Composes an emulated Arm platform from a device tree and opens a Gogo shell on it.",
+            "",
+            "  --platform NAME|FILE  a built-in preset (virt, the default) or a .dts/.dtb file",
+            "  --device SPEC         plug a PCI device, QEMU style: TYPE[,addr=SS.F][,key=value...],",
+            "                        e.g. testdev,addr=01.0 (repeatable; default: two testdev endpoints)",
+            "  -c \"cmd; cmd\"         run shell commands without a console, then exit",
+            "  --script FILE         run the shell commands in FILE, then exit",
+            "  --hypervisor NAME     the hypervisor model (none)",
+            "  --help                show this help",
+            "",
+            "Exit status: 0 success, 1 a command failed, 2 bad arguments, platform or devices.",
+            "");
+
+    public Arguments {
+        devices = List.copyOf(devices);
+    }
+
+    /** A command-line mistake; the message says which. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Parses {@code args}; options take their value as the next argument or after {@code =}.
+     *
+     * @throws UsageException for an unknown option, a missing or empty value, a repeated option
+     *                        that may appear once, a stray argument, or both -c and --script
+     */
+    public static Arguments parse(String... args) throws UsageException {
+        String platform = null;
+        String commands = null;
+        String script = null;
+        String hypervisor = null;
+        boolean help = false;
+        List<String> devices = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String inline = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inline = arg.substring(eq + 1);
+            }
+            switch (name) {
+                case "--help":
+                case "-h":
+                    help = true;
+                    break;
+                case "--platform":
+                    platform = once(platform, name, inline != null ? inline : value(args, ++i, name));
+                    break;
+                case "--device":
+                    devices.add(inline != null ? nonEmpty(inline, name) : value(args, ++i, name));
+                    break;
+                case "-c":
+                case "--command":
+                    commands = once(commands, name, inline != null ? nonEmpty(inline, name) : value(args, ++i, name));
+                    break;
+                case "--script":
+                    script = once(script, name, inline != null ? inline : value(args, ++i, name));
+                    break;
+                case "--hypervisor":
+                    hypervisor = once(hypervisor, name, inline != null ? inline : value(args, ++i, name));
+                    break;
+                default:
+                    throw new UsageException(arg.startsWith("-") ? "unknown option " + arg
+                            : "unexpected argument '" + arg + "'");
+            }
+        }
+        if (commands != null && script != null) {
+            throw new UsageException("give either -c or --script, not both");
+        }
+        return new Arguments(platform, devices, commands, script, hypervisor, help);
+    }
+
+    private static String value(String[] args, int i, String option) throws UsageException {
+        if (i >= args.length) {
+            throw new UsageException(option + " needs a value");
+        }
+        String v = args[i];
+        if (v.startsWith("--") && !option.equals("-c") && !option.equals("--command")) {
+            throw new UsageException(option + " needs a value, not the option " + v);
+        }
+        return nonEmpty(v, option);
+    }
+
+    private static String nonEmpty(String v, String option) throws UsageException {
+        if (v.isBlank()) {
+            throw new UsageException(option + " needs a non-empty value");
+        }
+        return v;
+    }
+
+    private static String once(String previous, String option, String value) throws UsageException {
+        if (previous != null) {
+            throw new UsageException(option + " given twice");
+        }
+        if (value.isBlank()) {
+            throw new UsageException(option + " needs a non-empty value");
+        }
+        return value;
+    }
+}

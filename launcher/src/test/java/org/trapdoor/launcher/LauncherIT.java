@@ -1,0 +1,121 @@
+package org.trapdoor.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs {@code java -jar trapdoor.jar} the way a user does and checks what comes out. */
+class LauncherIT {
+    record Run(int status, String out, String err) {
+        List<String> errLines() {
+            return err.lines().filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private Run trapdoor(String... args) throws IOException, InterruptedException {
+        return trapdoorWithInput(Path.of("/dev/null"), args);
+    }
+
+    private Run trapdoorWithInput(Path input, String... args) throws IOException, InterruptedException {
+        String jar = System.getProperty("trapdoor.jar", "target/trapdoor.jar");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar));
+        cmd.addAll(List.of(args));
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(input.toFile())).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("trapdoor " + String.join(" ", args) + " did not exit within 120 s");
+        }
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void commandsRunOnTheDefaultPlatformAndExitZero() throws Exception {
+        Run r = trapdoor("-c", "platform; drivers");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("platform preset:virt\nNODE "), r.out());
+        assertTrue(r.out().contains("\nDRIVER "), r.out());
+        assertTrue(r.out().contains("/pcie@10000000"), r.out());
+    }
+
+    @Test
+    void aFailedCommandIsReportedTheRestRunAndTheStatusIsOne() throws Exception {
+        Run r = trapdoor("-c", "nosuch; drivers");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("nosuch: Command not found: nosuch"), r.err());
+        assertTrue(r.out().startsWith("DRIVER "), r.out());
+    }
+
+    @Test
+    void aScriptFileRunsLikeDashC() throws Exception {
+        Path script = dir.resolve("probe.gosh");
+        Files.writeString(script, "mem read 0x4010000000 2\nmem read 0x3\n");
+        Run r = trapdoor("--script", script.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("0x4010000000/2 -> 0x"), r.out());
+        assertTrue(r.out().contains("0x3/4 -> 0xffffffff  (decode error"), r.out());
+    }
+
+    @Test
+    void withoutATerminalTheCommandsComeFromStandardInput() throws Exception {
+        Path cmds = dir.resolve("cmds.txt");
+        Files.writeString(cmds, "drivers\nunbind /pcie@10000000\n");
+        Run r = trapdoorWithInput(cmds);
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("DRIVER "), r.out());
+        assertTrue(r.out().contains("/pcie@10000000  pci-host-ecam-generic"), r.out());
+    }
+
+    @Test
+    void aMalformedDeviceTreeIsOneLineNamingTheFileAndStatusTwo() throws Exception {
+        Path dts = dir.resolve("broken.dts");
+        Files.writeString(dts, "/dts-v1/;\n/ {\n\tfoo = <1 2;\n};\n");
+        Run r = trapdoor("--platform", dts.toString(), "-c", "platform");
+        assertEquals(2, r.status());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.errLines().get(0).contains("broken.dts"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void aTruncatedBlobIsOneLineAndStatusTwo() throws Exception {
+        Path dtb = dir.resolve("cut.dtb");
+        Files.write(dtb, new byte[] {(byte) 0xd0, 0x0d, (byte) 0xfe, (byte) 0xed, 0, 0, 0x10, 0});
+        Run r = trapdoor("--platform", dtb.toString(), "-c", "platform");
+        assertEquals(2, r.status());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.errLines().get(0).contains("cut.dtb"), r.err());
+    }
+
+    @Test
+    void aMissingFileIsOneLineAndStatusTwo() throws Exception {
+        Run r = trapdoor("--platform", "nowhere.dtb", "-c", "platform");
+        assertEquals(2, r.status());
+        assertEquals(List.of("trapdoor: nowhere.dtb: no such file"), r.errLines());
+    }
+
+    @Test
+    void badArgumentsPrintUsageAndExitTwo() throws Exception {
+        Run r = trapdoor("--platfrom", "virt");
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("trapdoor: unknown option --platfrom"), r.err());
+        assertTrue(r.err().contains("Usage: trapdoor"), r.err());
+    }
+}
