@@ -108,6 +108,13 @@ public final class Main {
         if (a.commands() == null && a.script() == null && !stdinTerminal) {
             p.put(SCRIPT, "-");
         }
+        // Vendor plugins: bundles dropped into plugins/ are installed, started, updated and
+        // uninstalled live by Felix FileInstall, at the hardware bundles' start level.
+        p.put("felix.fileinstall.dir", System.getProperty("trapdoor.plugins", "plugins"));
+        p.put("felix.fileinstall.noInitialDelay", "true");
+        p.put("felix.fileinstall.poll", "1000");
+        p.put("felix.fileinstall.start.level", Integer.toString(StartLevels.MACHINE));
+        p.put("felix.fileinstall.log.level", "1");
         // Declarative Services prints component failures with stack traces; the session reports
         // the machine's failure as one line instead. -Dds.loglevel=error brings them back.
         if (System.getProperty("ds.loglevel") == null) {
