@@ -2,6 +2,7 @@ package org.trapdoor.core;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.osgi.framework.Bundle;
@@ -21,8 +22,15 @@ import org.slf4j.LoggerFactory;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeException;
 import org.trapdoor.api.dt.DeviceTreeLoader;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.irq.MsiController;
+import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.memory.AddressSpace;
@@ -41,10 +49,10 @@ import org.trapdoor.core.machine.ComposedMachine;
  * and a replacement is bound before the service it replaces is unbound: each callback acts on
  * the one service it names, never on "the current" one.
  */
-@Component(service = Machine.class, configurationPid = MachineComponent.PID,
+@Component(service = {Machine.class, MachineInterrupts.class}, configurationPid = MachineComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MachineConfig.class)
-public final class MachineComponent implements Machine {
+public final class MachineComponent implements Machine, MachineInterrupts {
     public static final String PID = "org.trapdoor.machine";
     /** The endpoints plugged when no device is configured and the platform has a host bridge. */
     public static final List<String> DEFAULT_DEVICES = List.of("testdev,addr=01.0", "testdev,addr=02.0");
@@ -195,5 +203,45 @@ public final class MachineComponent implements Machine {
     @Override
     public HostBridge hostBridge(String path) {
         return machine.hostBridge(path);
+    }
+
+    @Override
+    public InterruptCounters msiLedger() {
+        return machine.msiLedger();
+    }
+
+    @Override
+    public Map<String, InterruptController> interruptControllers() {
+        return machine.interruptControllers();
+    }
+
+    @Override
+    public Map<String, MsiController> msiControllers() {
+        return machine.msiControllers();
+    }
+
+    @Override
+    public String rootInterruptController() {
+        return machine.rootInterruptController();
+    }
+
+    @Override
+    public void attachSink(String node, InterruptSink sink) {
+        machine.attachSink(node, sink);
+    }
+
+    @Override
+    public void detachSink(String node) {
+        machine.detachSink(node);
+    }
+
+    @Override
+    public List<MsiSource> msiSources() {
+        return machine.msiSources();
+    }
+
+    @Override
+    public Traffic traffic() {
+        return machine.traffic();
     }
 }

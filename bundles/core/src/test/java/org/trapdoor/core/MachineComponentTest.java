@@ -209,4 +209,24 @@ class MachineComponentTest {
                 () -> new MachineComponent(new DeviceTreeService(), config("virt", "none", "testdev,addr=40.0")));
         assertTrue(e.getMessage().contains("addr=40.0"), e.getMessage());
     }
+
+    @Test
+    void theGicv2mPresetHasAV2mFrameUnderAGic400AndNoIommu() {
+        MachineComponent m = virt("virt-gicv2m");
+        assertTrue(m instanceof org.trapdoor.api.machine.MachineInterrupts, "the interrupt fabric is served too");
+        assertEquals(List.of("arm,gic-400", "arm,cortex-a15-gic"), m.platform().find("gic").compatibles());
+        DtNode v2m = m.platform().find("v2m");
+        assertEquals(List.of("arm,gic-v2m-frame"), v2m.compatibles());
+        assertEquals(0x0802_0000L, v2m.reg().get(0).address());
+        assertEquals(List.of(new RegEntry(0x0800_0000L, 0x1000, null), new RegEntry(0x0801_0000L, 0x2000, null)),
+                m.node("gic").reg());
+        assertNull(m.platform().find("smmu"));
+        assertNull(m.platform().node("/pcie@10000000").iommuMap());
+        assertEquals(v2m, m.platform().node("/pcie@10000000").msiParent().get(0).node());
+        assertEquals("/intc@8000000", m.rootInterruptController());
+        assertEquals(java.util.Set.of("/intc@8000000/v2m@8020000"), m.msiControllers().keySet());
+        assertEquals(0, m.msiSources().size(), "no testdev factory yet: the default devices wait");
+        m.addFactory(new org.trapdoor.hw.testdev.TestDeviceFactory());
+        assertEquals(2, m.msiSources().size(), "the two default testdevs");
+    }
 }

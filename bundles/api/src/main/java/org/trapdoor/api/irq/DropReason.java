@@ -37,7 +37,30 @@ public enum DropReason {
     /** The controller has no LPI support (GICv2, or GICD_TYPER.LPIS = 0). */
     LPIS_UNSUPPORTED("no LPI support"),
     /** The parent interrupt controller is not bound (or is of another kind). */
-    NO_INTERRUPT_CONTROLLER("no interrupt controller");
+    NO_INTERRUPT_CONTROLLER("no interrupt controller"),
+    /** The function's MSI and MSI-X are disabled, or Bus Master Enable is clear: no write was sent. */
+    DISABLED("MSI disabled or bus mastering off"),
+    /** The vector is masked in the function: it is held pending there; its later send is a new MSI. */
+    MASKED("vector masked (held pending in the device)"),
+    /** The vector is beyond those the function's software enabled. */
+    NO_SUCH_VECTOR("vector not enabled"),
+    /** The host bridge above the function is unbound (or its link is down): the write never left the port. */
+    BRIDGE_UNBOUND("host bridge unbound"),
+    /** The write reached a doorbell node that no model serves. */
+    NODE_UNBOUND("doorbell node unbound"),
+    /** The write reached no MSI controller: nothing at the address, or memory or a register that is not a doorbell. */
+    NO_DOORBELL("no doorbell at the address"),
+    /** The IOMMU in front of the bridge faulted on the write. */
+    IOMMU_FAULT("IOMMU fault"),
+    /** The target aborted the write (a model failed). */
+    TARGET_ABORT("target abort"),
+    /** The interrupt was already pending: the message merged with it. */
+    COALESCED("already pending (coalesced)"),
+    /**
+     * The interrupt is disabled at the controller (LPI configuration Enable bit clear, SPI
+     * enable or group disabled): it is held pending and taken once software enables it.
+     */
+    INTERRUPT_DISABLED("interrupt disabled at the controller (held pending)");
 
     private final String description;
 

@@ -10,8 +10,12 @@ import org.trapdoor.api.platform.DeviceModel;
  *
  * <p>INTIDs follow the architecture: 0..15 SGIs, 16..31 PPIs, 32..1019 SPIs, 1020..1023
  * special, 8192 and up LPIs. Methods that make an interrupt pending return {@code null} when
- * the request was accepted and a {@link DropReason} otherwise; they allocate nothing and take no
- * lock, so MSI paths may call them.
+ * the request was delivered (the interrupt became pending, it is enabled, and its CPU was
+ * signalled) and a {@link DropReason} otherwise: {@link DropReason#COALESCED} when it was pending
+ * already, {@link DropReason#INTERRUPT_DISABLED} when it is disabled (it stays pending, as the
+ * architecture requires), or why it could not be made pending at all. They allocate nothing and
+ * take no lock, so MSI paths may call them; an MSI controller records the returned outcome in the
+ * machine's MSI ledger.
  */
 @ProviderType
 public interface InterruptController extends DeviceModel {
@@ -69,6 +73,9 @@ public interface InterruptController extends DeviceModel {
     /** Outcome of every set-pending request (SPI raises and LPI requests). */
     InterruptCounters counters();
 
-    /** Connects the CPUs' IRQ lines; {@code null} disconnects. */
+    /**
+     * Connects the CPUs' IRQ lines; {@code null} disconnects. Interrupts already pending and
+     * enabled are signalled at once. See {@link InterruptSink} for the calling contract.
+     */
     void connect(InterruptSink sink);
 }

@@ -6,8 +6,11 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Lock-free outcome counters of one controller: every interrupt message it receives is either
- * delivered or dropped with one {@link DropReason}. {@link #fired()} is derived from the other
+ * Lock-free outcome counters: every interrupt message is either delivered or dropped with one
+ * {@link DropReason}, recorded in one call. A controller keeps one for what it received; the
+ * machine keeps one more, its MSI ledger, that every MSI is recorded in exactly once wherever
+ * its fate is decided (the device, the upstream port, an unbound node, the MSI controller) and
+ * that outlives model swaps. {@link #fired()} is derived from the other
  * two, so {@code fired = delivered + dropped} holds for every read, even while messages are in
  * flight; a test that knows how many messages it sent checks that none went uncounted.
  *

@@ -31,6 +31,14 @@ public final class MemoryTransaction {
     public int deviceId = -1;
     /** Result set by the last hop. */
     public MemResult result = MemResult.OK;
+    /**
+     * True for a message-signalled interrupt write that has not been accounted for yet. Set by the
+     * function that sends the MSI; the hop that decides the message's fate (an MSI controller's
+     * doorbell, an unbound node, the upstream port when nothing else did) records the outcome in
+     * the machine's MSI ledger and clears it, so that no MSI is counted twice or not at all.
+     * Cleared by {@link #read} and {@link #write}.
+     */
+    public boolean msi;
 
     /** Prepares a read. Clears every routing field. */
     public MemoryTransaction read(long address, int size) {
@@ -52,6 +60,13 @@ public final class MemoryTransaction {
         this.streamId = -1;
         this.deviceId = -1;
         this.result = MemResult.OK;
+        this.msi = false;
+        return this;
+    }
+
+    /** Marks the write as an MSI (see {@link #msi}). */
+    public MemoryTransaction asMsi() {
+        this.msi = true;
         return this;
     }
 
@@ -85,10 +100,10 @@ public final class MemoryTransaction {
 
     @Override
     public String toString() {
-        return String.format("%s 0x%x/%d%s%s rid=%s -> %s",
+        return String.format("%s 0x%x/%d%s%s rid=%s%s -> %s",
                 write ? "W" : "R", address, size,
                 write ? " data=0x" + Long.toHexString(data) : "",
                 !write && result == MemResult.OK ? " data=0x" + Long.toHexString(data) : "",
-                requesterId < 0 ? "-" : String.format("%04x", requesterId), result);
+                requesterId < 0 ? "-" : String.format("%04x", requesterId), msi ? " msi" : "", result);
     }
 }

@@ -2,6 +2,7 @@ package org.trapdoor.api.platform;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciHierarchy;
@@ -27,4 +28,14 @@ public interface BindContext {
 
     /** The PCI functions behind this node, for host bridges; empty otherwise. */
     PciHierarchy pci();
+
+    /**
+     * The machine's MSI ledger: an MSI controller records the outcome of every write that is
+     * marked {@link org.trapdoor.api.memory.MemoryTransaction#msi} here (and clears the mark),
+     * in addition to its own counters. It outlives the model, so the machine's totals survive
+     * swaps. Contexts outside a machine (unit tests) get a ledger of their own.
+     */
+    default InterruptCounters msiLedger() {
+        return new InterruptCounters();
+    }
 }

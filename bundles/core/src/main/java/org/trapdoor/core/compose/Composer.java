@@ -13,6 +13,9 @@ import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeException;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
@@ -42,21 +45,25 @@ public final class Composer {
     private final SystemBus bus;
     private final PhysicalMemory memory;
     private final Function<DtNode, PciHierarchy> pciOf;
+    private final InterruptCounters msiLedger;
     private final DriverTable drivers = new DriverTable();
     private final Map<DtNode, NodeSlot> slots = new IdentityHashMap<>();
     private final List<NodeSlot> ordered = new ArrayList<>();
     private boolean closed;
 
     /**
-     * @param pciOf the PCI hierarchy the machine keeps for a host-bridge node, or null for others
+     * @param pciOf     the PCI hierarchy the machine keeps for a host-bridge node, or null for others
+     * @param msiLedger the machine's MSI ledger, handed to every model and slot
      */
-    public Composer(DeviceTree tree, SystemBus bus, PhysicalMemory memory, Function<DtNode, PciHierarchy> pciOf) {
+    public Composer(DeviceTree tree, SystemBus bus, PhysicalMemory memory, Function<DtNode, PciHierarchy> pciOf,
+            InterruptCounters msiLedger) {
         this.tree = tree;
         this.bus = bus;
         this.memory = memory;
         this.pciOf = pciOf;
+        this.msiLedger = msiLedger;
         for (DtNode n : tree.nodes()) {
-            NodeSlot s = new NodeSlot(n, enabled(n));
+            NodeSlot s = new NodeSlot(n, enabled(n), msiLedger);
             slots.put(n, s);
             ordered.add(s);
             if (s.enabled() && onCpuBus(n) && !n.isMemory()) {
@@ -233,7 +240,10 @@ public final class Composer {
 
     /**
      * Brings the slot to its desired binding: create the new model, publish it, drain the old
-     * one, hand state over when both model the same kind of hardware, close the old one.
+     * one, hand state over when both model the same kind of hardware, close the old one. A node
+     * left unbound keeps its last model's state, and the next model of the same kind takes it
+     * over before it is published. An interrupt controller's new model is connected to the
+     * CPUs' sink attached to the node, the old one disconnected.
      */
     private void rebind(NodeSlot s, boolean force) {
         DriverTable.Choice want = desired(s);
@@ -263,8 +273,20 @@ public final class Composer {
         } else if (s.pin == NodeSlot.Pin.DRIVER) {
             problem = "pinned driver '" + s.pinnedDriver + "' is not registered";
         }
+        if (next.model() != null && s.current().model() == null && s.parkedState != null
+                && next.kind().equals(s.parkedKind)) {
+            // Before publishing: no transaction may see the new model in its reset state.
+            try {
+                next.model().restoreState(s.parkedState);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: restoring the saved state into {} failed", s.node().path(), next.driver().name(), e);
+            }
+        }
         Binding old = s.publish(next);
         DeviceModel oldModel = old.model();
+        if (oldModel instanceof InterruptController ic && s.sink != null) {
+            connectQuietly(ic, null, s);
+        }
         if (oldModel != null) {
             if (next.model() != null && old.kind().equals(next.kind())) {
                 try {
@@ -273,8 +295,25 @@ public final class Composer {
                     LOG.warn("{}: state hand-over from {} to {} failed", s.node().path(), old.driver().name(),
                             next.driver().name(), e);
                 }
+            } else if (next.model() == null) {
+                // Left unbound: keep the registers, so that rebinding the same kind of hardware
+                // carries on with the tables already in memory instead of a reset device.
+                try {
+                    s.parkedState = oldModel.saveState();
+                    s.parkedKind = old.kind();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: saving the state of {} failed", s.node().path(), old.driver().name(), e);
+                }
             }
             closeQuietly(oldModel, s);
+        }
+        if (next.model() != null) {
+            s.parkedState = null;
+            s.parkedKind = null;
+        }
+        if (next.model() instanceof InterruptController ic && s.sink != null) {
+            // The CPUs stay wired to the node, whichever model serves it; pending state is signalled now.
+            connectQuietly(ic, s.sink, s);
         }
         s.attempted = want;
         s.problem = problem;
@@ -285,6 +324,62 @@ public final class Composer {
         } else if (oldModel != null) {
             LOG.info("{} unbound", s.node().path());
         }
+    }
+
+    private static void connectQuietly(InterruptController ic, InterruptSink sink, NodeSlot s) {
+        try {
+            ic.connect(sink);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: connecting the CPUs' interrupt sink failed", s.node().path(), e);
+        }
+    }
+
+    // ---- the CPUs' IRQ lines ----
+
+    /**
+     * Attaches {@code sink} to an interrupt-controller node (path or label; null for the root
+     * interrupt controller) and connects the model bound now; later models are connected when
+     * bound. {@code null} sink detaches.
+     *
+     * @throws IllegalArgumentException for an unknown node or one that is not an interrupt controller
+     */
+    public synchronized void attachSink(String node, InterruptSink sink) {
+        NodeSlot s = interruptControllerSlot(node);
+        InterruptSink before = s.sink;
+        s.sink = sink;
+        if (s.current().model() instanceof InterruptController ic && (sink != null || before != null)) {
+            connectQuietly(ic, sink, s);
+        }
+    }
+
+    private NodeSlot interruptControllerSlot(String node) {
+        if (node == null) {
+            DtNode root = rootInterruptController();
+            if (root == null) {
+                throw new IllegalArgumentException(tree.source() + " has no root interrupt controller (interrupt-parent)");
+            }
+            return slots.get(root);
+        }
+        NodeSlot s = lookup(node);
+        if (!s.node().has("interrupt-controller")) {
+            throw new IllegalArgumentException(s.node().path() + " is not an interrupt controller");
+        }
+        return s;
+    }
+
+    /** The root's interrupt parent, or null. */
+    public DtNode rootInterruptController() {
+        try {
+            DtNode n = tree.root().interruptParent();
+            return n != null && n.has("interrupt-controller") ? n : null;
+        } catch (DeviceTreeException e) {
+            return null;
+        }
+    }
+
+    /** The model bound to {@code node} now, or null. */
+    public DeviceModel model(DtNode node) {
+        return slot(node).current().model();
     }
 
     private static void closeQuietly(DeviceModel m, NodeSlot s) {
@@ -399,6 +494,11 @@ public final class Composer {
         public PciHierarchy pci() {
             PciHierarchy h = pciOf.apply(slot.node());
             return h != null ? h : EmptyHierarchy.INSTANCE;
+        }
+
+        @Override
+        public InterruptCounters msiLedger() {
+            return msiLedger;
         }
     }
 }

@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.core.bus.Region;
@@ -24,6 +27,7 @@ public final class NodeSlot {
 
     private final DtNode node;
     private final boolean enabled;
+    private final InterruptCounters msiLedger;
     private final Binding unbound = Binding.unbound();
     private volatile Binding current = unbound;
     private final LongAdder unboundAccesses = new LongAdder();
@@ -38,10 +42,19 @@ public final class NodeSlot {
     int regCount;
     final List<Region> mapped = new ArrayList<>();
     final List<String> mapProblems = new ArrayList<>();
+    /** The CPUs' IRQ lines attached to this (interrupt-controller) node; handed to every model bound. */
+    InterruptSink sink;
+    /**
+     * State the last model handed over when the node was left unbound, and the hardware kind it
+     * belongs to: a later model of the same kind takes it over, as after a reset-free hand-over.
+     */
+    Object parkedState;
+    String parkedKind;
 
-    NodeSlot(DtNode node, boolean enabled) {
+    NodeSlot(DtNode node, boolean enabled, InterruptCounters msiLedger) {
         this.node = node;
         this.enabled = enabled;
+        this.msiLedger = msiLedger;
     }
 
     public DtNode node() {
@@ -94,8 +107,21 @@ public final class NodeSlot {
 
     /** Answers a transaction that reached the node while no model serves it: DECERR, counted. */
     public void refuse(MemoryTransaction tx) {
+        refuse(tx, unbound);
+    }
+
+    /**
+     * Answers a transaction that reached the node while {@code b} was published and serves none
+     * of it (no model, or a model that does not serve the region): DECERR, counted.
+     */
+    void refuse(MemoryTransaction tx, Binding b) {
         unboundAccesses.increment();
         tx.fail(MemResult.DECODE_ERROR);
+        if (tx.msi) {
+            // An MSI ends here: at a doorbell node without a model, or a region that is no doorbell.
+            tx.msi = false;
+            msiLedger.recordDropped(b.model() == null ? DropReason.NODE_UNBOUND : DropReason.NO_DOORBELL);
+        }
     }
 
     /** A model threw instead of answering: the access aborts (a slave error) and is counted. */
@@ -103,6 +129,10 @@ public final class NodeSlot {
         faults.increment();
         lastFault = e.toString();
         tx.fail(MemResult.ABORT);
+        if (tx.msi) {
+            tx.msi = false;
+            msiLedger.recordDropped(DropReason.TARGET_ABORT);
+        }
     }
 
     public long unboundAccesses() {

@@ -19,7 +19,7 @@ final class RegionPort implements MmioHandler {
         try {
             MmioHandler h = b.region(index);
             if (h == null) {
-                slot.refuse(tx);
+                slot.refuse(tx, b);
             } else {
                 h.access(tx);
             }

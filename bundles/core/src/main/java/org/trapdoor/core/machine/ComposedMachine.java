@@ -1,37 +1,50 @@
 package org.trapdoor.core.machine;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.irq.MsiController;
+import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.pci.PciDeviceFactory;
+import org.trapdoor.api.platform.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.bus.Ram;
 import org.trapdoor.core.bus.SystemBus;
 import org.trapdoor.core.compose.Composer;
 import org.trapdoor.core.pci.DeviceManager;
 import org.trapdoor.core.pci.PciDomain;
+import org.trapdoor.core.traffic.TrafficGenerator;
 
 /**
  * A machine composed from a device tree: RAM from its memory nodes, every other node mapped and
  * bound through the {@link Composer}, a {@link PciDomain} per host bridge, and the endpoints of
- * the {@link DeviceManager}.
+ * the {@link DeviceManager}. One MSI ledger, created with the machine and never replaced, counts
+ * the outcome of every MSI; models record into it through their bind context, so its totals
+ * survive every swap.
  *
  * <p>Usable without OSGi: construct it from a tree, then add drivers, device factories and
  * devices by hand (tests, benchmarks). The OSGi component feeds it from the service registry.
  */
-public final class ComposedMachine implements Machine, AutoCloseable {
+public final class ComposedMachine implements Machine, MachineInterrupts, AutoCloseable {
     private final DeviceTree tree;
     private final SystemBus bus = new SystemBus();
     private final Ram ram;
@@ -39,6 +52,8 @@ public final class ComposedMachine implements Machine, AutoCloseable {
     private final Map<DtNode, PciDomain> domainByNode = new IdentityHashMap<>();
     private final List<PciDomain> domains = new ArrayList<>();
     private final DeviceManager devices;
+    private final InterruptCounters msiLedger = new InterruptCounters();
+    private final TrafficGenerator traffic = new TrafficGenerator();
 
     /**
      * @throws org.trapdoor.api.dt.DeviceTreeException if the memory nodes or a host bridge's
@@ -66,10 +81,10 @@ public final class ComposedMachine implements Machine, AutoCloseable {
         this.composer = new Composer(tree, bus, ram, n -> {
             PciDomain d = domainByNode.get(n);
             return d == null ? null : d.hierarchy();
-        });
+        }, msiLedger);
         for (DtNode n : tree.nodes()) {
             if (Composer.isPci(n) && composer.slot(n).enabled()) {
-                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus);
+                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus, msiLedger);
                 domains.add(d);
                 domainByNode.put(n, d);
             }
@@ -137,6 +152,7 @@ public final class ComposedMachine implements Machine, AutoCloseable {
     /** Unbinds every node and unplugs every device. */
     @Override
     public void close() {
+        traffic.stop();
         devices.close();
         composer.close();
         domains.forEach(PciDomain::close);
@@ -212,5 +228,64 @@ public final class ComposedMachine implements Machine, AutoCloseable {
     public HostBridge hostBridge(String path) {
         PciDomain d = domain(path);
         return d == null ? null : d.bridge();
+    }
+
+    // ---- MachineInterrupts ----
+
+    @Override
+    public InterruptCounters msiLedger() {
+        return msiLedger;
+    }
+
+    @Override
+    public Map<String, InterruptController> interruptControllers() {
+        return bound("interrupt-controller", InterruptController.class);
+    }
+
+    @Override
+    public Map<String, MsiController> msiControllers() {
+        return bound("msi-controller", MsiController.class);
+    }
+
+    /** Enabled nodes with {@code property}, by path in tree order, with their model of {@code kind} or null. */
+    private <T extends DeviceModel> Map<String, T> bound(String property, Class<T> kind) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (DtNode n : tree.nodes()) {
+            boolean wanted = n.has(property) && (property.equals("msi-controller") || !n.has("msi-controller"));
+            if (wanted && composer.slot(n).enabled()) {
+                DeviceModel m = composer.model(n);
+                out.put(n.path(), kind.isInstance(m) ? kind.cast(m) : null);
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    @Override
+    public String rootInterruptController() {
+        DtNode n = composer.rootInterruptController();
+        return n == null ? null : n.path();
+    }
+
+    @Override
+    public void attachSink(String node, InterruptSink sink) {
+        if (sink == null) {
+            throw new IllegalArgumentException("no sink given; use detachSink to disconnect");
+        }
+        composer.attachSink(node, sink);
+    }
+
+    @Override
+    public void detachSink(String node) {
+        composer.attachSink(node, null);
+    }
+
+    @Override
+    public List<MsiSource> msiSources() {
+        return devices.msiSources();
+    }
+
+    @Override
+    public Traffic traffic() {
+        return traffic;
     }
 }

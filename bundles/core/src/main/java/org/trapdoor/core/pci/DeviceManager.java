@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.pci.PciDevice;
@@ -198,6 +199,17 @@ public final class DeviceManager {
         }
         plugs.clear();
         factories.clear();
+    }
+
+    /** The plugged devices that can raise MSIs, in attach order. */
+    public synchronized List<MsiSource> msiSources() {
+        List<MsiSource> out = new ArrayList<>();
+        for (Plug p : plugs) {
+            if (p.device instanceof MsiSource m) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** Every configured device; a waiting one says so in its description. */

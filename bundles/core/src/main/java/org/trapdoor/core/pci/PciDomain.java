@@ -12,6 +12,7 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.IdMap;
 import org.trapdoor.api.dt.PciRange;
+import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.core.bus.Region;
@@ -38,12 +39,14 @@ public final class PciDomain {
     private final List<PciRange> windows;
     private final List<Region> mapped = new ArrayList<>();
     private final LongAdder abortedUpstream = new LongAdder();
+    private final InterruptCounters msiLedger;
 
     /**
      * @throws DeviceTreeException for a malformed {@code bus-range}, {@code ranges},
      *                             {@code msi-map} or {@code iommu-map}
      */
-    public PciDomain(DtNode node, int defaultSegment, NodeSlot slot, SystemBus bus) {
+    public PciDomain(DtNode node, int defaultSegment, NodeSlot slot, SystemBus bus, InterruptCounters msiLedger) {
+        this.msiLedger = msiLedger;
         this.node = node;
         this.segment = (int) node.u32("linux,pci-domain", defaultSegment);
         this.slot = slot;
@@ -114,7 +117,7 @@ public final class PciDomain {
         // No iommu-map: not behind an IOMMU. No msi-map: the DeviceID is the requester ID.
         int streamId = iommuMap == null ? -1 : (int) iommuMap.map(rid).id();
         int deviceId = msiMap == null ? rid : (int) msiMap.map(rid).id();
-        return new UpstreamPort(rid, streamId, deviceId, slot, system, abortedUpstream);
+        return new UpstreamPort(rid, streamId, deviceId, slot, system, abortedUpstream, msiLedger);
     }
 
     /** Unmaps the windows (machine shutdown). */

@@ -2,6 +2,9 @@ package org.trapdoor.core.pci;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.MsiAccounting;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
@@ -14,16 +17,25 @@ import org.trapdoor.core.compose.NodeSlot;
  * The upstream side of one device's link: stamps the requester ID, lets the bridge model see
  * the transaction first, applies the bridge's {@code iommu-map} / {@code msi-map} (evaluated
  * once, when the device was attached) and sends it into the system address space.
+ *
+ * <p>MSI accounting: an MSI write ({@link MemoryTransaction#msi}) is normally recorded by the
+ * doorbell that decodes it (or the unbound node it hits), which clears the mark. One that still
+ * carries the mark when it comes back here met no such hop, and the port records why: the
+ * bridge was unbound ({@link DropReason#BRIDGE_UNBOUND}), or it reached no doorbell
+ * ({@link DropReason#NO_DOORBELL}, or {@link DropReason#TARGET_ABORT} if refused).
  */
-public final class UpstreamPort implements PciUpstream {
+public final class UpstreamPort implements PciUpstream, MsiAccounting {
     private final int rid;
     private final int streamId;
     private final int deviceId;
     private final NodeSlot bridge;
     private final AddressSpace system;
     private final LongAdder aborted;
+    private final InterruptCounters msiLedger;
 
-    UpstreamPort(int rid, int streamId, int deviceId, NodeSlot bridge, AddressSpace system, LongAdder aborted) {
+    UpstreamPort(int rid, int streamId, int deviceId, NodeSlot bridge, AddressSpace system, LongAdder aborted,
+            InterruptCounters msiLedger) {
+        this.msiLedger = msiLedger;
         this.rid = rid;
         this.streamId = streamId;
         this.deviceId = deviceId;
@@ -57,13 +69,19 @@ public final class UpstreamPort implements PciUpstream {
                 // No bridge model, or its link is down: the request never reaches the fabric.
                 aborted.increment();
                 tx.fail(MemResult.ABORT);
+                if (tx.msi) {
+                    tx.msi = false;
+                    msiLedger.recordDropped(DropReason.BRIDGE_UNBOUND);
+                }
                 return;
             }
             if (hb.interceptUpstream(tx)) {
+                settle(tx);
                 return;
             }
         } catch (RuntimeException e) {
             bridge.fault(tx, e);
+            settle(tx);
             return;
         } finally {
             b.exit();
@@ -71,5 +89,19 @@ public final class UpstreamPort implements PciUpstream {
         tx.streamId = streamId;
         tx.deviceId = deviceId;
         system.access(tx);
+        settle(tx);
+    }
+
+    /** Records an MSI no later hop accounted for. */
+    private void settle(MemoryTransaction tx) {
+        if (tx.msi) {
+            tx.msi = false;
+            msiLedger.recordDropped(tx.result == MemResult.ABORT ? DropReason.TARGET_ABORT : DropReason.NO_DOORBELL);
+        }
+    }
+
+    @Override
+    public InterruptCounters msiLedger() {
+        return msiLedger;
     }
 }

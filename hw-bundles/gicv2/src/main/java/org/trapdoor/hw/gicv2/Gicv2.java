@@ -1,9 +1,12 @@
 package org.trapdoor.hw.gicv2;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -24,9 +27,16 @@ import org.trapdoor.api.register.RegisterBlock;
  * Every interrupt is signalled as IRQ regardless of IGROUPR (stored only).
  *
  * <p>Set-pending requests take no lock and allocate nothing; CPU interface operations lock only
- * that CPU's running-priority stack.
+ * that CPU's running-priority stack. A set-pending request is delivered ({@code null}) when the
+ * SPI becomes pending, enabled and targeted; {@link DropReason#COALESCED} when it was pending
+ * already; {@link DropReason#INTERRUPT_DISABLED} when it is disabled or targets no CPU (it stays
+ * pending).
+ *
+ * <p>The {@link InterruptSink} is called with no lock held, after the state is updated, never
+ * nested or concurrently for one CPU (see {@link #drain}): it may acknowledge and EOI at once.
  */
 public final class Gicv2 implements InterruptController {
+    private static final Logger LOG = LoggerFactory.getLogger(Gicv2.class);
     static final int GICD_SIZE = 0x1000;
     static final int GICC_SIZE = 0x2000;
     static final int GICD_IIDR = 0x0200_143B;
@@ -287,23 +297,29 @@ public final class Gicv2 implements InterruptController {
         int s = slot(intid >> 5, 0);
         int bit = 1 << (intid & 31);
         int before = level.getAndAccumulate(s, bit, (a, b) -> a | b);
-        if ((before & bit) == 0) {
-            if (edge(intid)) {
-                latch.getAndAccumulate(s, bit, (a, b) -> a | b);
-            }
-            deliveries.incrementAndGet(intid);
+        boolean fresh = (before & bit) == 0;
+        if (fresh && edge(intid)) {
+            // An edge latches pending; a latch already set merges with this one.
+            fresh = (latch.getAndAccumulate(s, bit, (a, b) -> a | b) & bit) == 0;
         }
-        counters.recordDelivered();
-        InterruptSink k = sink;
-        if (k != null) {
+        DropReason r;
+        if (!fresh) {
+            r = DropReason.COALESCED;
+        } else {
+            deliveries.incrementAndGet(intid);
+            boolean on = (dctlr.value() & 1) != 0 && (enabled.get(s) & bit) != 0 && targets[intid] != 0;
+            r = on ? null : DropReason.INTERRUPT_DISABLED;
+        }
+        counters.record(r);
+        if (r == null && sink != null) {
             for (int c = 0; c < cpus; c++) {
                 if (candidate(intid, c)) {
-                    k.interruptPending(c, intid);
+                    drain(c, intid);
                     break;
                 }
             }
         }
-        return null;
+        return r;
     }
 
     @Override
@@ -367,11 +383,21 @@ public final class Gicv2 implements InterruptController {
         }
         int limit = Math.min(ci.running(), ci.pmr);
         int best = SPURIOUS;
-        for (int id = 0; id < lines; id++) {
-            int p = priority(id, c);
-            if (p < limit && candidate(id, c)) {
-                best = id;
-                limit = p;
+        // Word by word: only interrupts that are latched or high, enabled and not active are looked at.
+        int words = (lines + 31) / 32;
+        for (int w = 0; w < words; w++) {
+            int s = slot(w, c);
+            int bits = (latch.get(s) | level.get(s)) & enabled.get(s) & ~active.get(s);
+            while (bits != 0) {
+                int id = w * 32 + Integer.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (id < lines) {
+                    int p = priority(id, c);
+                    if (p < limit && candidate(id, c)) {
+                        best = id;
+                        limit = p;
+                    }
+                }
             }
         }
         return best;
@@ -439,15 +465,45 @@ public final class Gicv2 implements InterruptController {
     }
 
     private void signalAll() {
-        InterruptSink k = sink;
-        if (k == null) {
+        if (sink == null) {
             return;
         }
         for (int c = 0; c < cpus; c++) {
-            int id = highestPending(c);
-            if (id != SPURIOUS) {
-                k.interruptPending(c, id);
+            drain(c, -1);
+        }
+    }
+
+    /**
+     * Tells CPU {@code c}'s sink, serialising calls per CPU: the first signaller calls the sink;
+     * one arriving meanwhile (the sink's own EOI, another thread) only counts itself, and the
+     * caller in progress signals again, with the then highest pending interrupt, before it
+     * returns. {@code first} is the INTID to report first, or -1 to look it up.
+     */
+    private void drain(int c, int first) {
+        CpuInterface ci = cpu[c];
+        if (ci.signalWip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        int id = first;
+        for (;;) {
+            if (id < 0) {
+                id = highestPending(c);
             }
+            InterruptSink k = sink;
+            if (k != null && id != SPURIOUS) {
+                try {
+                    k.interruptPending(c, id);
+                } catch (RuntimeException e) {
+                    // A failing CPU model must not wedge the line for later interrupts.
+                    LOG.warn("{}: interrupt sink failed for CPU {} INTID {}", name, c, id, e);
+                }
+            }
+            missed = ci.signalWip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+            id = -1;
         }
     }
 
@@ -546,6 +602,8 @@ public final class Gicv2 implements InterruptController {
         final int[] ids = new int[256];
         final int[] prio = new int[256];
         int depth;
+        // Signals in progress or owed to this CPU's sink (see drain).
+        final AtomicInteger signalWip = new AtomicInteger();
 
         int running() {
             return depth == 0 ? IDLE_PRIORITY : prio[depth - 1];

@@ -36,6 +36,7 @@ public final class Gicv2m implements MsiController {
     private final ModelRef<InterruptController> gic;
     private final MmioHandler handler = this::access;
     private final InterruptCounters counters = new InterruptCounters();
+    private final InterruptCounters ledger;
     private final LongAdder badReads = new LongAdder();
 
     /**
@@ -43,6 +44,15 @@ public final class Gicv2m implements MsiController {
      * @param count SPIs in the frame; {@code base + count} at most 1020
      */
     public Gicv2m(long address, int base, int count, int iidr, ModelRef<InterruptController> gic) {
+        this(address, base, count, iidr, gic, new InterruptCounters());
+    }
+
+    /**
+     * @param ledger the machine's MSI ledger: each MSI write to MSI_SETSPI_NS is recorded there
+     *               once, with the same outcome as in {@link #counters()}
+     */
+    public Gicv2m(long address, int base, int count, int iidr, ModelRef<InterruptController> gic,
+            InterruptCounters ledger) {
         if (base < 32 || count < 1 || base + count > 1020) {
             throw new IllegalArgumentException("v2m SPI range " + base + "+" + count + " is outside 32..1019");
         }
@@ -51,6 +61,7 @@ public final class Gicv2m implements MsiController {
         this.count = count;
         this.iidr = iidr;
         this.gic = gic;
+        this.ledger = ledger;
     }
 
     private void access(MemoryTransaction tx) {
@@ -68,7 +79,13 @@ public final class Gicv2m implements MsiController {
             return;
         }
         if (tx.offset == MSI_SETSPI_NS) {
-            counters.record(setSpi(tx));
+            DropReason r = setSpi(tx);
+            counters.record(r);
+            if (tx.msi) {
+                // This is where the MSI's fate is decided: account for it once, machine-wide.
+                tx.msi = false;
+                ledger.record(r);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.trapdoor.hw.gicv2;
 
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.dt.DtProperty;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
@@ -13,6 +14,7 @@ import org.trapdoor.api.platform.ModelRef;
 final class FakeContext implements BindContext {
     final DtNode node;
     volatile DeviceModel bound;
+    final InterruptCounters ledger = new InterruptCounters();
 
     FakeContext(DtNode node) {
         this.node = node;
@@ -52,6 +54,11 @@ final class FakeContext implements BindContext {
     @Override
     public PciHierarchy pci() {
         return null;
+    }
+
+    @Override
+    public InterruptCounters msiLedger() {
+        return ledger;
     }
 
     /** A QEMU-virt-like tree: /cpus with {@code cpus} CPUs, /intc (GICv2) with a v2m child. */

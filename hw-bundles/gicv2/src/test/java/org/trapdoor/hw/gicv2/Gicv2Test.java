@@ -1,5 +1,8 @@
 package org.trapdoor.hw.gicv2;
 
+import java.util.List;
+import java.util.ArrayList;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -235,5 +238,70 @@ class Gicv2Test {
         Gicv2 other = new Gicv2("gic", 256, 1);
         other.restoreState(state);
         assertEquals(0, rd(other.region(0), 0x000, 4), "another shape ignores the state");
+    }
+
+    @Test
+    void anEdgeSpiAlreadyPendingIsCoalescedAndADisabledOneHeldPending() {
+        enableAll();
+        spi(50, 0x80, 1);
+        assertNull(gic.raiseSpi(50));
+        gic.lowerSpi(50);
+        assertEquals(DropReason.COALESCED, gic.raiseSpi(50));
+        gic.lowerSpi(50);
+        spi(51, 0x80, 0); // targets no CPU
+        assertEquals(DropReason.INTERRUPT_DISABLED, gic.raiseSpi(51));
+        assertEquals(1, gic.deliveries(51), "latched pending all the same");
+        assertEquals(1, gic.counters().dropped(DropReason.COALESCED));
+    }
+
+    @Test
+    void sinkMayAcknowledgeAndEndEachInterruptSynchronously() {
+        enableAll();
+        spi(40, 0x80, 1);
+        spi(41, 0x80, 1);
+        List<Integer> taken = new ArrayList<>();
+        int[] depth = {0, 0};
+        gic.connect((c, id) -> {
+            depth[0]++;
+            depth[1] = Math.max(depth[1], depth[0]);
+            for (int x = gic.acknowledge(c); x != InterruptController.SPURIOUS; x = gic.acknowledge(c)) {
+                taken.add(x);
+                if (x == 40) {
+                    assertNull(gic.raiseSpi(41), "raised from inside the handler");
+                    gic.lowerSpi(41);
+                }
+                gic.endOfInterrupt(c, x);
+            }
+            depth[0]--;
+        });
+        assertNull(gic.raiseSpi(40));
+        gic.lowerSpi(40);
+        assertEquals(List.of(40, 41), taken);
+        assertEquals(1, depth[1], "the sink is never entered twice for a CPU");
+        assertFalse(gic.isPending(40, 0));
+        assertFalse(gic.isPending(41, 0));
+    }
+
+    @Test
+    void signalDuringSinkCallIsRedeliveredAfterItReturns() {
+        enableAll();
+        spi(42, 0x80, 1);
+        spi(43, 0x80, 1);
+        List<Integer> seen = new ArrayList<>();
+        gic.connect((c, id) -> {
+            seen.add(id);
+            if (seen.size() == 1) {
+                gic.raiseSpi(43);
+                gic.lowerSpi(43);
+                assertEquals(1, seen.size(), "not nested");
+            }
+            int x = gic.acknowledge(c);
+            if (x != InterruptController.SPURIOUS) {
+                gic.endOfInterrupt(c, x);
+            }
+        });
+        gic.raiseSpi(42);
+        gic.lowerSpi(42);
+        assertEquals(List.of(42, 43), seen);
     }
 }

@@ -192,4 +192,23 @@ class Gicv2mTest {
         m.region(0).access(t);
         assertEquals(0x06000170L, t.data);
     }
+
+    @Test
+    void anMsiIsRecordedOnceInTheMachineLedgerAndUnmarked() {
+        MemoryTransaction t = tx(true, Gicv2m.MSI_SETSPI_NS, 4, 81).asMsi();
+        mmio.access(t);
+        sent++;
+        assertFalse(t.msi, "accounted for here: later hops must not count it again");
+        assertEquals(1, ctx.ledger.delivered());
+        MemoryTransaction bad = tx(true, Gicv2m.MSI_SETSPI_NS, 4, 20).asMsi();
+        mmio.access(bad);
+        sent++;
+        assertEquals(1, ctx.ledger.dropped(DropReason.SPI_OUT_OF_RANGE));
+        setSpi(4, 82); // a CPU's write is no MSI: the frame counts it, the ledger does not
+        assertEquals(2, ctx.ledger.fired());
+        assertEquals(3, v2m.counters().fired());
+        MemoryTransaction other = tx(true, 0x100, 4, 81).asMsi();
+        mmio.access(other);
+        assertTrue(other.msi, "not the doorbell register: left for the port to account for");
+    }
 }

@@ -35,7 +35,17 @@ import org.trapdoor.api.register.RegisterBlock;
  * The pending table is read on EnableLPIs and written through on every change.
  *
  * <p>Set-pending requests ({@link #raiseSpi}, {@link #setLpiPending}) take no lock and allocate
- * nothing; CPU interface operations lock only the CPU's own running-priority stack.
+ * nothing; CPU interface operations lock only the CPU's own running-priority stack. Each
+ * redistributor keeps a bitmap of its pending and enabled LPIs with a one-bit-per-word summary, so
+ * acknowledge visits only the LPIs that are ready, never the whole LPI space.
+ *
+ * <p>Outcome of a set-pending request: {@code null} (delivered: pending, enabled, the CPU
+ * signalled), {@link DropReason#COALESCED} when it was pending already, and
+ * {@link DropReason#INTERRUPT_DISABLED} when it is disabled (it stays pending, as the
+ * architecture requires, and is taken once enabled).
+ *
+ * <p>The {@link InterruptSink} is called with no lock held, after the state is updated, and never
+ * nested or concurrently for one CPU (see {@link #drain}): it may acknowledge and EOI at once.
  */
 public final class Gicv3 implements InterruptController {
     private static final Logger LOG = LoggerFactory.getLogger(Gicv3.class);
@@ -362,17 +372,24 @@ public final class Gicv3 implements InterruptController {
         int bit = 1 << (intid & 31);
         int before = spiLevel.getAndAccumulate(w, bit, (a, b) -> a | b);
         boolean rising = (before & bit) == 0;
-        if (edge(intid)) {
-            if (rising) {
-                spiLatch.getAndAccumulate(w, bit, (a, b) -> a | b);
-                deliveries.incrementAndGet(intid);
-            }
-        } else if (rising) {
-            deliveries.incrementAndGet(intid);
+        boolean fresh = rising;
+        if (edge(intid) && rising) {
+            // An edge latches pending; a latch already set merges with this one.
+            fresh = (spiLatch.getAndAccumulate(w, bit, (a, b) -> a | b) & bit) == 0;
         }
-        counters.recordDelivered();
-        signalSpi(intid);
-        return null;
+        DropReason r;
+        if (!fresh) {
+            r = DropReason.COALESCED;
+        } else {
+            deliveries.incrementAndGet(intid);
+            boolean on = (spiEnabled.get(w) & bit) != 0 && groupEnabled(spiGroup[w] & bit);
+            r = on ? null : DropReason.INTERRUPT_DISABLED;
+        }
+        counters.record(r);
+        if (r == null) {
+            signalSpi(intid);
+        }
+        return r;
     }
 
     @Override
@@ -396,14 +413,18 @@ public final class Gicv3 implements InterruptController {
             Redistributor rd = redists[redistributor];
             r = rd.lpiCheck(intid);
             if (r == null) {
-                rd.setLpi(intid, true);
-                deliveries.incrementAndGet(intid);
-                if (rd.lpiEnabled(intid)) {
-                    signal(redistributor, intid);
+                if (rd.setLpi(intid, true)) {
+                    r = DropReason.COALESCED;
+                } else {
+                    deliveries.incrementAndGet(intid);
+                    r = rd.lpiEnabled(intid) ? null : DropReason.INTERRUPT_DISABLED;
                 }
             }
         }
         counters.record(r);
+        if (r == null) {
+            signal(redistributor, intid);
+        }
         return r;
     }
 
@@ -456,6 +477,7 @@ public final class Gicv3 implements InterruptController {
         Redistributor dst = redists[to];
         for (int w = FIRST_LPI / 64; w < LPI_LIMIT / 64; w++) {
             long bits = src.lpiPending.getAndSet(w, 0);
+            src.refreshReady(w);
             while (bits != 0) {
                 int id = w * 64 + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
@@ -536,10 +558,17 @@ public final class Gicv3 implements InterruptController {
                 bestPrio = rd.priority[id] & 0xff;
             }
         }
-        for (int id = 32; id < lines; id++) {
-            if ((spiPriority[id] & 0xff) < bestPrio && spiCandidate(id, cpu)) {
-                best = id;
-                bestPrio = spiPriority[id] & 0xff;
+        // Word by word: only SPIs that are latched or high, enabled and not active are looked at.
+        int words = (lines + 31) / 32;
+        for (int w = 1; w < words; w++) {
+            int bits = (spiLatch.get(w) | spiLevel.get(w)) & spiEnabled.get(w) & ~spiActive.get(w);
+            while (bits != 0) {
+                int id = w * 32 + Integer.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (id < lines && (spiPriority[id] & 0xff) < bestPrio && spiCandidate(id, cpu)) {
+                    best = id;
+                    bestPrio = spiPriority[id] & 0xff;
+                }
             }
         }
         if (groupEnabled(1)) {
@@ -596,9 +625,44 @@ public final class Gicv3 implements InterruptController {
     // ---------------------------------------------------------------- signalling
 
     private void signal(int cpu, int intid) {
-        InterruptSink s = sink;
-        if (s != null) {
-            s.interruptPending(cpu, intid);
+        if (sink != null) {
+            drain(cpu, intid);
+        }
+    }
+
+    /**
+     * Tells CPU {@code cpu}'s sink, serialising calls per CPU: the first signaller calls the sink;
+     * one arriving meanwhile (the sink's own EOI, another thread) only counts itself, and the
+     * caller in progress signals again, with whatever is then the highest pending interrupt,
+     * before it returns. So the sink is never nested and never runs twice at once for a CPU, and
+     * it may acknowledge and EOI synchronously. {@code first} is the INTID to report first, or
+     * -1 to look it up.
+     */
+    private void drain(int cpu, int first) {
+        Redistributor rd = redists[cpu];
+        if (rd.signalWip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        int id = first;
+        for (;;) {
+            if (id < 0) {
+                id = peek(cpu);
+            }
+            InterruptSink s = sink;
+            if (s != null && id != SPURIOUS) {
+                try {
+                    s.interruptPending(cpu, id);
+                } catch (RuntimeException e) {
+                    // A failing CPU model must not wedge the line for later interrupts.
+                    LOG.warn("{}: interrupt sink failed for CPU {} INTID {}", name, cpu, id, e);
+                }
+            }
+            missed = rd.signalWip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+            id = -1;
         }
     }
 
@@ -630,10 +694,7 @@ public final class Gicv3 implements InterruptController {
             return;
         }
         for (int c = 0; c < redists.length; c++) {
-            int pending = peek(c);
-            if (pending != SPURIOUS) {
-                signal(c, pending);
-            }
+            drain(c, -1);
         }
     }
 
@@ -756,6 +817,11 @@ public final class Gicv3 implements InterruptController {
         final byte[] priority = new byte[32];
         // LPIs: pending bits (mirror of the pending table) and the cached configuration bytes.
         final AtomicLongArray lpiPending = new AtomicLongArray(LPI_LIMIT / 64);
+        // Pending and enabled LPIs, and one summary bit per non-zero word of it: what acknowledge walks.
+        final AtomicLongArray lpiReady = new AtomicLongArray(LPI_LIMIT / 64);
+        final AtomicLongArray readySummary = new AtomicLongArray(LPI_LIMIT / 64 / 64);
+        // Signals in progress or owed to this CPU's sink (see drain).
+        final AtomicInteger signalWip = new AtomicInteger();
         final byte[] lpiConfig = new byte[LPI_COUNT];
         volatile boolean lpisEnabled;
         volatile int lpiLimit = FIRST_LPI;
@@ -858,6 +924,10 @@ public final class Gicv3 implements InterruptController {
             lpiLimit = Math.max(limit, FIRST_LPI);
             for (int w = 0; w < lpiPending.length(); w++) {
                 lpiPending.set(w, 0);
+                lpiReady.set(w, 0);
+            }
+            for (int w = 0; w < readySummary.length(); w++) {
+                readySummary.set(w, 0);
             }
             Arrays.fill(lpiConfig, (byte) 0);
             boolean zeroed = (pendbaser.value() & (1L << 62)) != 0;
@@ -879,6 +949,9 @@ public final class Gicv3 implements InterruptController {
                 LOG.warn("{}: GICR{} LPI tables not in RAM ({}); LPIs stay disabled", name, index, e.getMessage());
                 Arrays.fill(lpiConfig, (byte) 0);
                 return;
+            }
+            for (int w = FIRST_LPI / 64; w < lpiLimit / 64; w++) {
+                refreshReady(w);
             }
             lpisEnabled = true;
             int best = bestLpi(IDLE_PRIORITY);
@@ -931,14 +1004,55 @@ public final class Gicv3 implements InterruptController {
             return (lpiPending.get(intid >>> 6) & (1L << intid)) != 0;
         }
 
-        void setLpi(int intid, boolean pending) {
+        /** Sets or clears {@code intid}'s pending bit; returns whether it was pending before. */
+        boolean setLpi(int intid, boolean pending) {
             long bit = 1L << intid;
+            long before;
             if (pending) {
-                lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a | b);
+                before = lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a | b);
             } else {
-                lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a & ~b);
+                before = lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a & ~b);
             }
+            updateReady(intid);
             writeThrough(intid);
+            return (before & bit) != 0;
+        }
+
+        /**
+         * Brings {@code intid}'s ready bit in line with its pending and enable bits. Racing
+         * updaters each re-check after writing, so the last writer leaves the current value.
+         */
+        void updateReady(int intid) {
+            int w = intid >>> 6;
+            long bit = 1L << intid;
+            for (;;) {
+                boolean want = lpiPending(intid) && lpiEnabled(intid);
+                if (want) {
+                    lpiReady.getAndAccumulate(w, bit, (a, b) -> a | b);
+                    readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
+                } else if ((lpiReady.getAndAccumulate(w, bit, (a, b) -> a & ~b) & ~bit) == 0) {
+                    // The word may be empty now: clear its summary bit, then restore it if a racing setter refilled the word.
+                    readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a & ~b);
+                    if (lpiReady.get(w) != 0) {
+                        readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
+                    }
+                }
+                if ((lpiPending(intid) && lpiEnabled(intid)) == want) {
+                    return;
+                }
+            }
+        }
+
+        /** Recomputes the ready bits of pending word {@code w} (after a bulk change of pending or configuration). */
+        void refreshReady(int w) {
+            long bits = lpiPending.get(w) | lpiReady.get(w);
+            while (bits != 0) {
+                int id = w * 64 + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (id >= FIRST_LPI) {
+                    updateReady(id);
+                }
+            }
         }
 
         /**
@@ -965,6 +1079,9 @@ public final class Gicv3 implements InterruptController {
         boolean reloadConfig(int first, int count) {
             try {
                 memory.read(propBase + (first - FIRST_LPI), lpiConfig, first - FIRST_LPI, count);
+                for (int w = first >>> 6; w <= (first + count - 1) >>> 6; w++) {
+                    refreshReady(w);
+                }
                 return true;
             } catch (MemoryAccessException e) {
                 lpiTableErrors.incrementAndGet();
@@ -980,14 +1097,23 @@ public final class Gicv3 implements InterruptController {
             int best = -1;
             int bestPrio = limit;
             int words = lpiLimit / 64;
-            for (int w = FIRST_LPI / 64; w < words; w++) {
-                long bits = lpiPending.get(w);
-                while (bits != 0) {
-                    int id = w * 64 + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    if (lpiEnabled(id) && lpiPriority(id) < bestPrio) {
-                        best = id;
-                        bestPrio = lpiPriority(id);
+            // Only words the summary marks, only bits that are pending and enabled: O(ready LPIs).
+            for (int s = 0; s < readySummary.length(); s++) {
+                long marks = readySummary.get(s);
+                while (marks != 0) {
+                    int w = s * 64 + Long.numberOfTrailingZeros(marks);
+                    marks &= marks - 1;
+                    if (w >= words) {
+                        continue;
+                    }
+                    long bits = lpiReady.get(w);
+                    while (bits != 0) {
+                        int id = w * 64 + Long.numberOfTrailingZeros(bits);
+                        bits &= bits - 1;
+                        if (lpiPriority(id) < bestPrio && lpiPending(id) && lpiEnabled(id)) {
+                            best = id;
+                            bestPrio = lpiPriority(id);
+                        }
                     }
                 }
             }

@@ -231,6 +231,7 @@ class Gicv3Test {
     void outOfRangeSpiIsCountedAsDropped() {
         assertEquals(DropReason.SPI_OUT_OF_RANGE, gic.raiseSpi(5));
         assertEquals(DropReason.SPI_OUT_OF_RANGE, gic.raiseSpi(288));
+        spi(287, 0x80);
         assertNull(gic.raiseSpi(287));
         assertEquals(2, gic.counters().dropped(DropReason.SPI_OUT_OF_RANGE));
         assertEquals(3, gic.counters().fired());
@@ -275,7 +276,7 @@ class Gicv3Test {
         wr(gicd, 0x0, 4, 0x2);
         ram.store(PROP + 9, 1, 0x40); // disabled
         enableLpis(0, PEND, 16);
-        assertNull(gic.setLpiPending(8201, 0));
+        assertEquals(DropReason.INTERRUPT_DISABLED, gic.setLpiPending(8201, 0), "held pending, not delivered");
         assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
         assertTrue(gic.isPending(8201, 0));
         ram.store(PROP + 9, 1, 0x41);
@@ -299,6 +300,7 @@ class Gicv3Test {
     @Test
     void lpiDropsAreCountedByReason() {
         assertEquals(DropReason.LPI_DISABLED, gic.setLpiPending(8192, 0));
+        ram.store(PROP + 16383 - 8192, 1, 0x01);
         enableLpis(0, PEND, 14); // 2^14 IDs: LPIs 8192..16383
         assertEquals(DropReason.LPI_OUT_OF_RANGE, gic.setLpiPending(16384, 0));
         assertEquals(DropReason.LPI_OUT_OF_RANGE, gic.setLpiPending(100, 0));
@@ -388,5 +390,158 @@ class Gicv3Test {
         Gicv3 other = new Gicv3("gic", 512, new long[] {0x0, 0x1}, ram);
         other.restoreState(state);
         assertEquals(0x50, rd(other.region(0), 0x0, 4), "a different shape ignores the state");
+    }
+
+    @Test
+    void lpiAlreadyPendingIsCoalesced() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 7, 1, 0x81);
+        enableLpis(0, PEND, 16);
+        assertNull(gic.setLpiPending(8199, 0));
+        assertEquals(DropReason.COALESCED, gic.setLpiPending(8199, 0));
+        assertEquals(1, gic.deliveries(8199), "one pending state, one delivery");
+        assertEquals(8199, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 8199);
+        assertNull(gic.setLpiPending(8199, 0), "pending again once taken");
+        assertEquals(1, gic.counters().dropped(DropReason.COALESCED));
+        assertEquals(2, gic.counters().delivered());
+    }
+
+    @Test
+    void edgeSpiAlreadyLatchedIsCoalescedAndDisabledSpiIsHeldPending() {
+        spi(40, 0x80);
+        assertNull(gic.raiseSpi(40));
+        gic.lowerSpi(40);
+        assertEquals(DropReason.COALESCED, gic.raiseSpi(40));
+        gic.lowerSpi(40);
+        wr(gicd, 0x180 + 4, 4, 1L << (41 - 32)); // SPI 41 disabled
+        assertEquals(DropReason.INTERRUPT_DISABLED, gic.raiseSpi(41));
+        assertTrue(gic.isPending(41, 0), "a disabled SPI still latches pending");
+    }
+
+    @Test
+    void sinkMayAcknowledgeAndEndEachInterruptSynchronously() {
+        wr(gicd, 0x0, 4, 0x2);
+        for (int i = 0; i < 64; i++) {
+            ram.store(PROP + i, 1, 0x81);
+        }
+        enableLpis(0, PEND, 16);
+        List<Integer> taken = new ArrayList<>();
+        int[] depth = {0, 0};
+        gic.connect((cpu, intid) -> {
+            depth[0]++;
+            depth[1] = Math.max(depth[1], depth[0]);
+            // A CPU model taking the IRQ at once; its EOI may expose the next one.
+            for (int id = gic.acknowledge(cpu); id != InterruptController.SPURIOUS; id = gic.acknowledge(cpu)) {
+                taken.add(id);
+                if (id == 8192) {
+                    assertNull(gic.setLpiPending(8200, 0), "a new LPI raised from inside the handler");
+                }
+                gic.endOfInterrupt(cpu, id);
+            }
+            depth[0]--;
+        });
+        assertNull(gic.setLpiPending(8192, 0));
+        assertEquals(List.of(8192, 8200), taken);
+        assertEquals(1, depth[1], "the sink is never entered twice for a CPU");
+        assertFalse(gic.isPending(8192, 0));
+        assertFalse(gic.isPending(8200, 0));
+    }
+
+    @Test
+    void signalDuringSinkCallIsRedeliveredBeforeItReturns() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 1, 1, 0x81);
+        ram.store(PROP + 2, 1, 0x81);
+        enableLpis(0, PEND, 16);
+        List<Integer> seen = new ArrayList<>();
+        gic.connect((cpu, intid) -> {
+            seen.add(intid);
+            if (seen.size() == 1) {
+                // Another LPI arrives while this CPU's sink runs: it must be signalled after, not nested.
+                gic.setLpiPending(8194, 0);
+                assertEquals(1, seen.size());
+            }
+            int id = gic.acknowledge(cpu);
+            if (id != InterruptController.SPURIOUS) {
+                gic.endOfInterrupt(cpu, id);
+            }
+        });
+        assertNull(gic.setLpiPending(8193, 0));
+        assertEquals(2, seen.size());
+        assertEquals(8194, seen.get(1));
+        assertFalse(gic.isPending(8193, 0));
+        assertFalse(gic.isPending(8194, 0));
+    }
+
+    @Test
+    void acknowledgeFindsHighestPriorityAmongManyPendingLpis() {
+        wr(gicd, 0x0, 4, 0x2);
+        // 1000 LPIs spread over the space at priority 0xa0, one at 0x20 near the top.
+        for (int i = 0; i < 1000; i++) {
+            ram.store(PROP + i * 50, 1, 0xa1);
+        }
+        ram.store(PROP + 49999, 1, 0x21);
+        enableLpis(0, PEND, 16);
+        for (int i = 0; i < 1000; i++) {
+            gic.setLpiPending(8192 + i * 50, 0);
+        }
+        gic.setLpiPending(8192 + 49999, 0);
+        assertEquals(8192 + 49999, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 8192 + 49999);
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(8192 + i * 50, gic.acknowledge(0), "equal priority: lowest INTID first");
+            gic.endOfInterrupt(0, 8192 + i * 50);
+        }
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+    }
+
+    @Test
+    void disablingAnLpiByInvalidateRemovesItFromAcknowledge() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 3, 1, 0x81);
+        enableLpis(0, PEND, 16);
+        assertNull(gic.setLpiPending(8195, 0));
+        ram.store(PROP + 3, 1, 0x80);
+        gic.reloadLpiConfig(8195, 0);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        assertTrue(gic.isPending(8195, 0));
+        ram.store(PROP + 3, 1, 0x81);
+        gic.reloadLpiConfig(0);
+        assertEquals(8195, gic.acknowledge(0));
+    }
+
+    @Test
+    void racingSetPendingAndAcknowledgeLeaveNoLpiStranded() throws InterruptedException {
+        wr(gicd, 0x0, 4, 0x2);
+        for (int i = 0; i < 128; i++) {
+            ram.store(PROP + i, 1, 0xa1);
+        }
+        enableLpis(0, PEND, 16);
+        gic.connect(null);
+        Thread raiser = new Thread(() -> {
+            for (int n = 0; n < 200_000; n++) {
+                gic.setLpiPending(8192 + (n & 127), 0);
+            }
+        });
+        Thread cpu = new Thread(() -> {
+            for (int n = 0; n < 200_000; n++) {
+                int id = gic.acknowledge(0);
+                if (id != InterruptController.SPURIOUS) {
+                    gic.endOfInterrupt(0, id);
+                }
+            }
+        });
+        raiser.start();
+        cpu.start();
+        raiser.join();
+        cpu.join();
+        // Whatever is still pending must be visible to acknowledge: nothing may be stranded.
+        for (int id = gic.acknowledge(0); id != InterruptController.SPURIOUS; id = gic.acknowledge(0)) {
+            gic.endOfInterrupt(0, id);
+        }
+        for (int i = 0; i < 128; i++) {
+            assertFalse(gic.isPending(8192 + i, 0), "LPI " + (8192 + i) + " pending but never acknowledged");
+        }
     }
 }

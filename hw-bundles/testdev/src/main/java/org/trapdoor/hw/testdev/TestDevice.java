@@ -3,6 +3,10 @@ package org.trapdoor.hw.testdev;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.MsiAccounting;
+import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.ConfigAccessor;
@@ -53,8 +57,15 @@ import org.trapdoor.api.register.RegisterBlock;
  * <p>A DMA runs when START is written (or {@link #dma} is called) and completes before the write
  * returns, in naturally aligned transactions of up to 8 bytes through one reused
  * {@link MemoryTransaction}. A failed transaction stops it with ERROR and the cause.
+ *
+ * <p>MSI accounting: the device marks its MSI and MSI-X writes as MSIs
+ * ({@link MemoryTransaction#msi}), and records the raises it refuses itself in the machine's
+ * MSI ledger (the one its upstream port offers through {@link MsiAccounting}): disabled or no
+ * bus mastering as {@link DropReason#DISABLED}, a masked vector as {@link DropReason#MASKED}
+ * (held pending; its send on unmask is a new MSI), a vector beyond the enabled ones as
+ * {@link DropReason#NO_SUCH_VECTOR}. Every other raise is recorded where its write ends.
  */
-public final class TestDevice implements PciDevice {
+public final class TestDevice implements PciDevice, MsiSource {
     public static final int VENDOR_ID = 0x1234;
     public static final int DEVICE_ID = 0x11e9;
     public static final int CLASS_CODE = 0x00ff00;
@@ -132,6 +143,8 @@ public final class TestDevice implements PciDevice {
     private final byte[] buffer = new byte[BUFFER_SIZE];
 
     private volatile PciUpstream upstream;
+    /** The machine's MSI ledger, or one of the device's own while it is not in a machine. */
+    private volatile InterruptCounters ledger = new InterruptCounters();
     private final MemoryTransaction dmaTx = new MemoryTransaction();
     private final AtomicBoolean dmaBusy = new AtomicBoolean();
 
@@ -239,11 +252,64 @@ public final class TestDevice implements PciDevice {
 
     @Override
     public void connect(PciUpstream up) {
-        msi.connect(up, command);
+        PciUpstream marked = up == null ? null : new MsiMarking(up);
+        ledger = up instanceof MsiAccounting a ? a.msiLedger() : new InterruptCounters();
+        msi.connect(marked, command);
         if (msix != null) {
-            msix.connect(up, command);
+            msix.connect(marked, command);
         }
         this.upstream = up;
+    }
+
+    /** The port the MSI capabilities send on: the device's own, with each write marked as an MSI. */
+    private static final class MsiMarking implements PciUpstream {
+        private final PciUpstream up;
+
+        MsiMarking(PciUpstream up) {
+            this.up = up;
+        }
+
+        @Override
+        public int requesterId() {
+            return up.requesterId();
+        }
+
+        @Override
+        public void send(MemoryTransaction tx) {
+            tx.msi = true;
+            up.send(tx);
+        }
+    }
+
+    // ------------------------------------------------------------------ MsiSource
+
+    @Override
+    public String name() {
+        PciUpstream up = upstream;
+        if (up == null) {
+            return "testdev (unplugged)";
+        }
+        int rid = up.requesterId();
+        return String.format("testdev %02x:%02x.%x", rid >> 8 & 0xff, rid >> 3 & 0x1f, rid & 7);
+    }
+
+    @Override
+    public int requesterId() {
+        PciUpstream up = upstream;
+        return up == null ? -1 : up.requesterId();
+    }
+
+    @Override
+    public int vectors() {
+        if (msix != null && msix.enabled()) {
+            return msix.tableSize();
+        }
+        return msi.enabled() ? msi.vectorsEnabled() : 0;
+    }
+
+    /** The ledger this device's MSIs are counted in (the machine's once plugged). */
+    public InterruptCounters msiLedger() {
+        return ledger;
     }
 
     @Override
@@ -317,8 +383,9 @@ public final class TestDevice implements PciDevice {
     /**
      * Raises {@code vector}: by MSI-X if enabled (pending while masked), else by MSI if enabled
      * (the data's low bits carry the vector, pending while masked), else refused. Every raise is
-     * counted by outcome; no allocation.
+     * counted by outcome, and accounted for in the MSI ledger; no allocation.
      */
+    @Override
     public MsiOutcome raise(int vector) {
         raises.incrementAndGet();
         MsiOutcome outcome;
@@ -334,8 +401,22 @@ public final class TestDevice implements PciDevice {
         } else if (outcome != MsiOutcome.SENT) {
             refused.incrementAndGet();
         }
+        account(outcome);
         raiseOutcome.set(outcome.ordinal());
         return outcome;
+    }
+
+    /** Records the raises whose fate the device decides; the others were recorded where their write ended. */
+    private void account(MsiOutcome outcome) {
+        switch (outcome) {
+            case PENDING -> ledger.recordDropped(DropReason.MASKED);
+            case DISABLED, NO_BUS_MASTER -> ledger.recordDropped(DropReason.DISABLED);
+            case BAD_VECTOR -> ledger.recordDropped(DropReason.NO_SUCH_VECTOR);
+            // SENT and FAILED: the write went upstream and was recorded there. NOT_CONNECTED:
+            // the device is in no machine, so there is no path to account for.
+            default -> {
+            }
+        }
     }
 
     /** MSI and MSI-X writes that completed upstream, including those sent on unmask. */

@@ -100,6 +100,7 @@ public final class Its implements MsiController {
     private final Object commandLock = new Object();
 
     private final InterruptCounters counters = new InterruptCounters();
+    private final InterruptCounters ledger;
     private final LongAdder commands = new LongAdder();
     private final LongAdder commandErrors = new LongAdder();
     private final LongAdder unknownCommands = new LongAdder();
@@ -111,6 +112,16 @@ public final class Its implements MsiController {
      * @param gic  the GIC whose redistributors receive the LPIs (the node's parent)
      */
     public Its(String name, long base, PhysicalMemory memory, ModelRef<InterruptController> gic) {
+        this(name, base, memory, gic, new InterruptCounters());
+    }
+
+    /**
+     * @param ledger the machine's MSI ledger: each MSI write to GITS_TRANSLATER is recorded there
+     *               once, with the same outcome as in {@link #counters()}
+     */
+    public Its(String name, long base, PhysicalMemory memory, ModelRef<InterruptController> gic,
+            InterruptCounters ledger) {
+        this.ledger = ledger;
         this.name = name;
         this.base = base;
         this.memory = memory;
@@ -505,7 +516,13 @@ public final class Its implements MsiController {
         if (tx.offset != TRANSLATER) {
             return; // WI
         }
-        counters.record(translate(tx));
+        DropReason r = translate(tx);
+        counters.record(r);
+        if (tx.msi) {
+            // This is where the MSI's fate is decided: account for it once, machine-wide.
+            tx.msi = false;
+            ledger.record(r);
+        }
     }
 
     /** A write to GITS_TRANSLATER: EventID is the data, DeviceID comes from the bus, never the data. */
