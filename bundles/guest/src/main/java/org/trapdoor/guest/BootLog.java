@@ -10,14 +10,14 @@ import org.slf4j.Logger;
  * The kernel's ring buffer, like {@code dmesg}: each line carries the time since boot and goes
  * to SLF4J as well. Bounded: the oldest lines are dropped once {@link #capacity} is reached.
  */
-final class BootLog {
+public final class BootLog {
     private final Logger log;
     private final int capacity;
     private final long start = System.nanoTime();
     private final ArrayDeque<String> lines = new ArrayDeque<>();
     private long dropped;
 
-    BootLog(Logger log, int capacity) {
+    public BootLog(Logger log, int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("boot log capacity " + capacity + " must be at least 1");
         }
@@ -25,13 +25,13 @@ final class BootLog {
         this.capacity = capacity;
     }
 
-    void info(String format, Object... args) {
+    public void info(String format, Object... args) {
         String msg = String.format(format, args);
         log.info(msg);
         add(msg);
     }
 
-    void warn(String format, Object... args) {
+    public void warn(String format, Object... args) {
         String msg = String.format(format, args);
         log.warn(msg);
         add(msg);

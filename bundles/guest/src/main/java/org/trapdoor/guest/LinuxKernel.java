@@ -7,7 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.guest.GuestIrqCount;
 import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.memory.AddressSpace;
@@ -18,7 +20,9 @@ import org.trapdoor.api.memory.AddressSpace;
  * same kernel serves a bare-metal boot and, later, a domain: only the two inputs differ.
  *
  * <p>At boot it probes every enabled {@code pci-host-ecam-generic} node in tree order, as
- * {@code pci-host-generic} would.
+ * {@code pci-host-generic} would, then brings the GIC up and gives every function its MSI-X or
+ * MSI vectors through the host's MSI controller ({@link MsiSubsystem}); its CPUs take the
+ * interrupts through the {@link IrqFabric} they are wired to and count them.
  */
 public final class LinuxKernel implements GuestKernel {
     /** What {@code pci-host-generic.c} matches. */
@@ -32,25 +36,40 @@ public final class LinuxKernel implements GuestKernel {
     private final BootLog log;
     private final List<GuestPciHost> hosts;
     private final List<GuestPciDevice> devices;
+    private final MsiSubsystem msi;
 
-    private LinuxKernel(String name, BootLog log, List<GuestPciHost> hosts, List<GuestPciDevice> devices) {
+    private LinuxKernel(String name, BootLog log, List<GuestPciHost> hosts, List<GuestPciDevice> devices,
+            MsiSubsystem msi) {
         this.name = name;
         this.log = log;
         this.hosts = List.copyOf(hosts);
         this.devices = List.copyOf(devices);
+        this.msi = msi;
     }
 
-    /** Boots: probes the PCI host bridges of {@code tree} through {@code memory}. */
+    /** Boots with no CPUs wired to the interrupt controller: vectors are set up, nobody takes them. */
     public static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree) {
-        return boot(name, memory, tree, LOG_LINES);
+        return boot(name, memory, tree, IrqFabric.NONE, LOG_LINES);
+    }
+
+    /** Boots: probes the PCI host bridges of {@code tree} through {@code memory}, then sets interrupts up. */
+    public static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric) {
+        return boot(name, memory, tree, fabric, LOG_LINES);
     }
 
     static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, int logLines) {
+        return boot(name, memory, tree, IrqFabric.NONE, logLines);
+    }
+
+    static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, int logLines) {
         BootLog log = new BootLog(LOG, logLines);
         log.info("Booting Linux-like kernel model (%s)", name);
         log.info("Machine model: %s", tree.root().has("model") ? tree.root().property("model").string() : tree.source());
+        MsiSubsystem msi = new MsiSubsystem(memory, tree, log, fabric);
+        msi.initIrq();
         List<GuestPciHost> hosts = new ArrayList<>();
         List<GuestPciDevice> devices = new ArrayList<>();
+        List<PciHostController> probed = new ArrayList<>();
         int nextSegment = 0;
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !n.compatibles().contains(ECAM_COMPATIBLE)) {
@@ -66,6 +85,7 @@ public final class LinuxKernel implements GuestKernel {
                 continue;
             }
             host.probe();
+            probed.add(host);
             GuestPciHost info = host.info();
             nextSegment = Math.max(nextSegment, info.segment() + 1);
             hosts.add(info);
@@ -75,7 +95,8 @@ public final class LinuxKernel implements GuestKernel {
             log.info("PCI: no %s host bridge in the device tree", ECAM_COMPATIBLE);
         }
         log.info("PCI: %d function(s) enumerated behind %d host bridge(s)", devices.size(), hosts.size());
-        return new LinuxKernel(name, log, hosts, devices);
+        msi.setUpDevices(probed);
+        return new LinuxKernel(name, log, hosts, devices, msi);
     }
 
     @Override
@@ -96,5 +117,25 @@ public final class LinuxKernel implements GuestKernel {
     @Override
     public List<String> bootLog() {
         return log.lines();
+    }
+
+    @Override
+    public List<GuestMsiVector> msiVectors() {
+        return msi.vectors();
+    }
+
+    @Override
+    public List<GuestIrqCount> interruptCounts() {
+        return msi.counts();
+    }
+
+    @Override
+    public void reprobeMsi() {
+        msi.reprobe();
+    }
+
+    /** The interrupt and MSI set-up (tests). */
+    MsiSubsystem msi() {
+        return msi;
     }
 }

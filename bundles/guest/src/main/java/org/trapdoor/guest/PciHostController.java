@@ -18,6 +18,7 @@ import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.guest.GuestPciHost.Window;
 import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.guest.msi.ConfigPort;
 
 /**
  * What Linux's {@code pci-host-generic} driver and the PCI core do for one
@@ -27,8 +28,8 @@ import org.trapdoor.api.memory.AddressSpace;
  * bridge's windows, enable the devices and walk their capabilities.
  *
  * <p>MSI: the controller records its MSI parent (from {@code msi-map} or {@code msi-parent});
- * the per-controller MSI domain that will allocate vectors through it attaches here, to
- * {@link #msiParent()}, once it exists.
+ * the kernel's MSI set-up ({@code MsiSubsystem}) picks the domain for its devices from
+ * {@link #msiControllers()}.
  */
 final class PciHostController {
     /** Linux's ttl for the standard list ({@code PCI_FIND_CAP_TTL}). */
@@ -181,6 +182,52 @@ final class PciHostController {
         return msiParent;
     }
 
+    /** The host-bridge node. */
+    DtNode node() {
+        return node;
+    }
+
+    /**
+     * The MSI controllers this host's devices may signal through, in the order Linux tries them:
+     * the {@code msi-map} targets, then the {@code msi-parent} entries.
+     */
+    List<DtNode> msiControllers() {
+        List<DtNode> out = new ArrayList<>();
+        try {
+            IdMap map = node.msiMap();
+            if (map != null) {
+                for (IdMap.Entry e : map.entries()) {
+                    if (e.target() != null && !out.contains(e.target())) {
+                        out.add(e.target());
+                    }
+                }
+            }
+            for (PhandleRef p : node.msiParent()) {
+                if (p.node() != null && !out.contains(p.node())) {
+                    out.add(p.node());
+                }
+            }
+        } catch (DeviceTreeException e) {
+            log.warn("%s: %s", dev, e.getMessage());
+        }
+        return out;
+    }
+
+    /** Config-space access to one function behind this host, through ECAM. */
+    ConfigPort configPort(GuestPciDevice d) {
+        return new ConfigPort() {
+            @Override
+            public int read(int offset, int size) {
+                return cfg.read(d.bus(), d.devfn(), offset, size);
+            }
+
+            @Override
+            public void write(int offset, int size, int value) {
+                cfg.write(d.bus(), d.devfn(), offset, size, value);
+            }
+        };
+    }
+
     /** Enumerates, sizes, assigns and enables everything below the host bridge. */
     void probe() {
         log.info("%s: PCI host bridge to bus %04x:%02x", dev, segment, busFirst);
@@ -192,7 +239,7 @@ final class PciHostController {
             enable(f);
         }
         if (msiParent != null) {
-            log.info("%s: MSI parent %s; no MSI domain is set up for it", dev, msiParent.path());
+            log.info("%s: MSI parent %s", dev, msiParent.path());
         } else {
             log.info("%s: no msi-map or msi-parent: devices have no MSI domain", dev);
         }

@@ -306,6 +306,6 @@ class LinuxKernelTest {
         }
         LinuxKernel k = LinuxKernel.boot("test", ecam, Trees.host(16, Trees.virtRanges(0x10_0000)), 10);
         assertEquals(10, k.bootLog().size());
-        assertTrue(k.bootLog().get(9).contains("8 function(s) enumerated"));
+        assertTrue(k.bootLog().stream().anyMatch(l -> l.contains("8 function(s) enumerated")));
     }
 }

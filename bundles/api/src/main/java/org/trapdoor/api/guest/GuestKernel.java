@@ -21,4 +21,24 @@ public interface GuestKernel {
 
     /** The kernel's log, oldest line first; bounded, so the oldest lines may have been dropped. */
     List<String> bootLog();
+
+    /** Every MSI and MSI-X vector the kernel set up, by function then vector; empty without MSI. */
+    default List<GuestMsiVector> msiVectors() {
+        return List.of();
+    }
+
+    /** Interrupts handled per INTID, like {@code /proc/interrupts}: every INTID that is set up or was taken. */
+    default List<GuestIrqCount> interruptCounts() {
+        return List.of();
+    }
+
+    /**
+     * Tears down every function's MSI set-up and does it again against the MSI controllers the
+     * machine has now (after a controller was swapped, e.g. GICv2m for an ITS).
+     *
+     * @throws UnsupportedOperationException if this kernel does not drive MSIs
+     */
+    default void reprobeMsi() {
+        throw new UnsupportedOperationException(name() + " does not set up MSIs");
+    }
 }

@@ -1,0 +1,30 @@
+package org.trapdoor.guest;
+
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptSink;
+
+/**
+ * How the kernel's CPUs are wired to the machine's interrupt controllers: which model serves an
+ * interrupt-controller node now (the CPU interface the handler acknowledges on), and connecting
+ * the CPUs' IRQ lines to the guest's handler.
+ */
+public interface IrqFabric {
+    /** No CPUs wired: MSIs are set up but nobody takes the interrupts (a kernel without a machine). */
+    IrqFabric NONE = new IrqFabric() {
+        @Override
+        public InterruptController interruptController(String node) {
+            return null;
+        }
+
+        @Override
+        public void attach(String node, InterruptSink sink) {
+            // nothing to connect to
+        }
+    };
+
+    /** The model bound to the interrupt-controller node now, or {@code null}. */
+    InterruptController interruptController(String node);
+
+    /** Connects the node's CPU lines to {@code sink}. */
+    void attach(String node, InterruptSink sink);
+}

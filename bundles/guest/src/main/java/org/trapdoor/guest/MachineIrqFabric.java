@@ -1,0 +1,24 @@
+package org.trapdoor.guest;
+
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.machine.MachineInterrupts;
+
+/** The CPUs wired through the machine's interrupt fabric: the sink stays attached across model swaps. */
+final class MachineIrqFabric implements IrqFabric {
+    private final MachineInterrupts interrupts;
+
+    MachineIrqFabric(MachineInterrupts interrupts) {
+        this.interrupts = interrupts;
+    }
+
+    @Override
+    public InterruptController interruptController(String node) {
+        return interrupts.interruptControllers().get(node);
+    }
+
+    @Override
+    public void attach(String node, InterruptSink sink) {
+        interrupts.attachSink(node, sink);
+    }
+}

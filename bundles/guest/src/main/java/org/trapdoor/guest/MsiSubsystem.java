@@ -1,0 +1,333 @@
+package org.trapdoor.guest;
+
+import static org.trapdoor.api.pci.PciConfig.CAP_ID_MSI;
+import static org.trapdoor.api.pci.PciConfig.CAP_ID_MSIX;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.guest.GuestBar;
+import org.trapdoor.api.guest.GuestCapability;
+import org.trapdoor.api.guest.GuestIrqCount;
+import org.trapdoor.api.guest.GuestMsiVector;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.guest.irq.GicCpu;
+import org.trapdoor.guest.irq.Gicv2Chip;
+import org.trapdoor.guest.irq.Gicv3Chip;
+import org.trapdoor.guest.irq.IrqChip;
+import org.trapdoor.guest.mem.Mmio;
+import org.trapdoor.guest.mem.PageAllocator;
+import org.trapdoor.guest.msi.IntidBitmap;
+import org.trapdoor.guest.msi.ItsMsiDomain;
+import org.trapdoor.guest.msi.MsiBlock;
+import org.trapdoor.guest.msi.MsiDomain;
+import org.trapdoor.guest.msi.MsiMessage;
+import org.trapdoor.guest.msi.MsiProgrammer;
+import org.trapdoor.guest.msi.MsiRequest;
+import org.trapdoor.guest.msi.MsixProgrammer;
+import org.trapdoor.guest.msi.V2mMsiDomain;
+import org.trapdoor.guest.msi.VectorProgrammer;
+
+/**
+ * The kernel's interrupt and MSI set-up, in boot order: before PCI, the root GIC's driver, the
+ * CPUs' IRQ handler wired to it and every ITS or GICv2m frame ({@link #initIrq}); after PCI, for
+ * each host bridge the first of its MSI controllers that probed as its MSI domain, and for each
+ * function MSI-X (all table entries) or, failing that, multi-message MSI (all the vectors it is capable of, halved until the domain can serve
+ * them), as {@code pci_alloc_irq_vectors} would for a driver asking for every vector.
+ *
+ * <p>{@link #reprobe()} undoes all of it (capabilities disabled, vectors freed) and does it again
+ * against whatever models the machine has bound now.
+ */
+final class MsiSubsystem {
+    static final String GICV3 = "arm,gic-v3";
+    static final String[] GICV2 = {"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a9-gic", "arm,cortex-a7-gic"};
+    static final String ITS = "arm,gic-v3-its";
+    static final String V2M = "arm,gic-v2m-frame";
+
+    private final DeviceTree tree;
+    private final BootLog log;
+    private final List<PciHostController> hosts = new ArrayList<>();
+    private final IrqFabric fabric;
+    private final Mmio mmio;
+    private final PageAllocator pages;
+    private final GicCpu cpu = new GicCpu();
+    private IrqChip chip;
+    /** MSI controller node to its domain, or {@code null} when it did not probe. */
+    private final Map<DtNode, MsiDomain> domains = new HashMap<>();
+    private final List<Setup> setups = new ArrayList<>();
+    private final Map<Integer, String> owners = new HashMap<>();
+
+    /** One function's MSI set-up. */
+    private record Setup(GuestPciDevice device, VectorProgrammer programmer, MsiDomain domain, MsiBlock block,
+            int firstSlot) {
+    }
+
+    MsiSubsystem(AddressSpace memory, DeviceTree tree, BootLog log, IrqFabric fabric) {
+        this.tree = tree;
+        this.log = log;
+        this.fabric = fabric;
+        this.mmio = new Mmio(memory);
+        PageAllocator p;
+        try {
+            p = new PageAllocator(memory, tree);
+        } catch (IllegalStateException e) {
+            log.warn("MSI: %s; no interrupt tables can be allocated", e.getMessage());
+            p = null;
+        }
+        this.pages = p;
+    }
+
+    GicCpu cpu() {
+        return cpu;
+    }
+
+    /**
+     * {@code init_IRQ}: the root GIC's driver, the CPUs wired to it, then every MSI controller
+     * node that is of a kind this kernel drives ({@code its_init}, {@code gicv2m_init}), before
+     * any PCI function is probed.
+     */
+    synchronized void initIrq() {
+        setups.clear();
+        owners.clear();
+        domains.clear();
+        chip = null;
+        cpu.vectors(new int[0], 0);
+        DtNode gic = rootGic();
+        if (gic == null) {
+            log.info("GIC: no GICv2/GICv3 interrupt controller in the device tree");
+            return;
+        }
+        IrqChip c = gic.compatibles().contains(GICV3) ? new Gicv3Chip(gic, mmio, pages, log) : new Gicv2Chip(gic, mmio, log);
+        if (pages == null && c instanceof Gicv3Chip) {
+            log.warn("GICv3: no RAM for LPI tables; interrupts are not set up");
+            return;
+        }
+        try {
+            c.init();
+        } catch (RuntimeException e) {
+            log.warn("GIC %s: %s; interrupts are not set up", gic.path(), e.getMessage());
+            cpu.controller(null);
+            return;
+        }
+        chip = c;
+        InterruptController model = fabric.interruptController(gic.path());
+        String gicPath = gic.path();
+        cpu.resolver(() -> fabric.interruptController(gicPath));
+        cpu.controller(model);
+        fabric.attach(gic.path(), cpu);
+        if (model == null) {
+            log.warn("GIC %s: no CPU interface to take interrupts through; vectors are set up but not handled", gic.path());
+        }
+        IntidBitmap lpis = new IntidBitmap(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
+        for (DtNode n : tree.nodes()) {
+            if (!n.isEnabled() || !n.has("msi-controller")) {
+                continue;
+            }
+            MsiDomain d;
+            if (n.compatibles().contains(ITS)) {
+                d = pages == null ? null : new ItsMsiDomain(n, c, mmio, pages, lpis, log);
+            } else if (n.compatibles().contains(V2M)) {
+                d = new V2mMsiDomain(n, c, mmio, log);
+            } else {
+                continue;
+            }
+            try {
+                if (d != null) {
+                    d.init();
+                }
+            } catch (RuntimeException e) {
+                log.warn("%s: %s", n.path(), e.getMessage());
+                d = null;
+            }
+            domains.put(n, d);
+        }
+    }
+
+    /** {@code pci_alloc_irq_vectors} for every function behind {@code probed}, through each host's MSI domain. */
+    synchronized void setUpDevices(List<PciHostController> probed) {
+        if (probed != hosts) {
+            hosts.clear();
+            hosts.addAll(probed);
+        }
+        if (chip == null) {
+            return;
+        }
+        int slots = 0;
+        for (PciHostController host : hosts) {
+            MsiDomain domain = domainFor(host);
+            if (domain == null) {
+                continue;
+            }
+            for (GuestPciDevice d : host.devices()) {
+                Setup s = setUp(host, d, domain, slots);
+                if (s != null) {
+                    setups.add(s);
+                    slots += s.block().messages().size();
+                }
+            }
+        }
+        int[] slotOf = new int[GicCpu.INTIDS];
+        for (Setup s : setups) {
+            List<MsiMessage> m = s.block().messages();
+            for (int i = 0; i < m.size(); i++) {
+                int id = m.get(i).intid();
+                cpu.reset(id);
+                slotOf[id] = s.firstSlot() + i + 1;
+                owners.put(id, String.format("%s %s %d", s.device().bdf(), s.programmer().msix() ? "MSI-X" : "MSI", i));
+            }
+        }
+        cpu.vectors(slotOf, slots);
+        log.info("MSI: %d vector(s) on %d function(s)", slots, setups.size());
+    }
+
+    /** Tears every function's MSI set-up down, then probes again. */
+    synchronized void reprobe() {
+        log.info("MSI: re-probing MSI domains");
+        for (Setup s : setups) {
+            try {
+                s.programmer().shutdown();
+                s.domain().free(s.block());
+            } catch (RuntimeException e) {
+                log.warn("%s: MSI teardown through %s: %s", s.device().bdf(), s.domain().node(), e.getMessage());
+            }
+        }
+        initIrq();
+        setUpDevices(hosts);
+    }
+
+    private DtNode rootGic() {
+        DtNode p = tree.root().interruptParent();
+        if (p != null && gicKind(p)) {
+            return p;
+        }
+        for (DtNode n : tree.nodes()) {
+            if (n.isEnabled() && n.has("interrupt-controller") && gicKind(n)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static boolean gicKind(DtNode n) {
+        List<String> c = n.compatibles();
+        if (c.contains(GICV3)) {
+            return true;
+        }
+        for (String s : GICV2) {
+            if (c.contains(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first of the host's MSI controllers ({@code msi-map} targets, then {@code msi-parent}) that probed. */
+    private MsiDomain domainFor(PciHostController host) {
+        String name = host.node().path();
+        for (DtNode n : host.msiControllers()) {
+            MsiDomain d = domains.get(n);
+            if (d != null) {
+                log.info("%s: MSI domain %s (%s)", name, d.node(), d.kind());
+                return d;
+            }
+            if (!domains.containsKey(n)) {
+                log.warn("%s: MSI controller %s is of no kind this kernel drives (%s)", name, n.path(), n.compatibles());
+            }
+        }
+        log.info("%s: no MSI domain: devices are left without MSI", name);
+        return null;
+    }
+
+    /** MSI-X if the function has it and its table BAR is assigned, else MSI; {@code null} when neither works. */
+    private Setup setUp(PciHostController host, GuestPciDevice d, MsiDomain domain, int firstSlot) {
+        var cfg = host.configPort(d);
+        GuestCapability msix = d.capability(CAP_ID_MSIX);
+        if (msix != null) {
+            int bir = MsixProgrammer.tableBir(cfg, msix.offset());
+            GuestBar bar = d.bar(bir);
+            if (bar == null || !bar.assigned()) {
+                log.warn("%s: MSI-X table BAR %d is not assigned; MSI-X not used", d.bdf(), bir);
+            } else {
+                long table = bar.cpuAddress() + MsixProgrammer.tableOffset(cfg, msix.offset());
+                MsixProgrammer p = new MsixProgrammer(cfg, msix.offset(), table, mmio);
+                Setup s = program(host, d, p, domain, p.capable(), false, firstSlot);
+                if (s != null) {
+                    return s;
+                }
+            }
+        }
+        GuestCapability msi = d.capability(CAP_ID_MSI);
+        if (msi == null) {
+            return null;
+        }
+        MsiProgrammer p = new MsiProgrammer(cfg, msi.offset());
+        for (int n = p.capable(); n >= 1; n /= 2) {
+            Setup s = program(host, d, p, domain, n, true, firstSlot);
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private Setup program(PciHostController host, GuestPciDevice d, VectorProgrammer p, MsiDomain domain, int n,
+            boolean multi, int firstSlot) {
+        MsiBlock b;
+        try {
+            b = domain.allocate(new MsiRequest(d.bdf(), d.requesterId(), host.node(), n, multi));
+        } catch (RuntimeException e) {
+            log.warn("%s: %d %s vector(s) through %s: %s", d.bdf(), n, multi ? "MSI" : "MSI-X", domain.node(),
+                    e.getMessage());
+            return null;
+        }
+        p.program(b.messages());
+        log.info("%s: %s enabled, %d vector(s) through %s", d.bdf(), multi ? "MSI" : "MSI-X", n, domain.kind());
+        return new Setup(d, p, domain, b, firstSlot);
+    }
+
+    /** Every vector set up, with its state now. */
+    synchronized List<GuestMsiVector> vectors() {
+        List<GuestMsiVector> out = new ArrayList<>();
+        for (Setup s : setups) {
+            List<MsiMessage> m = s.block().messages();
+            boolean lpi = s.domain() instanceof ItsMsiDomain;
+            for (int i = 0; i < m.size(); i++) {
+                MsiMessage msg = m.get(i);
+                out.add(new GuestMsiVector(s.device().bdf(),
+                        s.programmer().msix() ? GuestMsiVector.Mode.MSIX : GuestMsiVector.Mode.MSI, i, msg.address(),
+                        msg.data(), lpi ? GuestMsiVector.Target.LPI : GuestMsiVector.Target.SPI, msg.intid(),
+                        s.domain().node(), s.programmer().masked(i), cpu.vectorCount(s.firstSlot() + i)));
+            }
+        }
+        return out;
+    }
+
+    /** Per-INTID counts: every vector's INTID, and every other INTID that was taken. */
+    synchronized List<GuestIrqCount> counts() {
+        List<GuestIrqCount> out = new ArrayList<>();
+        for (int id = 0; id < GicCpu.INTIDS; id++) {
+            long n = cpu.count(id);
+            String owner = owners.get(id);
+            if (n != 0 || owner != null) {
+                out.add(new GuestIrqCount(id, type(id), owner == null ? "" : owner, n));
+            }
+        }
+        return out;
+    }
+
+    private static String type(int intid) {
+        return intid < 16 ? "SGI" : intid < 32 ? "PPI" : intid < 1020 ? "SPI"
+                : intid >= InterruptController.FIRST_LPI ? "LPI" : "special";
+    }
+
+    /** The chip driven now, or {@code null} when the GIC did not come up. */
+    synchronized IrqChip chip() {
+        return chip;
+    }
+}

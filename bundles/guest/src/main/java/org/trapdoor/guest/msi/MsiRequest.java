@@ -1,0 +1,16 @@
+package org.trapdoor.guest.msi;
+
+import org.trapdoor.api.dt.DtNode;
+
+/**
+ * A function asking its MSI domain for vectors ({@code msi_domain_alloc_irqs}).
+ *
+ * @param bdf      the function's name, for messages
+ * @param rid      requester ID (bus &lt;&lt; 8 | devfn)
+ * @param host     the host-bridge node, whose {@code msi-map} turns the RID into a DeviceID
+ * @param vectors  how many
+ * @param multiMsi true for multi-message MSI: the block must be a power of two whose data values
+ *                 differ only in the low bits (the device ORs the vector number into the data)
+ */
+public record MsiRequest(String bdf, int rid, DtNode host, int vectors, boolean multiMsi) {
+}

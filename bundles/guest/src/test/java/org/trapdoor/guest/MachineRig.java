@@ -1,0 +1,82 @@
+package org.trapdoor.guest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.core.Presets;
+import org.trapdoor.core.machine.ComposedMachine;
+import org.trapdoor.devicetree.DeviceTreeService;
+import org.trapdoor.hw.gicv2.Gicv2Driver;
+import org.trapdoor.hw.gicv2.Gicv2mDriver;
+import org.trapdoor.hw.gicv3.Gicv3Driver;
+import org.trapdoor.hw.gicv3.its.ItsDriver;
+import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.testdev.TestDevice;
+import org.trapdoor.hw.testdev.TestDeviceFactory;
+
+/**
+ * A machine composed of the real models without OSGi (device tree, ECAM host bridge, GICs, ITS,
+ * v2m, testdevs); the guest's CPUs are wired through the machine's own interrupt fabric
+ * ({@link org.trapdoor.api.machine.MachineInterrupts}), as the OSGi component wires them.
+ */
+final class MachineRig implements AutoCloseable {
+    final ComposedMachine machine;
+    LinuxKernel kernel;
+
+    /** {@code platform}: a core preset name or a DTS under src/test/resources. */
+    MachineRig(String platform, String... devices) {
+        DeviceTreeService loader = new DeviceTreeService();
+        DeviceTree tree = Presets.source(platform) != null ? Presets.load(loader, platform)
+                : loader.parseDts(resource(platform), platform);
+        machine = new ComposedMachine(tree);
+        machine.addDriver(new EcamDriver());
+        machine.addDriver(new Gicv3Driver());
+        machine.addDriver(new ItsDriver());
+        machine.addDriver(new Gicv2Driver());
+        machine.addDriver(new Gicv2mDriver());
+        machine.addFactory(new TestDeviceFactory());
+        for (String spec : devices) {
+            machine.attach(spec);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = MachineRig.class.getResourceAsStream("/" + name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no test resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    LinuxKernel boot() {
+        kernel = LinuxKernel.boot("test", machine.system(), machine.platform(), new MachineIrqFabric(machine));
+        return kernel;
+    }
+
+    /** The guest's view of the function at {@code bdf}. */
+    GuestPciDevice device(String bdf) {
+        return kernel.pciDevices().stream().filter(d -> d.bdf().equals(bdf)).findFirst()
+                .orElseThrow(() -> new AssertionError("no function " + bdf));
+    }
+
+    /** A CPU store to the testdev's RAISE doorbell in its BAR0: the device raises {@code vector}. */
+    void raise(String bdf, int vector) {
+        long bar0 = device(bdf).bar(0).cpuAddress();
+        MemResult r = machine.system().write(bar0 + TestDevice.REG_RAISE, 4, vector);
+        if (r != MemResult.OK) {
+            throw new AssertionError("RAISE write to " + bdf + " failed: " + r);
+        }
+    }
+
+    @Override
+    public void close() {
+        machine.close();
+    }
+}
