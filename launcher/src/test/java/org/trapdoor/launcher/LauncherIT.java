@@ -56,6 +56,16 @@ class LauncherIT {
     }
 
     @Test
+    void commandsRunAfterTheGuestHasEnumeratedAndAssignedBars() throws Exception {
+        Run r = trapdoor("-c", "lspci -v -s 01.0");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("Trapdoor test device"), r.out());
+        // The guest sized BAR0 (4 KiB, 32-bit window) and BAR2 (8 KiB, 64-bit window) and placed them.
+        assertTrue(r.out().contains("Memory at 10000000 (32-bit, non-prefetchable) [size=4K]"), r.out());
+        assertFalse(r.out().contains("<unassigned>"), r.out());
+    }
+
+    @Test
     void aFailedCommandIsReportedTheRestRunAndTheStatusIsOne() throws Exception {
         Run r = trapdoor("-c", "nosuch; drivers");
         assertEquals(1, r.status());

@@ -1,12 +1,21 @@
 package org.trapdoor.guest;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.trapdoor.api.guest.GuestIrqCount;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
@@ -20,6 +29,11 @@ import org.trapdoor.api.machine.MachineInterrupts;
  * {@link Machine} appears, against the machine's system address space and platform device tree,
  * with its CPUs wired through the machine's {@link MachineInterrupts} when that service exists.
  *
+ * <p>Power-on happens once the platform is composed: while the framework is still starting
+ * (the system bundle is STARTING, so hardware bundles may not have registered their drivers
+ * yet) the boot waits for the framework's STARTED event, as firmware waits for its devices
+ * before handing over to the kernel. {@link #awaitBooted} lets a launcher wait for it.
+ *
  * <p>The references are static and greedy: when the machine is replaced (or a better one appears,
  * or the interrupt fabric appears) this component is deactivated and activated again with the new
  * one, which is a reboot and a re-probe. Swapping an MSI controller model does not reboot: a
@@ -27,48 +41,123 @@ import org.trapdoor.api.machine.MachineInterrupts;
  */
 @Component(service = GuestKernel.class, immediate = true, property = "trapdoor.guest=hardware")
 public final class GuestKernelComponent implements GuestKernel {
-    private final LinuxKernel kernel;
+    private static final Logger LOG = LoggerFactory.getLogger(GuestKernelComponent.class);
+
+    private final Machine machine;
+    private final MachineInterrupts interrupts;
+    private final CountDownLatch booted = new CountDownLatch(1);
+    private final BundleContext context;
+    private volatile LinuxKernel kernel;
+    private volatile boolean closed;
+    private FrameworkListener waitForStart;
 
     @Activate
-    public GuestKernelComponent(@Reference(policyOption = ReferencePolicyOption.GREEDY) Machine machine,
+    public GuestKernelComponent(BundleContext context,
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) Machine machine,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
             MachineInterrupts interrupts) {
-        this.kernel = LinuxKernel.boot("linux, no hypervisor", machine.system(), machine.platform(),
-                interrupts == null ? IrqFabric.NONE : new MachineIrqFabric(interrupts));
+        this.context = context;
+        this.machine = machine;
+        this.interrupts = interrupts;
+        Bundle system = context.getBundle(0);
+        if (system != null && system.getState() == Bundle.STARTING) {
+            waitForStart = event -> {
+                if (event.getType() == FrameworkEvent.STARTED) {
+                    powerOn();
+                }
+            };
+            context.addFrameworkListener(waitForStart);
+            // The framework may have finished starting between the check and the listener.
+            if (system.getState() != Bundle.STARTING) {
+                powerOn();
+            }
+        } else {
+            powerOn();
+        }
+    }
+
+    /** For tests and hand-wired use: boots at once. */
+    GuestKernelComponent(Machine machine, MachineInterrupts interrupts) {
+        this.context = null;
+        this.machine = machine;
+        this.interrupts = interrupts;
+        powerOn();
+    }
+
+    private synchronized void powerOn() {
+        if (kernel != null || closed) {
+            return;
+        }
+        try {
+            kernel = LinuxKernel.boot("linux, no hypervisor", machine.system(), machine.platform(),
+                    interrupts == null ? IrqFabric.NONE : new MachineIrqFabric(interrupts));
+        } catch (RuntimeException e) {
+            LOG.error("guest kernel failed to boot: {}", e.getMessage(), e);
+        } finally {
+            booted.countDown();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        closed = true;
+        if (waitForStart != null && context != null) {
+            try {
+                context.removeFrameworkListener(waitForStart);
+            } catch (IllegalStateException e) {
+                // the bundle is stopping: its listeners go with it
+            }
+        }
+        booted.countDown();
+    }
+
+    @Override
+    public boolean awaitBooted(long timeoutMillis) throws InterruptedException {
+        return booted.await(timeoutMillis, TimeUnit.MILLISECONDS) && kernel != null;
     }
 
     @Override
     public String name() {
-        return kernel.name();
+        LinuxKernel k = kernel;
+        return k == null ? "linux, no hypervisor (not booted)" : k.name();
     }
 
     @Override
     public List<GuestPciHost> pciHosts() {
-        return kernel.pciHosts();
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.pciHosts();
     }
 
     @Override
     public List<GuestPciDevice> pciDevices() {
-        return kernel.pciDevices();
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.pciDevices();
     }
 
     @Override
     public List<String> bootLog() {
-        return kernel.bootLog();
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.bootLog();
     }
 
     @Override
     public List<GuestMsiVector> msiVectors() {
-        return kernel.msiVectors();
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.msiVectors();
     }
 
     @Override
     public List<GuestIrqCount> interruptCounts() {
-        return kernel.interruptCounts();
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.interruptCounts();
     }
 
     @Override
     public void reprobeMsi() {
-        kernel.reprobeMsi();
+        LinuxKernel k = kernel;
+        if (k == null) {
+            throw new IllegalStateException("the guest kernel has not booted yet");
+        }
+        k.reprobeMsi();
     }
 }

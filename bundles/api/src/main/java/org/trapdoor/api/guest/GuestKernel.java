@@ -41,4 +41,13 @@ public interface GuestKernel {
     default void reprobeMsi() {
         throw new UnsupportedOperationException(name() + " does not set up MSIs");
     }
+
+    /**
+     * Waits until the kernel has booted (enumerated PCI and set up MSI), at most
+     * {@code timeoutMillis}; true once it has. A kernel that boots in its constructor is booted
+     * already.
+     */
+    default boolean awaitBooted(long timeoutMillis) throws InterruptedException {
+        return true;
+    }
 }
