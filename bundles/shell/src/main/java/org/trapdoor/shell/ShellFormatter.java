@@ -9,6 +9,7 @@ import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.shell.irq.IrqFormatter;
 
 /**
  * Renders the shell's result objects as text. Commands return data; this is the only place that
@@ -42,7 +43,7 @@ public final class ShellFormatter {
         if (o instanceof MemAccess m) {
             return mem(m);
         }
-        return null;
+        return IrqFormatter.format(o, level);
     }
 
     /** One row per node: path, compatible, reg, driver, state (and why, when unbound). */
@@ -123,7 +124,7 @@ public final class ShellFormatter {
     }
 
     /** Left-aligned columns separated by two spaces; the last column is not padded. */
-    static String table(List<String[]> rows) {
+    public static String table(List<String[]> rows) {
         int cols = rows.get(0).length;
         int[] width = new int[cols];
         for (String[] r : rows) {

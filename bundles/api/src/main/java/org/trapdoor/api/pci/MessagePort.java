@@ -6,7 +6,9 @@ import org.trapdoor.api.memory.MemoryTransaction;
 
 /**
  * The path an MSI or MSI-X capability sends its message writes on: the function's upstream port,
- * gated by Bus Master Enable, with one reusable transaction and outcome counters.
+ * gated by Bus Master Enable, with one reusable transaction and outcome counters. Every write it
+ * sends is marked as an MSI ({@link MemoryTransaction#msi}), so the hop that decides its fate
+ * records it in the machine's MSI ledger whatever device model sent it.
  */
 final class MessagePort {
     private volatile PciUpstream upstream;
@@ -32,7 +34,7 @@ final class MessagePort {
         return null;
     }
 
-    /** A DWORD memory write of {@code data} to {@code address}, tagged with the requester ID. */
+    /** A DWORD memory write of {@code data} to {@code address}, tagged with the requester ID and as an MSI. */
     MsiOutcome send(long address, int data) {
         PciUpstream up = upstream;
         if (up == null) {
@@ -40,7 +42,7 @@ final class MessagePort {
         }
         MemoryTransaction tx = slot.acquire();
         try {
-            tx.write(address, 4, data & 0xffff_ffffL).from(up.requesterId());
+            tx.write(address, 4, data & 0xffff_ffffL).from(up.requesterId()).asMsi();
             up.send(tx);
             if (tx.ok()) {
                 sent.incrementAndGet();

@@ -99,6 +99,7 @@ class CapabilityTest {
         assertEquals(4, w.size());
         assertEquals(0x4023, w.data());
         assertEquals(0x0108, w.requesterId());
+        assertTrue(w.msi(), "an MSI write is marked as one for the ledger");
     }
 
     @Test
@@ -157,6 +158,7 @@ class CapabilityTest {
         bar2(true, 28, 4, 0);
         assertEquals(1, up.writes.size());
         assertEquals(0xfee0_1000L, up.writes.get(0).address());
+        assertTrue(up.writes.get(0).msi(), "an MSI-X write sent on unmask is marked as an MSI");
         assertEquals(0x31L, up.writes.get(0).data());
         assertEquals(0L, bar2(false, 0x1000, 4, 0).data);
         assertEquals(MsiOutcome.SENT, msix.signal(1));

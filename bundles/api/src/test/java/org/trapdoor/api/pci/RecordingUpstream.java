@@ -8,7 +8,7 @@ import org.trapdoor.api.memory.MemoryTransaction;
 
 /** An upstream port that records the writes it is sent and answers with a chosen result. */
 final class RecordingUpstream implements PciUpstream {
-    record Write(long address, int size, long data, int requesterId) {
+    record Write(long address, int size, long data, int requesterId, boolean msi) {
     }
 
     final List<Write> writes = new ArrayList<>();
@@ -22,7 +22,7 @@ final class RecordingUpstream implements PciUpstream {
     @Override
     public void send(MemoryTransaction tx) {
         if (tx.write) {
-            writes.add(new Write(tx.address, tx.size, tx.data, tx.requesterId));
+            writes.add(new Write(tx.address, tx.size, tx.data, tx.requesterId, tx.msi));
         }
         if (answer != MemResult.OK) {
             tx.fail(answer);

@@ -9,8 +9,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Hashtable;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +44,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.tracker.ServiceTracker;
 import org.osgi.util.tracker.ServiceTrackerCustomizer;
 import org.trapdoor.api.dt.DeviceTreeLoader;
+import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.machine.Machine;
 
 /**
@@ -60,6 +65,8 @@ public final class LaunchSession {
     /** Marks the configuration this session wrote, so it waits for that machine and no other. */
     static final String LAUNCH_ID = "trapdoor.launch";
     static final long MACHINE_TIMEOUT_MS = 60_000;
+    /** How long the guest kernels get to boot (enumerate PCI, set up MSIs) before commands run. */
+    static final long GUEST_BOOT_TIMEOUT_MS = 10_000;
     static final String PROMPT = "trapdoor> ";
 
     private final BundleContext context;
@@ -165,6 +172,7 @@ public final class LaunchSession {
             err.println("trapdoor: the machine failed to start: " + (failure == null ? "activation failed" : failure));
             return 2;
         }
+        awaitGuests();
         try {
             if (program != null) {
                 CommandSession session = processor.createSession(new FileInputStream(FileDescriptor.in), out, err);
@@ -264,6 +272,54 @@ public final class LaunchSession {
             return null;
         } finally {
             tracker.close();
+        }
+    }
+
+    /**
+     * Waits, bounded, until every registered guest kernel has booted, so that the first command
+     * sees the BARs and MSI vectors the guest assigned. A kernel replaced while it was awaited (its
+     * service went away: a reboot) is looked up again. A guest that does not make it is an error
+     * on standard error; the commands still run, since the machine itself is there.
+     */
+    private void awaitGuests() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + GUEST_BOOT_TIMEOUT_MS;
+        while (true) {
+            ServiceReference<?>[] refs;
+            try {
+                refs = context.getServiceReferences(GuestKernel.class.getName(), null);
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            if (refs == null) {
+                return; // no guest on this machine
+            }
+            Map<GuestKernel, ServiceReference<?>> held = new IdentityHashMap<>();
+            List<GuestKernel> late;
+            try {
+                for (ServiceReference<?> r : refs) {
+                    if (context.getService(r) instanceof GuestKernel k) {
+                        held.put(k, r);
+                    } else {
+                        context.ungetService(r);
+                    }
+                }
+                late = GuestBoot.await(new ArrayList<>(held.keySet()),
+                        Math.max(0, deadline - System.currentTimeMillis()), System::currentTimeMillis);
+                boolean replaced = late.stream().anyMatch(k -> held.get(k).getBundle() == null);
+                if (replaced && System.currentTimeMillis() < deadline) {
+                    continue; // a kernel went away while awaited: wait for its successor
+                }
+                for (GuestKernel k : late) {
+                    err.println("trapdoor: guest kernel '" + k.name() + "' has not booted after "
+                            + GUEST_BOOT_TIMEOUT_MS / 1000 + " s (see its boot log); the BARs and MSI vectors it "
+                            + "would assign are missing");
+                }
+                return;
+            } finally {
+                for (ServiceReference<?> r : held.values()) {
+                    context.ungetService(r);
+                }
+            }
         }
     }
 

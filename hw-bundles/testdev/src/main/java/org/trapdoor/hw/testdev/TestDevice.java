@@ -58,8 +58,8 @@ import org.trapdoor.api.register.RegisterBlock;
  * returns, in naturally aligned transactions of up to 8 bytes through one reused
  * {@link MemoryTransaction}. A failed transaction stops it with ERROR and the cause.
  *
- * <p>MSI accounting: the device marks its MSI and MSI-X writes as MSIs
- * ({@link MemoryTransaction#msi}), and records the raises it refuses itself in the machine's
+ * <p>MSI accounting: its MSI and MSI-X capabilities mark their writes as MSIs
+ * ({@link MemoryTransaction#msi}); the device records the raises it refuses itself in the machine's
  * MSI ledger (the one its upstream port offers through {@link MsiAccounting}): disabled or no
  * bus mastering as {@link DropReason#DISABLED}, a masked vector as {@link DropReason#MASKED}
  * (held pending; its send on unmask is a new MSI), a vector beyond the enabled ones as
@@ -252,33 +252,13 @@ public final class TestDevice implements PciDevice, MsiSource {
 
     @Override
     public void connect(PciUpstream up) {
-        PciUpstream marked = up == null ? null : new MsiMarking(up);
         ledger = up instanceof MsiAccounting a ? a.msiLedger() : new InterruptCounters();
-        msi.connect(marked, command);
+        // The capabilities mark their message writes as MSIs themselves.
+        msi.connect(up, command);
         if (msix != null) {
-            msix.connect(marked, command);
+            msix.connect(up, command);
         }
         this.upstream = up;
-    }
-
-    /** The port the MSI capabilities send on: the device's own, with each write marked as an MSI. */
-    private static final class MsiMarking implements PciUpstream {
-        private final PciUpstream up;
-
-        MsiMarking(PciUpstream up) {
-            this.up = up;
-        }
-
-        @Override
-        public int requesterId() {
-            return up.requesterId();
-        }
-
-        @Override
-        public void send(MemoryTransaction tx) {
-            tx.msi = true;
-            up.send(tx);
-        }
     }
 
     // ------------------------------------------------------------------ MsiSource

@@ -1,0 +1,239 @@
+package org.trapdoor.shell.irq;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.trapdoor.api.guest.GuestIrqCount;
+import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.guest.GuestMsiVector;
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.ItsInspectable;
+import org.trapdoor.api.irq.MsiController;
+import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.machine.Traffic;
+import org.trapdoor.shell.CommandFailure;
+
+/**
+ * The interrupt commands: {@code msi}, {@code irq}, {@code stats}, {@code traffic}, {@code its}.
+ * Each returns a value ({@link MsiListing}, {@link IrqListing}, {@link LedgerStats},
+ * {@link TrafficReport}, {@link ItsListing}); {@link IrqFormatter} renders it. Models are looked up
+ * through {@link MachineInterrupts} on every call, so a swapped controller shows at once.
+ */
+@Component(service = IrqCommands.class, property = {
+        "osgi.command.scope=trapdoor",
+        "osgi.command.function=msi",
+        "osgi.command.function=irq",
+        "osgi.command.function=stats",
+        "osgi.command.function=traffic",
+        "osgi.command.function=its"})
+public final class IrqCommands {
+    private final Machine machine;
+    private final MachineInterrupts interrupts;
+    private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
+
+    @Activate
+    public IrqCommands(@Reference Machine machine, @Reference MachineInterrupts interrupts) {
+        this.machine = machine;
+        this.interrupts = interrupts;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetKernel")
+    void setKernel(GuestKernel k) {
+        kernel.set(k);
+    }
+
+    void unsetKernel(GuestKernel k) {
+        // A greedy replacement is bound before the old one goes: only clear what is ours.
+        kernel.compareAndSet(k, null);
+    }
+
+    @Descriptor("list the MSI and MSI-X vectors the guest programmed, one line each: "
+            + "BDF vector=N address=0x.. data=0x.. target=LPI n|SPI n count=N mode=MSI|MSI-X masked=yes|no")
+    public MsiListing msi() {
+        GuestKernel k = kernel.get();
+        return k == null ? new MsiListing(null, List.of()) : new MsiListing(k.name(), k.msiVectors());
+    }
+
+    @Descriptor("interrupts per INTID like /proc/interrupts: handled by the guest, made pending by the GIC, "
+            + "controller, and the device vector it belongs to")
+    public IrqListing irq() {
+        GuestKernel k = kernel.get();
+        String rootPath = interrupts.rootInterruptController();
+        InterruptController root = rootPath == null ? null : interrupts.interruptControllers().get(rootPath);
+        if (k == null) {
+            return new IrqListing(null, rootPath, List.of());
+        }
+        Map<Integer, String> viaMsi = new HashMap<>();
+        for (GuestMsiVector v : k.msiVectors()) {
+            viaMsi.putIfAbsent(v.intid(), v.controller());
+        }
+        List<IrqListing.Line> lines = new ArrayList<>();
+        for (GuestIrqCount c : k.interruptCounts()) {
+            String controller = viaMsi.getOrDefault(c.intid(), rootPath == null ? "-" : rootPath);
+            long pended = root == null ? -1 : root.deliveries(c.intid());
+            lines.add(new IrqListing.Line(c.intid(), c.type(), c.count(), pended, controller, c.owner()));
+        }
+        return new IrqListing(k.name(), rootPath, lines);
+    }
+
+    @Descriptor("the machine's MSI ledger: 'fired=N delivered=N dropped=N', then the drops by reason")
+    public LedgerStats stats() {
+        return new LedgerStats(interrupts.msiLedger().snapshot());
+    }
+
+    @Descriptor("show the MSI traffic generator's state")
+    public TrafficReport traffic() {
+        return new TrafficReport("status", List.of(), interrupts.traffic().status(), null);
+    }
+
+    @Descriptor("traffic start: raise MSIs in the background on every device at " + TrafficArgs.DEFAULT_RATE
+            + "/s; traffic stop: stop it; traffic status")
+    public TrafficReport traffic(@Descriptor("start, stop or status") String action) {
+        return traffic(action, List.of());
+    }
+
+    @Descriptor("traffic start RATE|DEVICES, or traffic run COUNT (over every device)")
+    public TrafficReport traffic(@Descriptor("start or run") String action,
+            @Descriptor("start: RATE per second (or 'max') or DEVICES; run: COUNT") String arg) {
+        return traffic(action, List.of(arg));
+    }
+
+    @Descriptor("traffic start RATE DEVICES, or traffic run COUNT DEVICES")
+    public TrafficReport traffic(@Descriptor("start or run") String action,
+            @Descriptor("start: RATE per second, or 'max'; run: COUNT") String arg,
+            @Descriptor("DEVICES: 'all' or a comma list of functions [DDDD:]BB:DD.F") String devices) {
+        return traffic(action, List.of(arg, devices));
+    }
+
+    private TrafficReport traffic(String action, List<String> args) {
+        Traffic t = interrupts.traffic();
+        try {
+            switch (action) {
+                case "status" -> {
+                    noArgs(action, args);
+                    return traffic();
+                }
+                case "stop" -> {
+                    noArgs(action, args);
+                    t.stop();
+                    return new TrafficReport("stop", List.of(), t.status(), null);
+                }
+                case "start" -> {
+                    TrafficArgs a = TrafficArgs.start(args);
+                    List<MsiSource> chosen = a.select(interrupts.msiSources());
+                    t.start(a.rate(), chosen);
+                    return new TrafficReport("start", names(chosen), t.status(), null);
+                }
+                case "run" -> {
+                    if (args.isEmpty()) {
+                        throw new IllegalArgumentException("traffic run needs COUNT: traffic run COUNT [DEVICES]");
+                    }
+                    long count = TrafficArgs.count(args.get(0));
+                    TrafficArgs a = new TrafficArgs(0, args.size() > 1 ? TrafficArgs.devices(args.get(1)) : null);
+                    List<MsiSource> chosen = a.select(interrupts.msiSources());
+                    InterruptCounters ledger = interrupts.msiLedger();
+                    InterruptCounters.Snapshot before = ledger.snapshot();
+                    Traffic.Status s = t.run(count, chosen);
+                    return new TrafficReport("run", names(chosen), s, difference(before, ledger.snapshot()));
+                }
+                default -> throw new IllegalArgumentException("traffic " + action
+                        + ": unknown action (start [RATE] [DEVICES], stop, run COUNT [DEVICES], status)");
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The shell names the command line already; the message says what is wrong with it.
+            throw new CommandFailure(e.getMessage());
+        }
+    }
+
+    private static void noArgs(String action, List<String> args) {
+        if (!args.isEmpty()) {
+            throw new IllegalArgumentException("takes no arguments");
+        }
+    }
+
+    private static List<String> names(List<MsiSource> sources) {
+        List<String> out = new ArrayList<>();
+        for (MsiSource s : sources) {
+            out.add(TrafficArgs.rid(s.requesterId()));
+        }
+        return out;
+    }
+
+    /** How the ledger moved from {@code a} to {@code b}. */
+    static InterruptCounters.Snapshot difference(InterruptCounters.Snapshot a, InterruptCounters.Snapshot b) {
+        Map<DropReason, Long> by = new EnumMap<>(DropReason.class);
+        long dropped = 0;
+        for (Map.Entry<DropReason, Long> e : b.byReason().entrySet()) {
+            long n = e.getValue() - a.byReason().getOrDefault(e.getKey(), 0L);
+            if (n != 0) {
+                by.put(e.getKey(), n);
+                dropped += n;
+            }
+        }
+        long delivered = b.delivered() - a.delivered();
+        return new InterruptCounters.Snapshot(delivered + dropped, delivered, dropped, by);
+    }
+
+    @Descriptor("show every ITS: registers, command queue, tables, mapped devices, events and collections")
+    public ItsListing its() {
+        List<ItsListing.Entry> out = new ArrayList<>();
+        for (Map.Entry<String, MsiController> e : interrupts.msiControllers().entrySet()) {
+            if (e.getValue() instanceof ItsInspectable || isIts(e.getKey())) {
+                out.add(entry(e.getKey(), e.getValue()));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new CommandFailure("no ITS on this platform (MSI controllers: "
+                    + (interrupts.msiControllers().isEmpty() ? "none" : String.join(", ",
+                            interrupts.msiControllers().keySet())) + ")");
+        }
+        return new ItsListing(out);
+    }
+
+    @Descriptor("show one ITS: registers, command queue, tables, mapped devices, events and collections")
+    public ItsListing its(
+            @Descriptor("ITS node path or label, e.g. /intc@8000000/msi-controller@8080000") String node) {
+        NodeInfo n = machine.node(node);
+        if (n == null) {
+            throw new CommandFailure("no node '" + node
+                    + "' (give a path such as /intc@8000000/msi-controller@8080000, or a label)");
+        }
+        Map<String, MsiController> msi = interrupts.msiControllers();
+        if (!msi.containsKey(n.path())) {
+            throw new CommandFailure(n.path() + " is not an MSI controller");
+        }
+        return new ItsListing(List.of(entry(n.path(), msi.get(n.path()))));
+    }
+
+    private boolean isIts(String path) {
+        NodeInfo n = machine.node(path);
+        return n != null && n.compatibles().contains("arm,gic-v3-its");
+    }
+
+    private static ItsListing.Entry entry(String path, MsiController model) {
+        if (model == null) {
+            return new ItsListing.Entry(path, null, "unbound: no model serves it");
+        }
+        if (model instanceof ItsInspectable i) {
+            return new ItsListing.Entry(path, i.inspect(), null);
+        }
+        return new ItsListing.Entry(path, null, "its model cannot be inspected (" + model.description() + ")");
+    }
+}
