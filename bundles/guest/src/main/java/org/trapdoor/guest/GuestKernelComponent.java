@@ -14,13 +14,19 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.guest.GuestDmaTest;
+import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestIrqCount;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
+import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 
@@ -40,23 +46,34 @@ import org.trapdoor.api.machine.MachineInterrupts;
  * shell calls {@link #reprobeMsi()} (the machine API has no swap notification to hook).
  */
 @Component(service = GuestKernel.class, immediate = true, property = "trapdoor.guest=hardware")
+@Designate(ocd = GuestKernelComponent.Config.class)
 public final class GuestKernelComponent implements GuestKernel {
+    /** Kernel command-line options; a change reboots the kernel (the component is re-activated). */
+    @ObjectClassDefinition(name = "Trapdoor guest kernel (no hypervisor)", description = "Kernel command-line options")
+    public @interface Config {
+        @AttributeDefinition(description = "iommu.passthrough=1: functions behind an SMMU get identity (bypass) "
+                + "domains and do DMA and MSI with physical addresses, instead of DMA domains with IOVAs")
+        boolean iommu_passthrough() default false;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(GuestKernelComponent.class);
 
     private final Machine machine;
     private final MachineInterrupts interrupts;
     private final CountDownLatch booted = new CountDownLatch(1);
     private final BundleContext context;
+    private final LinuxKernel.Params params;
     private volatile LinuxKernel kernel;
     private volatile boolean closed;
     private FrameworkListener waitForStart;
 
     @Activate
-    public GuestKernelComponent(BundleContext context,
+    public GuestKernelComponent(BundleContext context, Config config,
             @Reference(policyOption = ReferencePolicyOption.GREEDY) Machine machine,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
             MachineInterrupts interrupts) {
         this.context = context;
+        this.params = new LinuxKernel.Params(config.iommu_passthrough());
         this.machine = machine;
         this.interrupts = interrupts;
         Bundle system = context.getBundle(0);
@@ -78,7 +95,13 @@ public final class GuestKernelComponent implements GuestKernel {
 
     /** For tests and hand-wired use: boots at once. */
     GuestKernelComponent(Machine machine, MachineInterrupts interrupts) {
+        this(machine, interrupts, LinuxKernel.Params.DEFAULT);
+    }
+
+    /** For tests and hand-wired use: boots at once with {@code params}. */
+    GuestKernelComponent(Machine machine, MachineInterrupts interrupts, LinuxKernel.Params params) {
         this.context = null;
+        this.params = params;
         this.machine = machine;
         this.interrupts = interrupts;
         powerOn();
@@ -90,7 +113,7 @@ public final class GuestKernelComponent implements GuestKernel {
         }
         try {
             kernel = LinuxKernel.boot("linux, no hypervisor", machine.system(), machine.platform(),
-                    interrupts == null ? IrqFabric.NONE : new MachineIrqFabric(interrupts));
+                    interrupts == null ? IrqFabric.NONE : new MachineIrqFabric(interrupts), params);
         } catch (RuntimeException e) {
             LOG.error("guest kernel failed to boot: {}", e.getMessage(), e);
         } finally {
@@ -150,6 +173,36 @@ public final class GuestKernelComponent implements GuestKernel {
     public List<GuestIrqCount> interruptCounts() {
         LinuxKernel k = kernel;
         return k == null ? List.of() : k.interruptCounts();
+    }
+
+    @Override
+    public List<GuestIommuDomain> iommuDomains() {
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.iommuDomains();
+    }
+
+    @Override
+    public List<IommuFault> iommuFaults() {
+        LinuxKernel k = kernel;
+        return k == null ? List.of() : k.iommuFaults();
+    }
+
+    @Override
+    public GuestDmaTest dmaTest(String bdf, long phys, int length, boolean toMemory) {
+        return booted().dmaTest(bdf, phys, length, toMemory);
+    }
+
+    @Override
+    public GuestDmaTest dmaRaw(String bdf, long busAddress, int length, boolean toMemory) {
+        return booted().dmaRaw(bdf, busAddress, length, toMemory);
+    }
+
+    private LinuxKernel booted() {
+        LinuxKernel k = kernel;
+        if (k == null) {
+            throw new IllegalStateException("the guest kernel has not booted yet");
+        }
+        return k;
     }
 
     @Override

@@ -7,12 +7,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.guest.GuestDmaTest;
+import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestIrqCount;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
+import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.guest.dma.DmaApi;
+import org.trapdoor.guest.dma.TestEndpointDma;
+import org.trapdoor.guest.iommu.IommuSubsystem;
 
 /**
  * A Linux-like kernel booted on a device-tree Arm machine: it runs against an address space (its
@@ -22,7 +28,9 @@ import org.trapdoor.api.memory.AddressSpace;
  * <p>At boot it probes every enabled {@code pci-host-ecam-generic} node in tree order, as
  * {@code pci-host-generic} would, then brings the GIC up and gives every function its MSI-X or
  * MSI vectors through the host's MSI controller ({@link MsiSubsystem}); its CPUs take the
- * interrupts through the {@link IrqFabric} they are wired to and count them.
+ * interrupts through the {@link IrqFabric} they are wired to and count them. Between the two, the
+ * SMMUs probe and every function behind one gets a DMA domain ({@link IommuSubsystem}), so that
+ * its MSI doorbell and DMA buffers are mapped through it ({@link DmaApi}).
  */
 public final class LinuxKernel implements GuestKernel {
     /** What {@code pci-host-generic.c} matches. */
@@ -37,14 +45,30 @@ public final class LinuxKernel implements GuestKernel {
     private final List<GuestPciHost> hosts;
     private final List<GuestPciDevice> devices;
     private final MsiSubsystem msi;
+    private final IommuSubsystem iommu;
+    private final DmaApi dma;
+    private final TestEndpointDma endpointDma;
 
     private LinuxKernel(String name, BootLog log, List<GuestPciHost> hosts, List<GuestPciDevice> devices,
-            MsiSubsystem msi) {
+            MsiSubsystem msi, IommuSubsystem iommu, DmaApi dma) {
         this.name = name;
         this.log = log;
         this.hosts = List.copyOf(hosts);
         this.devices = List.copyOf(devices);
         this.msi = msi;
+        this.iommu = iommu;
+        this.dma = dma;
+        this.endpointDma = new TestEndpointDma(dma, msi.mmio());
+    }
+
+    /**
+     * Kernel command-line parameters the model honours.
+     *
+     * @param iommuPassthrough {@code iommu.passthrough=1}: functions behind an SMMU get identity
+     *                         (bypass) domains instead of DMA domains
+     */
+    public record Params(boolean iommuPassthrough) {
+        public static final Params DEFAULT = new Params(false);
     }
 
     /** Boots with no CPUs wired to the interrupt controller: vectors are set up, nobody takes them. */
@@ -62,6 +86,16 @@ public final class LinuxKernel implements GuestKernel {
     }
 
     static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, int logLines) {
+        return boot(name, memory, tree, fabric, logLines, Params.DEFAULT);
+    }
+
+    /** Boots with the given kernel parameters. */
+    public static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, Params params) {
+        return boot(name, memory, tree, fabric, LOG_LINES, params);
+    }
+
+    static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, int logLines,
+            Params params) {
         BootLog log = new BootLog(LOG, logLines);
         log.info("Booting Linux-like kernel model (%s)", name);
         log.info("Machine model: %s", tree.root().has("model") ? tree.root().property("model").string() : tree.source());
@@ -95,8 +129,24 @@ public final class LinuxKernel implements GuestKernel {
             log.info("PCI: no %s host bridge in the device tree", ECAM_COMPATIBLE);
         }
         log.info("PCI: %d function(s) enumerated behind %d host bridge(s)", devices.size(), hosts.size());
+        IommuSubsystem iommu = null;
+        if (msi.pages() != null) {
+            // The SMMUs probe and every function gets its DMA domain before any driver maps a
+            // buffer or an MSI doorbell.
+            iommu = new IommuSubsystem(tree, msi.mmio(), msi.pages(), log);
+            List<IommuSubsystem.Function> functions = new ArrayList<>();
+            for (PciHostController host : probed) {
+                GuestPciHost info = host.info();
+                for (GuestPciDevice d : host.devices()) {
+                    functions.add(new IommuSubsystem.Function(info, host.node(), d));
+                }
+            }
+            iommu.probe(functions, params.iommuPassthrough());
+        }
+        DmaApi dma = new DmaApi(iommu, msi.pages());
+        msi.dma(dma);
         msi.setUpDevices(probed);
-        return new LinuxKernel(name, log, hosts, devices, msi);
+        return new LinuxKernel(name, log, hosts, devices, msi, iommu, dma);
     }
 
     @Override
@@ -132,6 +182,49 @@ public final class LinuxKernel implements GuestKernel {
     @Override
     public void reprobeMsi() {
         msi.reprobe();
+    }
+
+    @Override
+    public List<GuestIommuDomain> iommuDomains() {
+        return iommu == null ? List.of() : iommu.domains();
+    }
+
+    @Override
+    public List<IommuFault> iommuFaults() {
+        return iommu == null ? List.of() : iommu.faults();
+    }
+
+    @Override
+    public GuestDmaTest dmaTest(String bdf, long phys, int length, boolean toMemory) {
+        GuestDmaTest r = endpointDma.mapped(device(bdf), phys, length, toMemory);
+        log.info("%s", r.message());
+        return r;
+    }
+
+    @Override
+    public GuestDmaTest dmaRaw(String bdf, long busAddress, int length, boolean toMemory) {
+        GuestDmaTest r = endpointDma.raw(device(bdf), busAddress, length, toMemory);
+        log.info("%s", r.message());
+        return r;
+    }
+
+    private GuestPciDevice device(String bdf) {
+        for (GuestPciDevice d : devices) {
+            if (d.bdf().equals(bdf)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("no PCI function " + bdf);
+    }
+
+    /** The DMA mapping API (drivers, tests). */
+    public DmaApi dma() {
+        return dma;
+    }
+
+    /** The IOMMU layer, or {@code null} without RAM for its tables (tests). */
+    IommuSubsystem iommu() {
+        return iommu;
     }
 
     /** The interrupt and MSI set-up (tests). */

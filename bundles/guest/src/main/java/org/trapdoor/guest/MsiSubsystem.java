@@ -17,6 +17,7 @@ import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.irq.GicCpu;
 import org.trapdoor.guest.irq.Gicv2Chip;
 import org.trapdoor.guest.irq.Gicv3Chip;
@@ -62,6 +63,7 @@ final class MsiSubsystem {
     private final Map<DtNode, MsiDomain> domains = new HashMap<>();
     private final List<Setup> setups = new ArrayList<>();
     private final Map<Integer, String> owners = new HashMap<>();
+    private DmaApi dma;
 
     /** One function's MSI set-up. */
     private record Setup(GuestPciDevice device, VectorProgrammer programmer, MsiDomain domain, MsiBlock block,
@@ -81,6 +83,20 @@ final class MsiSubsystem {
             p = null;
         }
         this.pages = p;
+    }
+
+    /** The kernel's page allocator ({@code null} without RAM), shared with the IOMMU layer. */
+    PageAllocator pages() {
+        return pages;
+    }
+
+    Mmio mmio() {
+        return mmio;
+    }
+
+    /** Routes MSI doorbells through the functions' IOMMU domains from now on. */
+    synchronized void dma(DmaApi api) {
+        this.dma = api;
     }
 
     GicCpu cpu() {
@@ -280,7 +296,10 @@ final class MsiSubsystem {
             boolean multi, int firstSlot) {
         MsiBlock b;
         try {
-            b = domain.allocate(new MsiRequest(d.bdf(), d.requesterId(), host.node(), n, multi));
+            DmaApi api = dma;
+            b = domain.allocate(api == null ? new MsiRequest(d.bdf(), d.requesterId(), host.node(), n, multi)
+                    : new MsiRequest(d.bdf(), d.requesterId(), host.node(), n, multi,
+                            doorbell -> api.msiAddress(d.bdf(), doorbell)));
         } catch (RuntimeException e) {
             log.warn("%s: %d %s vector(s) through %s: %s", d.bdf(), n, multi ? "MSI" : "MSI-X", domain.node(),
                     e.getMessage());

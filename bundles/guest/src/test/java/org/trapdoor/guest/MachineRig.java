@@ -4,9 +4,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.api.platform.BindContext;
+import org.trapdoor.api.platform.BindException;
+import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
@@ -15,6 +24,8 @@ import org.trapdoor.hw.gicv2.Gicv2mDriver;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.smmuv2.SmmuV2Driver;
+import org.trapdoor.hw.smmuv3.SmmuV3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -27,8 +38,16 @@ final class MachineRig implements AutoCloseable {
     final ComposedMachine machine;
     LinuxKernel kernel;
 
+    /** The IOMMU models the SMMU drivers created, by node path (when the rig has them). */
+    final Map<String, Iommu> iommus = new ConcurrentHashMap<>();
+
     /** {@code platform}: a core preset name or a DTS under src/test/resources. */
     MachineRig(String platform, String... devices) {
+        this(platform, false, devices);
+    }
+
+    /** With {@code smmus}, the SMMUv3 and SMMUv2 drivers are added and their models kept in {@link #iommus}. */
+    MachineRig(String platform, boolean smmus, String... devices) {
         DeviceTreeService loader = new DeviceTreeService();
         DeviceTree tree = Presets.source(platform) != null ? Presets.load(loader, platform)
                 : loader.parseDts(resource(platform), platform);
@@ -38,10 +57,44 @@ final class MachineRig implements AutoCloseable {
         machine.addDriver(new ItsDriver());
         machine.addDriver(new Gicv2Driver());
         machine.addDriver(new Gicv2mDriver());
+        if (smmus) {
+            machine.addDriver(capturing(new SmmuV3Driver()));
+            machine.addDriver(capturing(new SmmuV2Driver()));
+        }
         machine.addFactory(new TestDeviceFactory());
         for (String spec : devices) {
             machine.attach(spec);
         }
+    }
+
+    /** Delegates to {@code d} and remembers each IOMMU model it creates. */
+    private HardwareDriver capturing(HardwareDriver d) {
+        return new HardwareDriver() {
+            @Override
+            public String name() {
+                return d.name();
+            }
+
+            @Override
+            public List<String> compatibles() {
+                return d.compatibles();
+            }
+
+            @Override
+            public DeviceModel create(BindContext context) throws BindException {
+                DeviceModel m = d.create(context);
+                iommus.put(context.node().path(), (Iommu) m);
+                return m;
+            }
+        };
+    }
+
+    /** The one IOMMU model of the machine. */
+    Iommu iommu() {
+        if (iommus.size() != 1) {
+            throw new AssertionError("expected one IOMMU model, have " + iommus.keySet());
+        }
+        return iommus.values().iterator().next();
     }
 
     private static String resource(String name) {
@@ -56,7 +109,11 @@ final class MachineRig implements AutoCloseable {
     }
 
     LinuxKernel boot() {
-        kernel = LinuxKernel.boot("test", machine.system(), machine.platform(), new MachineIrqFabric(machine));
+        return boot(LinuxKernel.Params.DEFAULT);
+    }
+
+    LinuxKernel boot(LinuxKernel.Params params) {
+        kernel = LinuxKernel.boot("test", machine.system(), machine.platform(), new MachineIrqFabric(machine), params);
         return kernel;
     }
 

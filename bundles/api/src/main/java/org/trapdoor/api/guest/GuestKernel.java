@@ -3,6 +3,7 @@ package org.trapdoor.api.guest;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
+import org.trapdoor.api.iommu.IommuFault;
 
 /**
  * A booted guest kernel: it ran against an address space (its view of physical memory) and the
@@ -30,6 +31,44 @@ public interface GuestKernel {
     /** Interrupts handled per INTID, like {@code /proc/interrupts}: every INTID that is set up or was taken. */
     default List<GuestIrqCount> interruptCounts() {
         return List.of();
+    }
+
+    /** The DMA domain of every function behind an IOMMU the kernel drives; empty when none is. */
+    default List<GuestIommuDomain> iommuDomains() {
+        return List.of();
+    }
+
+    /**
+     * The fault records the kernel read from its IOMMUs' event queues and fault registers since
+     * boot, oldest first (bounded).
+     */
+    default List<IommuFault> iommuFaults() {
+        return List.of();
+    }
+
+    /**
+     * Maps {@code length} bytes of RAM at {@code phys} for the test endpoint {@code bdf} (through
+     * its IOMMU domain, or directly without one), has the endpoint DMA between its buffer and
+     * that memory, and unmaps it again, as a driver would.
+     *
+     * @param toMemory true: the device writes the buffer into memory; false: it reads memory
+     * @throws IllegalArgumentException if {@code bdf} is not a test endpoint the kernel found,
+     *                                  or the length does not fit its buffer
+     * @throws UnsupportedOperationException if this kernel does not do DMA
+     */
+    default GuestDmaTest dmaTest(String bdf, long phys, int length, boolean toMemory) {
+        throw new UnsupportedOperationException(name() + " does not do DMA");
+    }
+
+    /**
+     * Has the test endpoint {@code bdf} DMA to or from {@code busAddress} as given, without
+     * mapping anything: to show what the IOMMU does with an address outside the domain.
+     *
+     * @throws IllegalArgumentException as {@link #dmaTest}
+     * @throws UnsupportedOperationException if this kernel does not do DMA
+     */
+    default GuestDmaTest dmaRaw(String bdf, long busAddress, int length, boolean toMemory) {
+        throw new UnsupportedOperationException(name() + " does not do DMA");
     }
 
     /**

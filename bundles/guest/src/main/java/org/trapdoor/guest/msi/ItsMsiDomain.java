@@ -27,7 +27,8 @@ import org.trapdoor.guest.mem.PageAllocator;
  *     events (at least two), a chunk of LPIs, MAPD; per vector MAPTI(EventID = vector index, LPI,
  *     the boot CPU's collection), the LPI's configuration byte enabled and INV; then SYNC.</li>
  * </ol>
- * The message of vector {@code i} is address = ITS base + GITS_TRANSLATER, data = {@code i}.
+ * The message of vector {@code i} is address = ITS base + GITS_TRANSLATER, data = {@code i}; behind
+ * an IOMMU the address is the translater's IOVA the request's doorbell mapping gives.
  */
 public final class ItsMsiDomain implements MsiDomain {
     static final int GITS_CTLR = 0x000;
@@ -241,6 +242,8 @@ public final class ItsMsiDomain implements MsiDomain {
             throw new IllegalStateException(r.bdf() + ": no free LPIs for " + r.vectors() + " vectors");
         }
         try {
+            // its_msi_prepare: the doorbell is mapped through the function's IOMMU domain first.
+            long address = r.doorbell().applyAsLong(translater());
             ensureDeviceEntry(deviceId);
             long itt = pages.allocate(Math.max(ITT_ALIGN, (long) events * itteSize), ITT_ALIGN);
             queue.mapd(deviceId, Integer.numberOfTrailingZeros(events) - 1, itt, true);
@@ -250,7 +253,7 @@ public final class ItsMsiDomain implements MsiDomain {
                 queue.mapti(deviceId, event, lpi, 0);
                 chip.setLpiConfig(lpi, true);
                 queue.inv(deviceId, event);
-                messages.add(new MsiMessage(translater(), event, lpi));
+                messages.add(new MsiMessage(address, event, lpi));
             }
             queue.sync(rdbase[0]);
             log.info("ITS@0x%x: %s: DeviceID 0x%x, ITT %d entries @0x%x, LPIs %d..%d", base, r.bdf(), deviceId, events,

@@ -1,5 +1,7 @@
 package org.trapdoor.guest.msi;
 
+import java.util.function.LongUnaryOperator;
+
 import org.trapdoor.api.dt.DtNode;
 
 /**
@@ -11,6 +13,14 @@ import org.trapdoor.api.dt.DtNode;
  * @param vectors  how many
  * @param multiMsi true for multi-message MSI: the block must be a power of two whose data values
  *                 differ only in the low bits (the device ORs the vector number into the data)
+ * @param doorbell turns the doorbell's physical address into the address the function must write
+ *                 ({@code iommu_dma_prepare_msi}: an IOVA in the MSI window behind an IOMMU,
+ *                 the physical address itself otherwise)
  */
-public record MsiRequest(String bdf, int rid, DtNode host, int vectors, boolean multiMsi) {
+public record MsiRequest(String bdf, int rid, DtNode host, int vectors, boolean multiMsi, LongUnaryOperator doorbell) {
+
+    /** A request from a function that reaches doorbells at their physical addresses. */
+    public MsiRequest(String bdf, int rid, DtNode host, int vectors, boolean multiMsi) {
+        this(bdf, rid, host, vectors, multiMsi, LongUnaryOperator.identity());
+    }
 }

@@ -14,7 +14,8 @@ import org.trapdoor.guest.mem.Mmio;
  * range from MSI_TYPER (or {@code arm,msi-base-spi}/{@code arm,msi-num-spis}), validated to lie
  * in 32..1019; vectors are SPIs of the frame handed out in naturally aligned power-of-two blocks
  * (so multi-message MSI works); each message is address = frame + MSI_SETSPI_NS, data = SPI;
- * each SPI is configured edge-triggered and enabled at the distributor.
+ * each SPI is configured edge-triggered and enabled at the distributor. Behind an IOMMU the
+ * address is the frame's IOVA the request's doorbell mapping gives.
  *
  * <p>The X-Gene and Broadcom NS2 data quirks (MSI_IIDR) are applied as Linux does.
  */
@@ -94,6 +95,7 @@ public final class V2mMsiDomain implements MsiDomain {
         int size = r.multiMsi() ? IntidBitmap.roundUpPow2(r.vectors()) : 1;
         List<MsiMessage> messages = new ArrayList<>();
         List<int[]> blocks = new ArrayList<>();
+        long address = r.doorbell().applyAsLong(doorbell());
         try {
             if (r.multiMsi()) {
                 int first = spis.allocate(size);
@@ -102,7 +104,7 @@ public final class V2mMsiDomain implements MsiDomain {
                 }
                 blocks.add(new int[] {first, size});
                 for (int i = 0; i < r.vectors(); i++) {
-                    messages.add(new MsiMessage(doorbell(), data(first + i), first + i));
+                    messages.add(new MsiMessage(address, data(first + i), first + i));
                 }
             } else {
                 // MSI-X: each vector is its own message, any SPI will do.
@@ -112,7 +114,7 @@ public final class V2mMsiDomain implements MsiDomain {
                         throw new IllegalStateException(r.bdf() + ": v2m frame out of SPIs after " + i + " vectors");
                     }
                     blocks.add(new int[] {spi, 1});
-                    messages.add(new MsiMessage(doorbell(), data(spi), spi));
+                    messages.add(new MsiMessage(address, data(spi), spi));
                 }
             }
         } catch (RuntimeException e) {

@@ -1,0 +1,186 @@
+package org.trapdoor.guest.iommu;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.IdMap;
+import org.trapdoor.api.guest.GuestBar;
+import org.trapdoor.api.guest.GuestIommuDomain;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.guest.GuestPciHost;
+import org.trapdoor.api.iommu.IommuFault;
+import org.trapdoor.guest.BootLog;
+import org.trapdoor.guest.mem.Mmio;
+import org.trapdoor.guest.mem.PageAllocator;
+
+/**
+ * The kernel's IOMMU layer: probes every SMMU node of a kind it drives, then gives each PCI
+ * function whose host bridge's {@code iommu-map} points at a probed SMMU its own DMA domain
+ * ({@code iommu_probe_device} + the default DMA domain). A function without an {@code iommu-map}
+ * entry, or whose SMMU did not probe, does DMA with physical addresses.
+ *
+ * <p>Each domain reserves IOVA 0, the software MSI window and the PCI addresses of its host
+ * bridge's memory windows ({@code iova_reserve_iommu_regions}, {@code iova_reserve_pci_windows}).
+ */
+public final class IommuSubsystem {
+    public static final String SMMU_V3 = "arm,smmu-v3";
+    public static final String[] SMMU_V2 = {"arm,mmu-500", "arm,smmu-v2", "arm,mmu-401", "arm,mmu-400"};
+    static final int FAULT_HISTORY = 256;
+
+    private final DeviceTree tree;
+    private final Mmio mmio;
+    private final PageAllocator pages;
+    private final BootLog log;
+    private final Map<DtNode, IommuDriver> drivers = new LinkedHashMap<>();
+    private final Map<String, DmaDomain> domains = new LinkedHashMap<>();
+    private final ArrayDeque<IommuFault> faults = new ArrayDeque<>();
+
+    public IommuSubsystem(DeviceTree tree, Mmio mmio, PageAllocator pages, BootLog log) {
+        this.tree = tree;
+        this.mmio = mmio;
+        this.pages = pages;
+        this.log = log;
+    }
+
+    /** One enumerated function and the host bridge it sits behind. */
+    public record Function(GuestPciHost host, DtNode hostNode, GuestPciDevice device) {
+    }
+
+    private static boolean isV2(DtNode n) {
+        for (String c : SMMU_V2) {
+            if (n.compatibles().contains(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The StreamID of {@code f} towards its IOMMU, or {@code null} when the function is not behind one. */
+    private static IdMap.Result streamOf(Function f) {
+        IdMap map = f.hostNode().iommuMap();
+        if (map == null) {
+            return null;
+        }
+        IdMap.Result r = map.map(f.device().requesterId());
+        return r.translated() ? r : null;
+    }
+
+    /**
+     * Probes the SMMUs, then attaches every function behind one to a fresh DMA domain or, with
+     * {@code passthrough} ({@code iommu.passthrough=1}), to an identity domain: its stream
+     * bypasses translation and it does DMA with physical addresses.
+     */
+    public synchronized void probe(List<Function> functions, boolean passthrough) {
+        Map<DtNode, Integer> maxSid = new LinkedHashMap<>();
+        List<IdMap.Result> sids = new ArrayList<>();
+        for (Function f : functions) {
+            IdMap.Result r;
+            try {
+                r = streamOf(f);
+            } catch (RuntimeException e) {
+                log.warn("%s: iommu-map: %s; no IOMMU", f.device().bdf(), e.getMessage());
+                r = null;
+            }
+            sids.add(r);
+            if (r != null) {
+                maxSid.merge(r.target(), (int) r.id(), Math::max);
+            }
+        }
+        for (DtNode n : tree.nodes()) {
+            if (!n.isEnabled() || !(n.compatibles().contains(SMMU_V3) || isV2(n))) {
+                continue;
+            }
+            IommuDriver d = n.compatibles().contains(SMMU_V3)
+                    ? new Smmuv3Driver(n, mmio, pages, log, maxSid.getOrDefault(n, 0))
+                    : new Smmuv2Driver(n, mmio, pages, log);
+            try {
+                d.init();
+                drivers.put(n, d);
+            } catch (RuntimeException e) {
+                log.warn("%s: %s; devices behind it do DMA without an IOMMU", n.path(), e.getMessage());
+            }
+        }
+        for (int i = 0; i < functions.size(); i++) {
+            Function f = functions.get(i);
+            IdMap.Result r = sids.get(i);
+            if (r == null) {
+                continue;
+            }
+            IommuDriver d = drivers.get(r.target());
+            if (d == null) {
+                log.info("%s: IOMMU %s is not driven; direct DMA", f.device().bdf(), r.target().path());
+                continue;
+            }
+            try {
+                if (passthrough) {
+                    d.bypass((int) r.id());
+                    log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x), identity domain (passthrough)",
+                            f.device().bdf(), d.kind(), d.node(), r.id());
+                } else {
+                    attach(f, d, (int) r.id());
+                }
+            } catch (RuntimeException e) {
+                log.warn("%s: attaching to %s failed: %s; direct DMA", f.device().bdf(), d.node(), e.getMessage());
+            }
+        }
+    }
+
+    private void attach(Function f, IommuDriver d, int sid) {
+        IoPageTable table = new IoPageTable(mmio, pages);
+        IovaAllocator iovas = new IovaAllocator(IoPageTable.IAS);
+        iovas.reserve(DmaDomain.MSI_IOVA_BASE, DmaDomain.MSI_IOVA_LENGTH);
+        for (GuestPciHost.Window w : f.host().windows()) {
+            if (w.type() != GuestBar.Type.IO) {
+                iovas.reserve(w.pciAddress(), w.size());
+            }
+        }
+        IommuDriver.Context c = d.attach(sid, table);
+        DmaDomain domain = new DmaDomain(f.device().bdf(), d, c, table, iovas);
+        domains.put(f.device().bdf(), domain);
+        log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x, ASID %d%s), DMA domain TTB0 @0x%x",
+                f.device().bdf(), d.kind(), d.node(), sid, c.asid(), c.bank() >= 0 ? ", context bank " + c.bank() : "",
+                table.root());
+    }
+
+    /** The DMA domain of {@code bdf}, or {@code null} when it does DMA directly. */
+    public synchronized DmaDomain domain(String bdf) {
+        return domains.get(bdf);
+    }
+
+    /** The IOMMU drivers that probed, by node path. */
+    public synchronized Map<String, IommuDriver> drivers() {
+        Map<String, IommuDriver> m = new LinkedHashMap<>();
+        drivers.forEach((n, d) -> m.put(n.path(), d));
+        return m;
+    }
+
+    public synchronized List<GuestIommuDomain> domains() {
+        List<GuestIommuDomain> out = new ArrayList<>();
+        for (DmaDomain d : domains.values()) {
+            out.add(d.info());
+        }
+        return out;
+    }
+
+    /** Reads every SMMU's new fault records into the bounded history, and returns the history. */
+    public synchronized List<IommuFault> faults() {
+        for (IommuDriver d : drivers.values()) {
+            try {
+                for (IommuFault f : d.drainFaults()) {
+                    if (faults.size() == FAULT_HISTORY) {
+                        faults.removeFirst();
+                    }
+                    faults.addLast(f);
+                }
+            } catch (RuntimeException e) {
+                log.warn("%s: reading faults: %s", d.node(), e.getMessage());
+            }
+        }
+        return List.copyOf(faults);
+    }
+}
