@@ -12,7 +12,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -33,7 +32,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 /**
  * The kernel running directly on the hardware ({@code --hypervisor none}): it boots when a
  * {@link Machine} appears, against the machine's system address space and platform device tree,
- * with its CPUs wired through the machine's {@link MachineInterrupts} when that service exists.
+ * with its CPUs wired through the machine's {@link MachineInterrupts}.
  *
  * <p>Power-on happens once the platform is composed: while the framework is still starting
  * (the system bundle is STARTING, so hardware bundles may not have registered their drivers
@@ -41,7 +40,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
  * before handing over to the kernel. {@link #awaitBooted} lets a launcher wait for it.
  *
  * <p>The references are static and greedy: when the machine is replaced (or a better one appears,
- * or the interrupt fabric appears) this component is deactivated and activated again with the new
+ * or the interrupt fabric is replaced) this component is deactivated and activated again with the new
  * one, which is a reboot and a re-probe. Swapping an MSI controller model does not reboot: a
  * shell calls {@link #reprobeMsi()} (the machine API has no swap notification to hook).
  */
@@ -70,8 +69,9 @@ public final class GuestKernelComponent implements GuestKernel {
     @Activate
     public GuestKernelComponent(BundleContext context, Config config,
             @Reference(policyOption = ReferencePolicyOption.GREEDY) Machine machine,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
-            MachineInterrupts interrupts) {
+            // Mandatory: booting without the interrupt fabric and again when it arrives would be
+            // two boots of one machine.
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) MachineInterrupts interrupts) {
         this.context = context;
         this.params = new LinuxKernel.Params(config.iommu_passthrough());
         this.machine = machine;
