@@ -26,8 +26,8 @@ import org.trapdoor.core.machine.ComposedMachine;
  * ECAM config read: the 4-byte vendor/device word of 00:01.0.
  *
  * <ul>
- * <li>{@code composedVendorDevice}: SystemBus &rarr; the ECAM node's region port (slot
- * enter/exit, bound handler) &rarr; EcamHostBridge decode &rarr; the machine's PCI hierarchy
+ * <li>{@code composedVendorDevice}: SystemBus &rarr; the ECAM node's region port (the
+ * machine's in-flight gate entered and left, the slot's bound handler) &rarr; EcamHostBridge decode &rarr; the machine's PCI hierarchy
  * &rarr; TestDevice &rarr; ConfigSpace.</li>
  * <li>{@code handWiredVendorDevice}: an EcamHostBridge constructed by hand over a plain-array
  * hierarchy holding a TestDevice (same options), its ECAM handler called with the offset set:
@@ -35,7 +35,7 @@ import org.trapdoor.core.machine.ComposedMachine;
  * <li>{@code addressSpaceOnlyVendorDevice}: a factor in between, to tell the two costs apart: a
  * SystemBus holding the composed machine's region table, with the ECAM region mapped straight
  * to the hand-wired bridge's handler, so it pays the address-space search but not the node
- * slot (the composer's enter/exit around the bound model).</li>
+ * slot (the gate's enter/exit and the read of the bound model).</li>
  * </ul>
  */
 @State(Scope.Thread)

@@ -26,7 +26,7 @@ import org.trapdoor.hw.testdev.TestDevice;
  *
  * <ul>
  * <li>{@code composedBar0Read}: SystemBus binary search &rarr; the bridge's 32-bit outbound
- * window (OutboundPort: slot enter/exit, CPU&rarr;PCI address) &rarr; EcamHostBridge.outbound
+ * window (OutboundPort: gate enter/exit, CPU&rarr;PCI address) &rarr; EcamHostBridge.outbound
  * &rarr; TestDevice.decodeMemory (Command.MEM, BAR0 match) &rarr; BAR0 RegisterBlock, SCRATCH.</li>
  * <li>{@code directBar0Read}: that same RegisterBlock, offset already set.</li>
  * <li>{@code composedRamRead} / {@code directRamRead}: a RAM word through the SystemBus, and the

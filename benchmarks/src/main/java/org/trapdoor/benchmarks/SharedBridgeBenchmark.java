@@ -26,9 +26,11 @@ import org.trapdoor.core.machine.ComposedMachine;
  * machine, as two vCPUs enumerating the same bridge. Each thread owns its transaction; the
  * machine (and the hand-wired bridge) are shared. Reads only, so no model state is raced.
  *
- * <p>What it shows: the composed path writes one shared counter per access (the bridge node's
- * in-flight count, entered and left around every transaction so a swap can drain), the
- * hand-wired path writes nothing shared. Needs two otherwise idle cores to mean much.
+ * <p>What it shows: whether the composed path's bookkeeping bounces a cache line between the
+ * two CPUs. Every composed access enters and leaves the machine's in-flight gate (so a swap can
+ * drain); the gate's counters are striped by thread, so two threads normally write different
+ * lines, where a single per-node counter made both write the same one. The hand-wired path
+ * writes nothing shared. Needs two otherwise idle cores to mean much.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -92,4 +92,21 @@ class RigsTest {
         assertEquals(Rigs.COMMAND_ON, Math.min(c, d));
         trapped.tearDown();
     }
+
+    @Test
+    void msiBenchmarkDeliversEveryRaiseToTheCpuInBothRigs() {
+        MsiPathBenchmark msi = new MsiPathBenchmark();
+        msi.setUp();
+        long[] c0 = msi.composedTaken().clone();
+        long[] h0 = msi.handWiredTaken().clone();
+        for (int i = 0; i < 4 * MsiRig.VECTORS; i++) {
+            assertEquals(org.trapdoor.api.pci.MsiOutcome.SENT, msi.composed());
+            assertEquals(org.trapdoor.api.pci.MsiOutcome.SENT, msi.handWired());
+        }
+        for (int v = 0; v < MsiRig.VECTORS; v++) {
+            assertEquals(c0[v] + 4, msi.composedTaken()[v], "composed: LPI " + (MsiRig.FIRST_LPI + v));
+            assertEquals(h0[v] + 4, msi.handWiredTaken()[v], "hand-wired: LPI " + (MsiRig.FIRST_LPI + v));
+        }
+        msi.tearDown();
+    }
 }

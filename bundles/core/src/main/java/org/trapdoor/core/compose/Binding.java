@@ -1,15 +1,12 @@
 package org.trapdoor.core.compose;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.platform.DeviceModel;
 
 /**
- * What a node slot publishes: one model (or none) with its region handlers resolved in advance,
- * and the count of transactions currently inside it, so that a swap can wait for them to leave
- * before the model is closed. Immutable apart from that counter.
+ * What a node slot publishes: one model (or none) with its region handlers resolved in advance.
+ * Immutable. Transactions inside it are tracked by the machine's {@link Gate}, not here.
  */
 public final class Binding {
     private final DeviceModel model;
@@ -17,7 +14,6 @@ public final class Binding {
     private final String kind;
     private final MmioHandler[] regions;
     private final HostBridge bridge;
-    private final AtomicInteger inflight = new AtomicInteger();
 
     private Binding(DeviceModel model, DriverEntry driver, String kind, MmioHandler[] regions) {
         this.model = model;
@@ -67,16 +63,4 @@ public final class Binding {
         return index < regions.length ? regions[index] : null;
     }
 
-    /** Leaves the binding; pairs with {@link NodeSlot#enter()}. */
-    public void exit() {
-        inflight.decrementAndGet();
-    }
-
-    void arrive() {
-        inflight.incrementAndGet();
-    }
-
-    boolean idle() {
-        return inflight.get() == 0;
-    }
 }

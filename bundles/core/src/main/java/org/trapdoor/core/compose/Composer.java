@@ -49,6 +49,8 @@ public final class Composer {
     private final DriverTable drivers = new DriverTable();
     private final Map<DtNode, NodeSlot> slots = new IdentityHashMap<>();
     private final List<NodeSlot> ordered = new ArrayList<>();
+    /** Every transaction of the machine passes it; every swap waits at it. */
+    private final Gate gate = new Gate();
     private boolean closed;
 
     /**
@@ -63,7 +65,7 @@ public final class Composer {
         this.pciOf = pciOf;
         this.msiLedger = msiLedger;
         for (DtNode n : tree.nodes()) {
-            NodeSlot s = new NodeSlot(n, enabled(n), msiLedger);
+            NodeSlot s = new NodeSlot(n, enabled(n), msiLedger, gate);
             slots.put(n, s);
             ordered.add(s);
             if (s.enabled() && onCpuBus(n) && !n.isMemory()) {

@@ -17,7 +17,9 @@ import org.trapdoor.core.bus.Region;
  * field, read once per transaction), how the user pinned the node, and what it counts.
  *
  * <p>The system address space never points at a model directly: it points at this slot's ports,
- * so a swap is one volatile write here and every region of the node follows at once.
+ * so a swap is one volatile write here and every region of the node follows at once. A
+ * transaction reads {@link #current()} only while inside the machine's {@link Gate}, which the
+ * swap waits at after publishing.
  */
 public final class NodeSlot {
     /** How the user pinned the node's binding. */
@@ -28,6 +30,7 @@ public final class NodeSlot {
     private final DtNode node;
     private final boolean enabled;
     private final InterruptCounters msiLedger;
+    private final Gate gate;
     private final Binding unbound = Binding.unbound();
     private volatile Binding current = unbound;
     private final LongAdder unboundAccesses = new LongAdder();
@@ -51,7 +54,8 @@ public final class NodeSlot {
     Object parkedState;
     String parkedKind;
 
-    NodeSlot(DtNode node, boolean enabled, InterruptCounters msiLedger) {
+    NodeSlot(DtNode node, boolean enabled, InterruptCounters msiLedger, Gate gate) {
+        this.gate = gate;
         this.node = node;
         this.enabled = enabled;
         this.msiLedger = msiLedger;
@@ -65,6 +69,11 @@ public final class NodeSlot {
         return enabled;
     }
 
+    /** The machine's in-flight gate: enter it before reading {@link #current()} on a data path. */
+    public Gate gate() {
+        return gate;
+    }
+
     /** The binding published now (may change at any time). */
     public Binding current() {
         return current;
@@ -75,33 +84,13 @@ public final class NodeSlot {
     }
 
     /**
-     * Enters the current binding so that a swap waits for this transaction; the caller must call
-     * {@link Binding#exit()} when done. Re-reads after arriving so that a swap that has already
-     * started draining never misses a late arrival.
+     * Publishes {@code next} and waits until no transaction that could have read the previous
+     * binding is left in the machine (see {@link Gate}).
      */
-    public Binding enter() {
-        for (;;) {
-            Binding b = current;
-            b.arrive();
-            if (current == b) {
-                return b;
-            }
-            b.exit();
-        }
-    }
-
-    /** Publishes {@code next} and waits until no transaction is left in the previous binding. */
     Binding publish(Binding next) {
         Binding old = current;
         current = next;
-        long spins = 0;
-        while (!old.idle()) {
-            if (++spins < 1000) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
+        gate.synchronize();
         return old;
     }
 

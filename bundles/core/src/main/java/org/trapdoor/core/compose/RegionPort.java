@@ -2,20 +2,37 @@ package org.trapdoor.core.compose;
 
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
+import org.trapdoor.core.bus.EnteredHandler;
 
-/** What the system address space calls for reg entry {@code index} of a node: the slot's model, whichever it is now. */
-final class RegionPort implements MmioHandler {
+/**
+ * What the system address space calls for reg entry {@code index} of a node: the slot's model,
+ * whichever it is now. A CPU access enters the machine's gate here; a device's transaction
+ * entered it at its upstream port already and comes in through {@link #accessEntered}.
+ */
+final class RegionPort implements EnteredHandler {
     private final NodeSlot slot;
     private final int index;
+    private final Gate gate;
 
     RegionPort(NodeSlot slot, int index) {
         this.slot = slot;
         this.index = index;
+        this.gate = slot.gate();
     }
 
     @Override
     public void access(MemoryTransaction tx) {
-        Binding b = slot.enter();
+        int token = gate.enter();
+        try {
+            accessEntered(tx);
+        } finally {
+            gate.exit(token);
+        }
+    }
+
+    @Override
+    public void accessEntered(MemoryTransaction tx) {
+        Binding b = slot.current();
         try {
             MmioHandler h = b.region(index);
             if (h == null) {
@@ -25,8 +42,6 @@ final class RegionPort implements MmioHandler {
             }
         } catch (RuntimeException e) {
             slot.fault(tx, e);
-        } finally {
-            b.exit();
         }
     }
 }

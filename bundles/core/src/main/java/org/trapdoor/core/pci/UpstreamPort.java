@@ -10,7 +10,8 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.pci.PciUpstream;
-import org.trapdoor.core.compose.Binding;
+import org.trapdoor.core.bus.SystemBus;
+import org.trapdoor.core.compose.Gate;
 import org.trapdoor.core.compose.NodeSlot;
 
 /**
@@ -23,6 +24,11 @@ import org.trapdoor.core.compose.NodeSlot;
  * carries the mark when it comes back here met no such hop, and the port records why: the
  * bridge was unbound ({@link DropReason#BRIDGE_UNBOUND}), or it reached no doorbell
  * ({@link DropReason#NO_DOORBELL}, or {@link DropReason#TARGET_ABORT} if refused).
+ *
+ * <p>Hot path: the port enters the machine's {@link Gate} once for the whole transaction (the
+ * bridge hop and whatever node decodes it, the doorbell included), and goes into the system
+ * address space through a {@link SystemBus.Route} of its own, so an MSI to the same doorbell
+ * skips the region search. No lock, no allocation, no look-up by name.
  */
 public final class UpstreamPort implements PciUpstream, MsiAccounting {
     private final int rid;
@@ -32,6 +38,10 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     private final AddressSpace system;
     private final LongAdder aborted;
     private final InterruptCounters msiLedger;
+    private final Gate gate;
+    /** The system bus when {@code system} is one (the machine's), for routed access; else null. */
+    private final SystemBus bus;
+    private final SystemBus.Route route = new SystemBus.Route();
 
     UpstreamPort(int rid, int streamId, int deviceId, NodeSlot bridge, AddressSpace system, LongAdder aborted,
             InterruptCounters msiLedger) {
@@ -42,6 +52,8 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
         this.bridge = bridge;
         this.system = system;
         this.aborted = aborted;
+        this.gate = bridge.gate();
+        this.bus = system instanceof SystemBus sb ? sb : null;
     }
 
     @Override
@@ -62,9 +74,30 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     @Override
     public void send(MemoryTransaction tx) {
         tx.requesterId = rid;
-        Binding b = bridge.enter();
+        int token = gate.enter();
         try {
-            HostBridge hb = b.hostBridge();
+            if (bridgeHop(tx)) {
+                tx.streamId = streamId;
+                tx.deviceId = deviceId;
+                if (bus != null) {
+                    bus.accessEntered(tx, route);
+                } else {
+                    system.access(tx);
+                }
+            }
+        } finally {
+            gate.exit(token);
+        }
+        settle(tx);
+    }
+
+    /**
+     * The bridge model's turn; true when the transaction goes on into the system address space.
+     * The caller is inside the gate.
+     */
+    private boolean bridgeHop(MemoryTransaction tx) {
+        try {
+            HostBridge hb = bridge.current().hostBridge();
             if (hb == null || !hb.ready()) {
                 // No bridge model, or its link is down: the request never reaches the fabric.
                 aborted.increment();
@@ -73,23 +106,13 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
                     tx.msi = false;
                     msiLedger.recordDropped(DropReason.BRIDGE_UNBOUND);
                 }
-                return;
+                return false;
             }
-            if (hb.interceptUpstream(tx)) {
-                settle(tx);
-                return;
-            }
+            return !hb.interceptUpstream(tx);
         } catch (RuntimeException e) {
             bridge.fault(tx, e);
-            settle(tx);
-            return;
-        } finally {
-            b.exit();
+            return false;
         }
-        tx.streamId = streamId;
-        tx.deviceId = deviceId;
-        system.access(tx);
-        settle(tx);
     }
 
     /** Records an MSI no later hop accounted for. */

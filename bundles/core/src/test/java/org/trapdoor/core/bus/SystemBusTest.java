@@ -112,4 +112,91 @@ class SystemBusTest {
         assertNull(bus.regionAt(0x1000));
         assertEquals("b", bus.regionAt(0x2fff).name());
     }
+
+    @Test
+    void aRouteRemembersItsRegionAndFollowsEveryMapAndUnmap() {
+        SystemBus bus = new SystemBus();
+        Echo a = new Echo();
+        Echo b = new Echo();
+        Region ra = bus.map(0x1000, 0x1000, "a", a);
+        bus.map(0x8000, 0x1000, "b", b);
+        SystemBus.Route route = new SystemBus.Route();
+        MemoryTransaction tx = new MemoryTransaction();
+        bus.accessEntered(tx.read(0x1010, 4), route);
+        bus.accessEntered(tx.read(0x1ffc, 4), route); // a hit: same region
+        assertEquals(List.of(0x10L, 0xffcL), a.offsets);
+        bus.accessEntered(tx.read(0x2000, 4), route); // one past the end: a miss, and unmapped
+        assertEquals(MemResult.DECODE_ERROR, tx.result);
+        assertEquals(1, bus.unmappedAccesses());
+        bus.accessEntered(tx.read(0x8004, 4), route);
+        assertEquals(4, tx.data);
+        assertEquals(List.of(4L), b.offsets);
+        // Remapping the address to another handler: the route must not keep the old one.
+        bus.unmap(ra);
+        bus.accessEntered(tx.read(0x1010, 4), route);
+        assertEquals(MemResult.DECODE_ERROR, tx.result, "unmapped now");
+        Echo a2 = new Echo();
+        bus.map(0x1000, 0x1000, "a2", a2);
+        bus.accessEntered(tx.read(0x1010, 4), route);
+        bus.accessEntered(tx.read(0x1010, 4), route);
+        assertEquals(List.of(0x10L, 0x10L), a2.offsets);
+        assertEquals(List.of(0x10L, 0xffcL), a.offsets, "the unmapped handler was not called again");
+    }
+
+    @Test
+    void aRouteHitAtTheTopOfTheAddressSpaceChecksTheEndUnsigned() {
+        SystemBus bus = new SystemBus();
+        Echo top = new Echo();
+        bus.map(0xffff_ffff_ffff_f000L, 0x1000, "top", top);
+        SystemBus.Route route = new SystemBus.Route();
+        MemoryTransaction tx = new MemoryTransaction();
+        bus.accessEntered(tx.read(0xffff_ffff_ffff_fff8L, 8), route);
+        assertEquals(0xff8, tx.data);
+        bus.accessEntered(tx.read(0x10, 4), route); // below the cached base: a miss
+        assertEquals(MemResult.DECODE_ERROR, tx.result);
+        assertEquals(List.of(0xff8L), top.offsets);
+    }
+
+    @Test
+    void aRegionPortCalledByARoutedInitiatorIsNotEnteredTwice() {
+        SystemBus bus = new SystemBus();
+        List<String> calls = new ArrayList<>();
+        EnteredHandler port = new EnteredHandler() {
+            @Override
+            public void access(MemoryTransaction tx) {
+                calls.add("access");
+            }
+
+            @Override
+            public void accessEntered(MemoryTransaction tx) {
+                calls.add("entered");
+            }
+        };
+        bus.map(0x1000, 0x1000, "port", port);
+        MemoryTransaction tx = new MemoryTransaction();
+        bus.access(tx.read(0x1000, 4));
+        bus.accessEntered(tx.read(0x1000, 4), new SystemBus.Route());
+        assertEquals(List.of("access", "entered"), calls);
+    }
+
+    @Test
+    void cpuAccessesFollowARemapAndAlternateBetweenRegionsCorrectly() {
+        SystemBus bus = new SystemBus();
+        Echo a = new Echo();
+        Echo b = new Echo();
+        Region ra = bus.map(0x1000, 0x1000, "a", a);
+        bus.map(0x3000, 0x1000, "b", b);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0x20, bus.read(0x1020, 4));
+            assertEquals(0x30, bus.read(0x3030, 4));
+        }
+        assertEquals(MemResult.DECODE_ERROR, bus.write(0x2000, 4, 0), "the gap between them");
+        bus.unmap(ra);
+        Echo a2 = new Echo();
+        bus.map(0x1000, 0x800, "a2", a2);
+        assertEquals(0x20, bus.read(0x1020, 4));
+        assertEquals(MemResult.DECODE_ERROR, bus.write(0x1800, 4, 0), "beyond the smaller new region");
+        assertEquals(3, a.offsets.size(), "the old handler is never called after its unmap");
+        assertEquals(List.of(0x20L), a2.offsets);
+    }
 }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,11 @@ import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.machine.Traffic;
+import org.trapdoor.api.memory.MmioHandler;
+import org.trapdoor.api.platform.BindContext;
+import org.trapdoor.api.platform.BindException;
+import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.api.pci.MsiOutcome;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
@@ -329,6 +336,136 @@ class MsiPathTest {
         long raised = t.status().raised();
         assertTrue(raised > 0);
         assertEquals(raised, ledger().fired(), "every raise ended in exactly one outcome: " + ledger().snapshot());
+        assertEquals(ledger().delivered(), guest.taken.size(), "each delivery reached the CPU once");
+        assertTrue(ledger().delivered() > 0);
+    }
+
+    /** An ITS whose doorbell counts every MSI that finds it closed, on the way in or out. */
+    private static final class CheckedItsDriver implements HardwareDriver {
+        final ItsDriver real = new ItsDriver();
+        final AtomicLong violations = new AtomicLong();
+
+        @Override
+        public String name() {
+            return "checked-its";
+        }
+
+        @Override
+        public List<String> compatibles() {
+            return real.compatibles();
+        }
+
+        @Override
+        public DeviceModel create(BindContext context) throws BindException {
+            Its its = (Its) real.create(context);
+            AtomicBoolean closed = new AtomicBoolean();
+            MmioHandler frame = its.region(0);
+            MmioHandler checked = tx -> {
+                if (closed.get()) {
+                    violations.incrementAndGet();
+                }
+                frame.access(tx);
+                if (closed.get()) {
+                    violations.incrementAndGet();
+                }
+            };
+            return new MsiController() {
+                @Override
+                public MmioHandler region(int index) {
+                    return index == 0 ? checked : null;
+                }
+
+                @Override
+                public long doorbellAddress(int deviceId) {
+                    return its.doorbellAddress(deviceId);
+                }
+
+                @Override
+                public boolean needsDeviceId() {
+                    return its.needsDeviceId();
+                }
+
+                @Override
+                public String description() {
+                    return its.description();
+                }
+
+                @Override
+                public InterruptCounters counters() {
+                    return its.counters();
+                }
+
+                @Override
+                public Object saveState() {
+                    return its.saveState();
+                }
+
+                @Override
+                public void restoreState(Object state) {
+                    its.restoreState(state);
+                }
+
+                @Override
+                public void close() {
+                    closed.set(true);
+                    its.close();
+                }
+            };
+        }
+    }
+
+    @Test
+    void noMsiFromTwoThreadsReachesAClosedItsWhileEveryNodeOnThePathIsSwapped() throws InterruptedException {
+        CheckedItsDriver checked = new CheckedItsDriver();
+        m = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt"));
+        m.addDriver(new EcamDriver());
+        m.addDriver(new Gicv3Driver());
+        m.addDriver(checked);
+        m.addFactory(new TestDeviceFactory());
+        m.attach("testdev,addr=01.0,msi=4,msix=8");
+        dev = (TestDevice) m.msiSources().get(0);
+        guest = new Guest(m);
+        m.attachSink(null, guest);
+        guest.gicv3(64);
+        guest.its();
+        guest.mapDevice(DEVFN, 0, 0, 1, 2, 3);
+        guest.enableDevice(DEVFN);
+        for (int v = 0; v < 4; v++) {
+            guest.msixEntry(v, Guest.ITS_DOORBELL, v, false);
+        }
+        guest.enableMsix(DEVFN);
+        assertEquals("checked-its", m.node("its").driver());
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong raised = new AtomicLong();
+        Thread[] cpus = new Thread[2];
+        for (int t = 0; t < cpus.length; t++) {
+            cpus[t] = new Thread(() -> {
+                for (int v = 0; !stop.get(); v = (v + 1) & 3) {
+                    dev.raise(v);
+                    raised.incrementAndGet();
+                }
+            });
+            cpus[t].start();
+        }
+        for (int i = 0; i < 40; i++) {
+            m.unbind("its");
+            m.autoBind("its");
+            m.bind("pcie", "pci-ecam");
+            if (i % 4 == 0) {
+                m.unbind("gic");
+                m.autoBind("gic");
+            }
+            Thread.sleep(1);
+        }
+        stop.set(true);
+        for (Thread t : cpus) {
+            t.join(5000);
+        }
+        raises = raised.get();
+        assertTrue(raises > 0);
+        assertEquals(0, checked.violations.get(), "an MSI was inside an ITS model after it was closed");
+        assertFiredEqualsRaises();
         assertEquals(ledger().delivered(), guest.taken.size(), "each delivery reached the CPU once");
         assertTrue(ledger().delivered() > 0);
     }

@@ -552,16 +552,28 @@ public final class Gicv3 implements InterruptController {
     private int select(Redistributor rd, int cpu) {
         int bestPrio = rd.runningPriority();
         int best = SPURIOUS;
-        for (int id = 0; id < 32; id++) {
-            if (rd.privateCandidate(id) && (rd.priority[id] & 0xff) < bestPrio) {
-                best = id;
-                bestPrio = rd.priority[id] & 0xff;
+        // SGIs and PPIs as one mask (latched, enabled, not active, group enabled): usually empty.
+        int privates = rd.enabled.get() & rd.latch.get() & ~rd.active.get();
+        if (privates != 0) {
+            int g = rd.group;
+            privates &= (groupEnabled(1) ? g : 0) | (groupEnabled(0) ? ~g : 0);
+            while (privates != 0) {
+                int id = Integer.numberOfTrailingZeros(privates);
+                privates &= privates - 1;
+                if ((rd.priority[id] & 0xff) < bestPrio) {
+                    best = id;
+                    bestPrio = rd.priority[id] & 0xff;
+                }
             }
         }
         // Word by word: only SPIs that are latched or high, enabled and not active are looked at.
         int words = (lines + 31) / 32;
         for (int w = 1; w < words; w++) {
-            int bits = (spiLatch.get(w) | spiLevel.get(w)) & spiEnabled.get(w) & ~spiActive.get(w);
+            int bits = spiLatch.get(w) | spiLevel.get(w);
+            if (bits == 0) {
+                continue; // the common case: nothing asserted in this word, two loads instead of four
+            }
+            bits &= spiEnabled.get(w) & ~spiActive.get(w);
             while (bits != 0) {
                 int id = w * 32 + Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
@@ -596,7 +608,12 @@ public final class Gicv3 implements InterruptController {
                 spiActive.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
             }
         }
-        signalAll();
+        if (intid < 32 || intid >= FIRST_LPI) {
+            // Only this CPU's running priority and private state changed: only it may take more.
+            signal(cpu, -1);
+        } else {
+            signalAll(); // an SPI's active bit is shared: any CPU it targets may take it now
+        }
     }
 
     @Override
@@ -1118,12 +1135,6 @@ public final class Gicv3 implements InterruptController {
                 }
             }
             return best;
-        }
-
-        boolean privateCandidate(int id) {
-            int bit = 1 << id;
-            return (enabled.get() & bit) != 0 && (latch.get() & bit) != 0 && (active.get() & bit) == 0
-                    && groupEnabled(group & bit);
         }
 
         int runningPriority() {

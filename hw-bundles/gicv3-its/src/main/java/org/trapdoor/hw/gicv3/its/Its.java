@@ -1,5 +1,7 @@
 package org.trapdoor.hw.gicv3.its;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
@@ -7,6 +9,8 @@ import org.slf4j.LoggerFactory;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.ItsInspectable;
+import org.trapdoor.api.irq.ItsInspection;
 import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.memory.MemoryAccessException;
 import org.trapdoor.api.memory.MemoryTransaction;
@@ -44,7 +48,7 @@ import org.trapdoor.api.register.RegisterBlock;
  * <p>The translation path (a write to GITS_TRANSLATER) takes no lock and allocates nothing: it
  * reads the tables in guest memory every time, so no cache can go stale.
  */
-public final class Its implements MsiController {
+public final class Its implements MsiController, ItsInspectable {
     private static final Logger LOG = LoggerFactory.getLogger(Its.class);
 
     static final int FRAME_SIZE = 0x20000;
@@ -80,6 +84,9 @@ public final class Its implements MsiController {
     static final int INVALL = 0x0D;
     static final int MOVALL = 0x0E;
     static final int DISCARD = 0x0F;
+
+    /** Table entries {@link #inspect()} reads at most, so a huge sparse table cannot hang a shell. */
+    static final int INSPECT_BUDGET = 1 << 20;
 
     private final String name;
     private final long base;
@@ -595,6 +602,111 @@ public final class Its implements MsiController {
     /** Times the queue stalled on a memory error. */
     public long stalls() {
         return stalls.sum();
+    }
+
+    // ---------------------------------------------------------------- inspection (shell)
+
+    /**
+     * Reads the registers and walks the tables as they are in memory now, under the command lock
+     * so that no command rewrites them half-way. Writes nothing; a table outside RAM is reported
+     * as a problem.
+     */
+    @Override
+    public ItsInspection inspect() {
+        synchronized (commandLock) {
+            long cb = cbaser.value();
+            long rdv = creadr.value();
+            ItsInspection.CommandQueue queue = new ItsInspection.CommandQueue(cb, cb < 0, queueBase(), queueSize(),
+                    cwriter.value() & 0xF_FFE0L, rdv & 0xF_FFE0L, (rdv & 1) != 0, commands.sum(),
+                    commandErrors.sum(), unknownCommands.sum(), cwriterOutOfRange.sum(), stalls.sum());
+            List<ItsInspection.Table> tables = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                long v = baser[i].value();
+                ItsTable t = i == 0 ? ItsTable.of(v, ENTRY_SIZE, 1L << DEVICE_ID_BITS)
+                        : i == 1 ? ItsTable.of(v, ENTRY_SIZE, 1L << ICID_BITS) : ItsTable.NONE;
+                tables.add(new ItsInspection.Table(i, v, (int) (v >>> 56) & 7, v < 0, (v & (1L << 62)) != 0,
+                        t.valid ? t.base : 0, t.valid ? t.pageSize : 0, (v & 0xff) + 1,
+                        (int) ((v >>> 48) & 0x1f) + 1, t.maxIds));
+            }
+            Walk walk = new Walk();
+            List<ItsInspection.DeviceEntry> devices = new ArrayList<>();
+            ItsTable dt = deviceTable;
+            for (long id = 0; id < dt.maxIds && walk.more(); id++) {
+                long dte = walk.entry(dt, id, "Device Table");
+                if ((dte & 1) == 0) {
+                    continue;
+                }
+                int bits = (int) ((dte >>> 1) & 0x1f) + 1;
+                long itt = ((dte >>> 6) & 0xFFF_FFFF_FFFFL) << 8;
+                List<ItsInspection.EventEntry> events = new ArrayList<>();
+                for (long ev = 0; ev < 1L << bits && walk.more(); ev++) {
+                    long ite = walk.load(iteAddress(dte, (int) ev), "ITT of DeviceID " + id);
+                    if (walk.failed) {
+                        break; // the ITT is not in RAM: reported once
+                    }
+                    if ((ite & 1) != 0) {
+                        events.add(new ItsInspection.EventEntry((int) ev, iteIntid(ite), iteIcid(ite)));
+                    }
+                }
+                devices.add(new ItsInspection.DeviceEntry((int) id, bits, itt, events));
+            }
+            List<ItsInspection.CollectionEntry> collections = new ArrayList<>();
+            ItsTable ct = collectionTable;
+            for (long icid = 0; icid < ct.maxIds && walk.more(); icid++) {
+                long cte = walk.entry(ct, icid, "Collection Table");
+                if ((cte & 1) != 0) {
+                    collections.add(new ItsInspection.CollectionEntry((int) icid, cteTarget(cte)));
+                }
+            }
+            return new ItsInspection(name, enabled, quiescent(), TYPER, queue, tables, devices, collections,
+                    !walk.more(), walk.problems);
+        }
+    }
+
+    /** A read-only table walk with a budget; remembers the first failure of each table. */
+    private final class Walk {
+        static final long FAILED = 0; // reads as an invalid entry
+        final List<String> problems = new ArrayList<>();
+        /** The last read failed. */
+        boolean failed;
+        private int reads;
+        private String failedTable;
+
+        boolean more() {
+            return reads < INSPECT_BUDGET;
+        }
+
+        /** Entry {@code id} of {@code t}, or 0 when it or its level-1 entry is invalid or unreadable. */
+        long entry(ItsTable t, long id, String what) {
+            if (what.equals(failedTable)) {
+                return FAILED;
+            }
+            try {
+                reads++;
+                long a = t.entryAddress(memory, id);
+                return a < 0 ? FAILED : load(a, what);
+            } catch (MemoryAccessException e) {
+                fail(what, e);
+                return FAILED;
+            }
+        }
+
+        long load(long address, String what) {
+            try {
+                reads++;
+                failed = false;
+                return memory.load64(address);
+            } catch (MemoryAccessException e) {
+                fail(what, e);
+                return FAILED;
+            }
+        }
+
+        private void fail(String what, MemoryAccessException e) {
+            failed = true;
+            failedTable = what;
+            problems.add(what + ": " + e.getMessage());
+        }
     }
 
     @Override

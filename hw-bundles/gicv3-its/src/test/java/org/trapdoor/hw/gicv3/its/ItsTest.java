@@ -12,6 +12,7 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.ItsInspection;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
@@ -595,5 +596,51 @@ class ItsTest {
         control.offset = 0x10;
         mmio.access(control);
         assertTrue(control.msi, "not the doorbell: left for the port to account for");
+    }
+
+    @Test
+    void inspectionShowsQueueTablesAndValidEntriesWithoutChangingAnything() {
+        standardMapping();
+        mapti(0x10, 7, 8207, 1);
+        long creadrBefore = rd(0x090, 8);
+        ItsInspection in = its.inspect();
+        assertTrue(in.enabled());
+        assertTrue(in.quiescent());
+        assertEquals(CMDQ, in.queue().base());
+        assertEquals(4096, in.queue().size());
+        assertEquals(4 * 32, in.queue().creadr());
+        assertEquals(in.queue().creadr(), in.queue().cwriter());
+        assertFalse(in.queue().stalled());
+        assertEquals(0, in.queue().pending());
+        assertEquals(4, in.queue().processed());
+        ItsInspection.Table dt = in.tables().get(0);
+        assertEquals("devices", dt.typeName());
+        assertTrue(dt.valid());
+        assertEquals(DT, dt.base());
+        assertEquals(4096 / 8, dt.ids());
+        assertEquals("collections", in.tables().get(1).typeName());
+        assertEquals("unimplemented", in.tables().get(2).typeName());
+        assertEquals(1, in.devices().size());
+        ItsInspection.DeviceEntry d = in.devices().get(0);
+        assertEquals(0x10, d.deviceId());
+        assertEquals(5, d.eventIdBits());
+        assertEquals(ITT, d.itt());
+        assertEquals(java.util.List.of(new ItsInspection.EventEntry(3, 8200, 1), new ItsInspection.EventEntry(7, 8207, 1)),
+                d.events());
+        assertEquals(java.util.List.of(new ItsInspection.CollectionEntry(1, 1)), in.collections());
+        assertTrue(in.problems().isEmpty());
+        assertFalse(in.truncated());
+        assertEquals(creadrBefore, rd(0x090, 8));
+        assertEquals(0, its.counters().fired(), "inspection is not a message");
+    }
+
+    @Test
+    void inspectionReportsATableOutsideRamInsteadOfThrowing() {
+        wr(0x100, 8, (1L << 63) | OUTSIDE);
+        ItsInspection in = its.inspect();
+        assertTrue(in.devices().isEmpty());
+        assertEquals(1, in.problems().size());
+        assertTrue(in.problems().get(0).startsWith("Device Table"), in.problems().get(0));
+        assertFalse(in.enabled());
     }
 }
