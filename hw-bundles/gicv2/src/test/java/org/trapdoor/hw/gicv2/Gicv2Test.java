@@ -19,6 +19,7 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.BindException;
+import org.trapdoor.testkit.FakeBindContext;
 
 class Gicv2Test {
     Gicv2 gic;
@@ -208,12 +209,12 @@ class Gicv2Test {
 
     @Test
     void driverBindsFromTheTree() throws BindException {
-        DtNode root = FakeContext.tree(2);
+        DtNode root = QemuVirt.gicv2Tree(2);
         DtNode intc = root.child("intc@8000000");
-        Gicv2 model = (Gicv2) new Gicv2Driver().create(new FakeContext(intc));
+        Gicv2 model = (Gicv2) new Gicv2Driver().create(new FakeBindContext(intc));
         assertEquals(2, model.cpuCount());
-        DtNode big = FakeContext.tree(9).child("intc@8000000");
-        assertThrows(BindException.class, () -> new Gicv2Driver().create(new FakeContext(big)));
+        DtNode big = QemuVirt.gicv2Tree(9).child("intc@8000000");
+        assertThrows(BindException.class, () -> new Gicv2Driver().create(new FakeBindContext(big)));
     }
 
     @Test

@@ -16,10 +16,11 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.BindException;
+import org.trapdoor.testkit.FakeBindContext;
 
 class Gicv2mTest {
     Gicv2 gic;
-    FakeContext ctx;
+    FakeBindContext ctx;
     Gicv2m v2m;
     MmioHandler mmio;
     long sent;
@@ -27,9 +28,9 @@ class Gicv2mTest {
     @BeforeEach
     void setUp() throws BindException {
         gic = new Gicv2("gic", 256, 1);
-        DtNode frame = FakeContext.tree(1).child("intc@8000000").child("v2m@8020000");
-        ctx = new FakeContext(frame);
-        ctx.bound = gic;
+        DtNode frame = QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000");
+        ctx = new FakeBindContext(frame);
+        ctx.bind(frame.parent(), gic);
         v2m = (Gicv2m) new Gicv2mDriver().create(ctx);
         mmio = v2m.region(0);
         // The GIC side, as Xen sets it up: distributor and CPU interface on, frame SPIs edge.
@@ -145,17 +146,17 @@ class Gicv2mTest {
 
     @Test
     void unboundGicIsACountedDrop() {
-        ctx.bound = null;
+        ctx.unbind(ctx.node().parent());
         setSpi(4, 80);
         assertEquals(1, v2m.counters().dropped(DropReason.NO_INTERRUPT_CONTROLLER));
     }
 
     @Test
     void treePropertiesOverrideTheRange() throws BindException {
-        DtNode frame = FakeContext.tree(1).child("intc@8000000").child("v2m@8020000");
+        DtNode frame = QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000");
         frame.put(DtProperty.ofCells("arm,msi-base-spi", 64));
         frame.put(DtProperty.ofCells("arm,msi-num-spis", 32));
-        Gicv2m m = (Gicv2m) new Gicv2mDriver().create(new FakeContext(frame));
+        Gicv2m m = (Gicv2m) new Gicv2mDriver().create(new FakeBindContext(frame));
         MemoryTransaction t = tx(false, Gicv2m.MSI_TYPER, 4, 0);
         m.region(0).access(t);
         assertEquals((64L << 16) | 32, t.data);
@@ -163,14 +164,14 @@ class Gicv2mTest {
 
     @Test
     void badTreeRangesAreRefused() {
-        DtNode frame = FakeContext.tree(1).child("intc@8000000").child("v2m@8020000");
+        DtNode frame = QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000");
         frame.put(DtProperty.ofCells("arm,msi-base-spi", 1000));
         frame.put(DtProperty.ofCells("arm,msi-num-spis", 64));
-        assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeContext(frame)));
+        assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeBindContext(frame)));
         frame.put(DtProperty.ofCells("arm,msi-base-spi", 16));
-        assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeContext(frame)));
+        assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeBindContext(frame)));
         frame.remove("arm,msi-num-spis");
-        assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeContext(frame)));
+        assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeBindContext(frame)));
     }
 
     @Test
@@ -187,7 +188,7 @@ class Gicv2mTest {
                 return 0x06000170L;
             }
         });
-        Gicv2m m = (Gicv2m) d.create(new FakeContext(FakeContext.tree(1).child("intc@8000000").child("v2m@8020000")));
+        Gicv2m m = (Gicv2m) d.create(new FakeBindContext(QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000")));
         MemoryTransaction t = tx(false, Gicv2m.MSI_IIDR, 4, 0);
         m.region(0).access(t);
         assertEquals(0x06000170L, t.data);
@@ -199,13 +200,13 @@ class Gicv2mTest {
         mmio.access(t);
         sent++;
         assertFalse(t.msi, "accounted for here: later hops must not count it again");
-        assertEquals(1, ctx.ledger.delivered());
+        assertEquals(1, ctx.msiLedger().delivered());
         MemoryTransaction bad = tx(true, Gicv2m.MSI_SETSPI_NS, 4, 20).asMsi();
         mmio.access(bad);
         sent++;
-        assertEquals(1, ctx.ledger.dropped(DropReason.SPI_OUT_OF_RANGE));
+        assertEquals(1, ctx.msiLedger().dropped(DropReason.SPI_OUT_OF_RANGE));
         setSpi(4, 82); // a CPU's write is no MSI: the frame counts it, the ledger does not
-        assertEquals(2, ctx.ledger.fired());
+        assertEquals(2, ctx.msiLedger().fired());
         assertEquals(3, v2m.counters().fired());
         MemoryTransaction other = tx(true, 0x100, 4, 81).asMsi();
         mmio.access(other);

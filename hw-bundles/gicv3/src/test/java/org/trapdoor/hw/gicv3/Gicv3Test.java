@@ -17,6 +17,7 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
+import org.trapdoor.testkit.ArrayRam;
 
 class Gicv3Test {
     static final long RAM = 0x4000_0000L;
@@ -24,7 +25,7 @@ class Gicv3Test {
     static final long PEND = RAM + 0x20000;
     static final long PEND1 = RAM + 0x30000;
 
-    TestRam ram;
+    ArrayRam ram;
     Gicv3 gic;
     MmioHandler gicd;
     MmioHandler gicr;
@@ -32,7 +33,7 @@ class Gicv3Test {
 
     @BeforeEach
     void setUp() {
-        ram = new TestRam(RAM, 0x100000);
+        ram = new ArrayRam(RAM, 0x100000);
         gic = new Gicv3("gic", 256, new long[] {0x0, 0x1}, ram);
         gicd = gic.region(0);
         gicr = gic.region(1);

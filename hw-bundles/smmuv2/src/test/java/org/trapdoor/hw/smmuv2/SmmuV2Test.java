@@ -3,9 +3,9 @@ package org.trapdoor.hw.smmuv2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.trapdoor.hw.smmuv2.PageTables.S1_RO;
-import static org.trapdoor.hw.smmuv2.PageTables.S2_R;
-import static org.trapdoor.hw.smmuv2.PageTables.S2_W;
+import static org.trapdoor.testkit.Lpae4kTables.S1_RO;
+import static org.trapdoor.testkit.Lpae4kTables.S2_R;
+import static org.trapdoor.testkit.Lpae4kTables.S2_W;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,15 +16,13 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.DtProperty;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.iommu.IommuFault.Kind;
-import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.api.memory.PhysicalMemory;
-import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.testkit.ArrayRam;
+import org.trapdoor.testkit.FakeBindContext;
+import org.trapdoor.testkit.Lpae4kTables;
 
 class SmmuV2Test {
     static final long RAM = 0x8000_0000L;
@@ -32,13 +30,13 @@ class SmmuV2Test {
     static final int CB0 = SIZE / 2;
     static final int GR1 = 0x1000;
 
-    Ram ram;
+    ArrayRam ram;
     SmmuV2 smmu;
     final List<Integer> irqs = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        ram = new Ram(RAM, 16 << 20);
+        ram = new ArrayRam(RAM, 16 << 20);
         smmu = new SmmuV2("/iommu@fd800000", SIZE, ram);
         smmu.connect(irqs::add);
     }
@@ -76,8 +74,8 @@ class SmmuV2Test {
     }
 
     /** A stage-1 AArch64 context bank: 48-bit VA, 4K, PASIZE 48, 16-bit ASID. */
-    PageTables stage1Context(int n, int asid, boolean cfie) {
-        PageTables pt = new PageTables(ram);
+    Lpae4kTables stage1Context(int n, int asid, boolean cfie) {
+        Lpae4kTables pt = new Lpae4kTables(ram);
         wr(GR1 + 4 * n, 4, 1L << 16 | 3); // CBAR: S1 with S2 bypass, VMID 3
         wr(GR1 + 0x800 + 4 * n, 4, 1); // CBA2R.VA64
         wr(cb(n, 0x010), 4, 5 | 1 << 4); // TCR2: PASIZE 48, AS
@@ -88,8 +86,8 @@ class SmmuV2Test {
     }
 
     /** A stage-2 context bank: 40-bit IPA starting at level 1 (SL0 = 1), PS 48, VMID {@code vmid}. */
-    PageTables stage2Context(int n, int vmid) {
-        PageTables pt = new PageTables(ram);
+    Lpae4kTables stage2Context(int n, int vmid) {
+        Lpae4kTables pt = new Lpae4kTables(ram);
         long l1 = pt.table(0, 1);
         wr(GR1 + 4 * n, 4, 0L << 16 | vmid);
         wr(GR1 + 0x800 + 4 * n, 4, 1);
@@ -190,7 +188,7 @@ class SmmuV2Test {
     @Test
     void stage1ContextTranslatesAndIotlbHits() {
         enable(true);
-        PageTables pt = stage1Context(2, 5, true);
+        Lpae4kTables pt = stage1Context(2, 5, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         pt.block(0x4000_0000L, 0x1_0000_0000L, 1, 0);
         smr(0, 0x10, 0);
@@ -205,7 +203,7 @@ class SmmuV2Test {
     @Test
     void contextFaultLatchesFsrFarFsynr0AndRaisesTheContextInterrupt() {
         enable(true);
-        PageTables pt = stage1Context(1, 5, true);
+        Lpae4kTables pt = stage1Context(1, 5, true);
         pt.page(0x1000, RAM + 0x30_0000, S1_RO);
         smr(3, 0x77, 0);
         s2cr(3, SmmuV2.S2CR_TRANSLATE, 1);
@@ -266,7 +264,7 @@ class SmmuV2Test {
     @Test
     void stage2ContextChecksS2ap() {
         enable(true);
-        PageTables pt = stage2Context(4, 9);
+        Lpae4kTables pt = stage2Context(4, 9);
         pt.page(0x1000, RAM + 0x30_0000, S2_R);
         pt.page(0x2000, RAM + 0x31_0000, S2_W);
         smr(0, 0x20, 0);
@@ -280,7 +278,7 @@ class SmmuV2Test {
     }
 
     /** Caches a translation of context {@code n}, remaps it, and returns the stream to use. */
-    int cacheThenRemap(int n, PageTables pt, long va) {
+    int cacheThenRemap(int n, Lpae4kTables pt, long va) {
         pt.page(va, RAM + 0x30_0000, 0);
         smr(0, 0x10, 0);
         s2cr(0, SmmuV2.S2CR_TRANSLATE, n);
@@ -293,7 +291,7 @@ class SmmuV2Test {
     @Test
     void contextTlbiVaAsidAndAllInvalidate() {
         enable(true);
-        PageTables pt = stage1Context(2, 5, true);
+        Lpae4kTables pt = stage1Context(2, 5, true);
         int sid = cacheThenRemap(2, pt, 0x3000);
         wr(cb(2, 0x600), 8, 0x3L | 6L << 48); // TLBIVA for ASID 6: no effect
         assertEquals(RAM + 0x30_0000, translated(sid, 0x3000, false));
@@ -310,7 +308,7 @@ class SmmuV2Test {
     @Test
     void globalTlbiVmidAndAllNsnhInvalidate() {
         enable(true);
-        PageTables pt = stage1Context(2, 5, true); // VMID 3
+        Lpae4kTables pt = stage1Context(2, 5, true); // VMID 3
         int sid = cacheThenRemap(2, pt, 0x3000);
         wr(0x064, 4, 4); // TLBIVMID 4: other VMID
         assertEquals(RAM + 0x30_0000, translated(sid, 0x3000, false));
@@ -326,7 +324,7 @@ class SmmuV2Test {
     @Test
     void tlbiIpas2InvalidatesStage2Entries() {
         enable(true);
-        PageTables pt = stage2Context(1, 9);
+        Lpae4kTables pt = stage2Context(1, 9);
         pt.page(0x5000, RAM + 0x30_0000, S2_R | S2_W);
         smr(0, 0x10, 0);
         s2cr(0, SmmuV2.S2CR_TRANSLATE, 1);
@@ -341,7 +339,7 @@ class SmmuV2Test {
     @Test
     void stateSurvivesAHandOverToANewModel() {
         enable(true);
-        PageTables pt = stage1Context(2, 5, true);
+        Lpae4kTables pt = stage1Context(2, 5, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         smr(0, 0x10, 0);
         s2cr(0, SmmuV2.S2CR_TRANSLATE, 2);
@@ -372,31 +370,6 @@ class SmmuV2Test {
     }
 
     BindContext context(DtNode node) {
-        return new BindContext() {
-            @Override
-            public DtNode node() {
-                return node;
-            }
-
-            @Override
-            public AddressSpace system() {
-                return ram;
-            }
-
-            @Override
-            public PhysicalMemory memory() {
-                return ram;
-            }
-
-            @Override
-            public <T extends DeviceModel> ModelRef<T> ref(DtNode target, Class<T> kind) {
-                throw new UnsupportedOperationException("the SMMU references no other model");
-            }
-
-            @Override
-            public PciHierarchy pci() {
-                return null;
-            }
-        };
+        return new FakeBindContext(node, ram.asAddressSpace(), ram).refuseRefs("the SMMU references no other model");
     }
 }

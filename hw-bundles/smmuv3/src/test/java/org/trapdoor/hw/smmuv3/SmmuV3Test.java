@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.trapdoor.hw.smmuv3.PageTables.AF;
-import static org.trapdoor.hw.smmuv3.PageTables.S1_RO;
-import static org.trapdoor.hw.smmuv3.PageTables.S2_R;
-import static org.trapdoor.hw.smmuv3.PageTables.S2_W;
+import static org.trapdoor.testkit.Lpae4kTables.AF;
+import static org.trapdoor.testkit.Lpae4kTables.S1_RO;
+import static org.trapdoor.testkit.Lpae4kTables.S2_R;
+import static org.trapdoor.testkit.Lpae4kTables.S2_W;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +20,14 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.DtProperty;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.iommu.IommuFault.Kind;
-import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.api.memory.PhysicalMemory;
-import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
 import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.testkit.ArrayRam;
+import org.trapdoor.testkit.FakeBindContext;
+import org.trapdoor.testkit.Lpae4kTables;
 
 class SmmuV3Test {
     static final long RAM = 0x4000_0000L;
@@ -39,7 +38,7 @@ class SmmuV3Test {
     static final int CMDQ_LOG2 = 8;
     static final int EVTQ_LOG2 = 6;
 
-    Ram ram;
+    ArrayRam ram;
     SmmuV3 smmu;
     int cmdProd;
     int evtCons;
@@ -47,8 +46,8 @@ class SmmuV3Test {
 
     @BeforeEach
     void setUp() {
-        ram = new Ram(RAM, 32 << 20);
-        smmu = new SmmuV3("/smmu@9050000", ram, ram);
+        ram = new ArrayRam(RAM, 32 << 20);
+        smmu = new SmmuV3("/smmu@9050000", ram, ram.asAddressSpace());
         smmu.connect(irqs::add);
     }
 
@@ -179,8 +178,8 @@ class SmmuV3Test {
     }
 
     /** Stream 5: S1 only through a fresh 4K table; returns the tables. */
-    PageTables s1Stream(int sid, int asid, boolean record) {
-        PageTables pt = new PageTables(ram);
+    Lpae4kTables s1Stream(int sid, int asid, boolean record) {
+        Lpae4kTables pt = new Lpae4kTables(ram);
         long cd = CD + sid * 64L;
         cd(cd, pt.root, asid, record);
         ste(STRTAB, sid, steS1(cd), 0, 0, 0);
@@ -300,7 +299,7 @@ class SmmuV3Test {
     @Test
     void stage1FourLevelWalkMapsPagesAndBlocks() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x0000_1234_5678_9000L, RAM + 0x30_0000, 0);
         pt.block(0x0000_0000_4020_0000L, RAM + 0x40_0000, 2, 0);
         pt.block(0x0000_0080_0000_0000L, 0x1_0000_0000L, 1, 0);
@@ -332,7 +331,7 @@ class SmmuV3Test {
     @Test
     void writeToReadOnlyPageGivesFPermissionWithItsRecordFields() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x10_0000, RAM + 0x30_0000, S1_RO);
         assertEquals(RAM + 0x30_0010, translated(5, 0x10_0010, false));
         aborted(5, 0x10_0010, true);
@@ -352,7 +351,7 @@ class SmmuV3Test {
     @Test
     void apTableMakesTheSubtreeReadOnly() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x20_0000, RAM + 0x30_0000, 0);
         long l2slot = pt.slot(0x20_0000, 2);
         ram.store64(l2slot, ram.load64(l2slot) | 1L << 62);
@@ -363,7 +362,7 @@ class SmmuV3Test {
     @Test
     void translationAccessAndAddressSizeFaultsAreRecordedWithR() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         aborted(5, 0x7000, false);
         long[] e = event();
         assertEquals(0x10, id(e));
@@ -401,7 +400,7 @@ class SmmuV3Test {
     @Test
     void pageTableLoopEndsInAnArchitectedFault() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         // Every level's entry 0 points back at the root table: the walk reaches level 3 and
         // finds a table descriptor there, which as a page has AF = 0.
         ram.store64(pt.root, pt.root | 3);
@@ -412,7 +411,7 @@ class SmmuV3Test {
     @Test
     void reservedDescriptorAtLevel0GivesFTranslation() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         ram.store64(pt.root, (RAM) | AF | 1); // block at level 0 is not allowed with 4K
         aborted(5, 0x0, false);
         assertEquals(0x10, id(event()));
@@ -421,7 +420,7 @@ class SmmuV3Test {
     @Test
     void badCdsGiveCBadCd() {
         enableLinear();
-        PageTables pt = new PageTables(ram);
+        Lpae4kTables pt = new Lpae4kTables(ram);
         long good = 16 | 1L << 31 | 5L << 32 | 1L << 41 | 1L << 45 | 1L << 46;
         long[] bad = { good & ~(1L << 31), good & ~(1L << 41), (good & ~0x3FL) | 10, good | 1L << 44,
             good & ~(1L << 46), good | 3L << 6, good | 1L << 43 };
@@ -462,7 +461,7 @@ class SmmuV3Test {
     @Test
     void stage2OnlyTranslatesAndRecordsS2FaultsWithTheIpa() {
         enableLinear();
-        PageTables s2 = new PageTables(ram);
+        Lpae4kTables s2 = new Lpae4kTables(ram);
         s2.page(0x8000_0000L, RAM + 0x60_0000, S2_R | S2_W);
         s2.page(0x8000_1000L, RAM + 0x61_0000, S2_R);
         ste(STRTAB, 3, 1 | 6L << 1, 0, s2dw2(7, true), s2.root);
@@ -483,17 +482,16 @@ class SmmuV3Test {
     void nestedTranslationWalksStage1TablesThroughStage2() {
         enableLinear();
         // Stage 2 maps IPA 0 .. 1 GiB to RAM at RAM + 0 (a 1 GiB block); S1 tables are given as IPAs.
-        PageTables s2 = new PageTables(ram);
+        Lpae4kTables s2 = new Lpae4kTables(ram);
         s2.block(0, RAM, 1, S2_R | S2_W);
-        PageTables s1 = new PageTables(ram);
-        s1.tableAddressOffset = -RAM;
+        Lpae4kTables s1 = new Lpae4kTables(ram, -RAM);
         s1.page(0x5000, 0x70_0000, 0); // output IPA 0x700000 → PA RAM + 0x700000
         long cd = CD;
         cd(cd, s1.root - RAM, 3, true);
         ste(STRTAB, 11, 1 | 7L << 1 | (cd - RAM), 0, s2dw2(9, true), s2.root);
         assertEquals(RAM + 0x70_0044, translated(11, 0x5044, true));
         // Now make stage 2 refuse the S1 root table's page: the walk faults in stage 2, CLASS TT.
-        PageTables s2b = new PageTables(ram);
+        Lpae4kTables s2b = new Lpae4kTables(ram);
         s2b.page(cd - RAM, cd, S2_R); // only the CD page is mapped
         ste(STRTAB, 12, 1 | 7L << 1 | (cd - RAM), 0, s2dw2(9, true), s2b.root);
         aborted(12, 0x5044, false);
@@ -507,7 +505,7 @@ class SmmuV3Test {
     @Test
     void iotlbServesRepeatedTranslationsUntilTlbiNhVa() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         pt.page(0x2000, RAM + 0x31_0000, 0);
         assertEquals(RAM + 0x30_0000, translated(5, 0x1000, false));
@@ -529,7 +527,7 @@ class SmmuV3Test {
     @Test
     void tlbiNhVaDropsEveryPageOfABlock() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.block(0x20_0000, RAM + 0x40_0000, 2, 0);
         translated(5, 0x20_3000, false);
         pt.block(0x20_0000, RAM + 0x60_0000, 2, 0);
@@ -540,7 +538,7 @@ class SmmuV3Test {
     /** Changes the mapping of stream 5 / ASID 1 and checks that {@code dw0} invalidates it. */
     void checkStage1Invalidation(long dw0, long dw1) {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         translated(5, 0x1000, false);
         pt.page(0x1000, RAM + 0x33_0000, 0);
@@ -567,7 +565,7 @@ class SmmuV3Test {
     @Test
     void tlbiNhAsidForAnotherAsidKeepsTheEntry() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         translated(5, 0x1000, false);
         pt.page(0x1000, RAM + 0x33_0000, 0);
@@ -578,7 +576,7 @@ class SmmuV3Test {
     @Test
     void tlbiEl2AllInvalidatesEl2Streams() {
         enableLinear();
-        PageTables pt = new PageTables(ram);
+        Lpae4kTables pt = new Lpae4kTables(ram);
         cd(CD, pt.root, 1, true);
         ste(STRTAB, 5, steS1(CD), 2L << 30, 0, 0); // STRW = EL2
         pt.page(0x1000, RAM + 0x30_0000, 0);
@@ -593,7 +591,7 @@ class SmmuV3Test {
     @Test
     void tlbiS12VmallAndS2IpaInvalidateStage2Entries() {
         enableLinear();
-        PageTables s2 = new PageTables(ram);
+        Lpae4kTables s2 = new Lpae4kTables(ram);
         s2.page(0x8000_0000L, RAM + 0x60_0000, S2_R | S2_W);
         ste(STRTAB, 3, 1 | 6L << 1, 0, s2dw2(7, true), s2.root);
         translated(3, 0x8000_0000L, false);
@@ -701,12 +699,12 @@ class SmmuV3Test {
     @Test
     void stateSurvivesAHandOverToANewModel() {
         enableLinear();
-        PageTables pt = s1Stream(5, 1, true);
+        Lpae4kTables pt = s1Stream(5, 1, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         translated(5, 0x1000, false);
         Object state = smmu.saveState();
         assertTrue(state instanceof Map<?, ?>);
-        SmmuV3 next = new SmmuV3("/smmu", ram, ram);
+        SmmuV3 next = new SmmuV3("/smmu", ram, ram.asAddressSpace());
         next.restoreState(state);
         MemoryTransaction tx = new MemoryTransaction().read(0x1000, 4);
         tx.streamId = 5;
@@ -785,31 +783,6 @@ class SmmuV3Test {
     }
 
     BindContext context(DtNode node) {
-        return new BindContext() {
-            @Override
-            public DtNode node() {
-                return node;
-            }
-
-            @Override
-            public AddressSpace system() {
-                return ram;
-            }
-
-            @Override
-            public PhysicalMemory memory() {
-                return ram;
-            }
-
-            @Override
-            public <T extends DeviceModel> ModelRef<T> ref(DtNode target, Class<T> kind) {
-                throw new UnsupportedOperationException("the SMMU references no other model");
-            }
-
-            @Override
-            public PciHierarchy pci() {
-                return null;
-            }
-        };
+        return new FakeBindContext(node, ram.asAddressSpace(), ram).refuseRefs("the SMMU references no other model");
     }
 }

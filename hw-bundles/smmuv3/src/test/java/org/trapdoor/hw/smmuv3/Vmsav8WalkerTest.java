@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.iommu.Vmsav8Walker;
 import org.trapdoor.api.iommu.Vmsav8Walker.Regime;
+import org.trapdoor.testkit.ArrayRam;
 
 /** The shared VMSAv8-64 walker on its own: granules, start levels, stage-2 concatenation. */
 class Vmsav8WalkerTest {
     static final long RAM = 0x4000_0000L;
-    final Ram ram = new Ram(RAM, 8 << 20);
+    final ArrayRam ram = new ArrayRam(RAM, 8 << 20);
     final Vmsav8Walker w = new Vmsav8Walker();
 
     @Test

@@ -18,6 +18,7 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.ModelRef;
 import org.trapdoor.hw.gicv3.Gicv3;
+import org.trapdoor.testkit.ArrayRam;
 
 class ItsTest {
     static final long RAM = 0x4000_0000L;
@@ -32,7 +33,7 @@ class ItsTest {
     static final long OUTSIDE = 0x7000_0000L;
     static final long ITS_BASE = 0x0808_0000L;
 
-    TestRam ram;
+    ArrayRam ram;
     Gicv3 gic;
     volatile InterruptController bound;
     ModelRef<InterruptController> ref;
@@ -43,7 +44,7 @@ class ItsTest {
 
     @BeforeEach
     void setUp() {
-        ram = new TestRam(RAM, 0x100000);
+        ram = new ArrayRam(RAM, 0x100000);
         gic = new Gicv3("gic", 256, new long[] {0, 1}, ram);
         bound = gic;
         ref = new ModelRef<>() {

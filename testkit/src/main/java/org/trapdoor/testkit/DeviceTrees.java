@@ -1,0 +1,43 @@
+package org.trapdoor.testkit;
+
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.DtProperty;
+
+/** The common top of a device tree shaped like QEMU's virt machine, for driver tests. */
+public final class DeviceTrees {
+    private DeviceTrees() {
+    }
+
+    /** A root node with two address and two size cells, as on a 64-bit Arm machine. */
+    public static DtNode root() {
+        DtNode root = new DtNode("", null);
+        root.put(DtProperty.ofCells("#address-cells", 2));
+        root.put(DtProperty.ofCells("#size-cells", 2));
+        return root;
+    }
+
+    /**
+     * A {@code /cpus} node under {@code root} with one {@code cpu@i} per entry of {@code mpidrs}
+     * (its {@code reg}: the MPIDR affinity fields, one cell, no size); returns the cpus node.
+     */
+    public static DtNode cpusWithAffinity(DtNode root, long... mpidrs) {
+        DtNode cpus = new DtNode("cpus", root);
+        cpus.put(DtProperty.ofCells("#address-cells", 1));
+        cpus.put(DtProperty.ofCells("#size-cells", 0));
+        for (int i = 0; i < mpidrs.length; i++) {
+            DtNode c = new DtNode("cpu@" + i, cpus);
+            c.put(DtProperty.ofStrings("device_type", "cpu"));
+            c.put(DtProperty.ofCells("reg", mpidrs[i]));
+        }
+        return cpus;
+    }
+
+    /** A {@code /cpus} node with {@code count} CPUs numbered 0 to count-1 (Aff0 only). */
+    public static DtNode cpus(DtNode root, int count) {
+        long[] mpidrs = new long[count];
+        for (int i = 0; i < count; i++) {
+            mpidrs[i] = i;
+        }
+        return cpusWithAffinity(root, mpidrs);
+    }
+}
