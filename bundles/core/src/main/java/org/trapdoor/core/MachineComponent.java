@@ -50,7 +50,7 @@ import org.trapdoor.core.machine.ComposedMachine;
  * the one service it names, never on "the current" one.
  */
 @Component(service = {Machine.class, MachineInterrupts.class}, configurationPid = MachineComponent.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = MachineConfig.class)
 public final class MachineComponent implements Machine, MachineInterrupts {
     public static final String PID = "org.trapdoor.machine";

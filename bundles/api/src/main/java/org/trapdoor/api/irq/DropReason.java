@@ -52,6 +52,8 @@ public enum DropReason {
     NO_DOORBELL("no doorbell at the address"),
     /** The IOMMU in front of the bridge faulted on the write. */
     IOMMU_FAULT("IOMMU fault"),
+    /** The IOMMU the write must pass through is unbound: the write was aborted before translation. */
+    IOMMU_UNBOUND("IOMMU unbound"),
     /** The target aborted the write (a model failed). */
     TARGET_ABORT("target abort"),
     /** The interrupt was already pending: the message merged with it. */

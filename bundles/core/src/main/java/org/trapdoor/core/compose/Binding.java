@@ -1,5 +1,6 @@
 package org.trapdoor.core.compose;
 
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.platform.DeviceModel;
@@ -14,6 +15,7 @@ public final class Binding {
     private final String kind;
     private final MmioHandler[] regions;
     private final HostBridge bridge;
+    private final Iommu iommu;
 
     private Binding(DeviceModel model, DriverEntry driver, String kind, MmioHandler[] regions) {
         this.model = model;
@@ -21,6 +23,7 @@ public final class Binding {
         this.kind = kind;
         this.regions = regions;
         this.bridge = model instanceof HostBridge ? (HostBridge) model : null;
+        this.iommu = model instanceof Iommu ? (Iommu) model : null;
     }
 
     /** The binding of a node without a model. */
@@ -48,6 +51,11 @@ public final class Binding {
     /** The model as a host bridge, or null if unbound or not a bridge. */
     public HostBridge hostBridge() {
         return bridge;
+    }
+
+    /** The model as an IOMMU, or null if unbound or not an IOMMU (resolved once, at bind time). */
+    public Iommu iommu() {
+        return iommu;
     }
 
     DriverEntry driver() {

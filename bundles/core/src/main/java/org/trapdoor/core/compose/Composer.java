@@ -241,10 +241,12 @@ public final class Composer {
     }
 
     /**
-     * Brings the slot to its desired binding: create the new model, publish it, drain the old
-     * one, hand state over when both model the same kind of hardware, close the old one. A node
-     * left unbound keeps its last model's state, and the next model of the same kind takes it
-     * over before it is published. An interrupt controller's new model is connected to the
+     * Brings the slot to its desired binding: create the new model, hand it the current model's
+     * state when both model the same kind of hardware (before publishing, so that no transaction
+     * ever sees the new model in its reset state: a re-bound ITS never reads as disabled),
+     * publish it, drain, catch up on what the old model changed meanwhile
+     * ({@link #catchUp}), close the old one. A node left unbound keeps its last model's state,
+     * and the next model of the same kind takes it over before it is published. An interrupt controller's new model is connected to the
      * CPUs' sink attached to the node, the old one disconnected.
      */
     private void rebind(NodeSlot s, boolean force) {
@@ -275,14 +277,31 @@ public final class Composer {
         } else if (s.pin == NodeSlot.Pin.DRIVER) {
             problem = "pinned driver '" + s.pinnedDriver + "' is not registered";
         }
-        if (next.model() != null && s.current().model() == null && s.parkedState != null
+        Binding before = s.current();
+        boolean handOver = before.model() != null && next.model() != null && before.kind().equals(next.kind());
+        // Before publishing: no transaction may see the new model in its reset state.
+        Object handed = null;
+        if (handOver) {
+            try {
+                handed = before.model().saveState();
+                next.model().restoreState(handed);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: state hand-over from {} to {} failed", s.node().path(), before.driver().name(),
+                        next.driver().name(), e);
+                handOver = false;
+            }
+        } else if (next.model() != null && before.model() == null && s.parkedState != null
                 && next.kind().equals(s.parkedKind)) {
-            // Before publishing: no transaction may see the new model in its reset state.
             try {
                 next.model().restoreState(s.parkedState);
             } catch (RuntimeException e) {
                 LOG.warn("{}: restoring the saved state into {} failed", s.node().path(), next.driver().name(), e);
             }
+        }
+        // The new model's state as restored, if its state values compare by value (two snapshots equal).
+        Object restored = handOver ? saveQuietly(next.model()) : null;
+        if (restored != null && !restored.equals(saveQuietly(next.model()))) {
+            restored = null;
         }
         Binding old = s.publish(next);
         DeviceModel oldModel = old.model();
@@ -290,13 +309,8 @@ public final class Composer {
             connectQuietly(ic, null, s);
         }
         if (oldModel != null) {
-            if (next.model() != null && old.kind().equals(next.kind())) {
-                try {
-                    next.model().restoreState(oldModel.saveState());
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: state hand-over from {} to {} failed", s.node().path(), old.driver().name(),
-                            next.driver().name(), e);
-                }
+            if (handOver) {
+                catchUp(s, old, next, handed, restored);
             } else if (next.model() == null) {
                 // Left unbound: keep the registers, so that rebinding the same kind of hardware
                 // carries on with the tables already in memory instead of a reset device.
@@ -325,6 +339,54 @@ public final class Composer {
             LOG.info("{} bound to {}", s.node().path(), next.driver().name());
         } else if (oldModel != null) {
             LOG.info("{} unbound", s.node().path());
+        }
+    }
+
+    /**
+     * After the drain of a same-kind swap: the old model may have changed between the copy made
+     * before publishing and the publish (a register write that raced with the swap). Such a
+     * change is carried over only when the new model is still exactly in the copied state, that
+     * is when nothing reached it yet: then copying again is as if the write had landed before the
+     * publish, and nothing tears. If both changed, two writers raced with the swap; the new
+     * model's state is later in time and is kept (the write to the old model is lost, as a write
+     * racing with a reset-free hand-over on hardware may be), and the fact is logged. Models
+     * whose state value has no value equality (for example one holding an array) are never
+     * copied twice: the copy before publishing is then the only one, which is what matters for
+     * the data path, since their tables live in emulated memory that both models share.
+     */
+    private static void catchUp(NodeSlot s, Binding old, Binding next, Object handed, Object restored) {
+        if (restored == null) {
+            return;
+        }
+        Object now;
+        try {
+            now = old.model().saveState();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: saving the state of {} failed", s.node().path(), old.driver().name(), e);
+            return;
+        }
+        if (now == null || now.equals(handed)) {
+            return;
+        }
+        Object nextNow = saveQuietly(next.model());
+        if (restored.equals(nextNow)) {
+            try {
+                next.model().restoreState(now);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: state hand-over from {} to {} failed", s.node().path(), old.driver().name(),
+                        next.driver().name(), e);
+            }
+        } else {
+            LOG.warn("{}: {} and {} both changed state during the swap; {} keeps its own", s.node().path(),
+                    old.driver().name(), next.driver().name(), next.driver().name());
+        }
+    }
+
+    private static Object saveQuietly(DeviceModel m) {
+        try {
+            return m.saveState();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
@@ -446,7 +508,8 @@ public final class Composer {
             problems.add(s.faults() + " accesses aborted because the model threw, last: " + s.lastFault());
         }
         return new NodeInfo(n.path(), n.compatibles(), reg, state, b.model() != null ? b.driver().name() : null,
-                summary, s.unboundAccesses(), problems.isEmpty() ? null : String.join("; ", problems));
+                summary, s.unboundAccesses(), problems.isEmpty() ? null : String.join("; ", problems),
+                s.upstreamAborts());
     }
 
     public synchronized List<DriverInfo> drivers() {

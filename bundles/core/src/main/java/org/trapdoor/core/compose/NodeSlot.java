@@ -35,6 +35,8 @@ public final class NodeSlot {
     private volatile Binding current = unbound;
     private final LongAdder unboundAccesses = new LongAdder();
     private final LongAdder faults = new LongAdder();
+    /** Device transactions that had to pass this node as their IOMMU while it had no IOMMU model. */
+    private final LongAdder upstreamAborts = new LongAdder();
     private volatile String lastFault;
 
     // Composer state, guarded by the composer's lock.
@@ -122,6 +124,25 @@ public final class NodeSlot {
             tx.msi = false;
             msiLedger.recordDropped(DropReason.TARGET_ABORT);
         }
+    }
+
+    /**
+     * Answers a device transaction that must pass this node as its IOMMU while no IOMMU model
+     * serves it: aborted before translation (it never reaches memory), counted here, and an MSI
+     * is recorded as {@link DropReason#IOMMU_UNBOUND}.
+     */
+    public void abortUpstream(MemoryTransaction tx) {
+        upstreamAborts.increment();
+        tx.fail(MemResult.ABORT);
+        if (tx.msi) {
+            tx.msi = false;
+            msiLedger.recordDropped(DropReason.IOMMU_UNBOUND);
+        }
+    }
+
+    /** Device transactions aborted here because the node, their IOMMU, had no model. */
+    public long upstreamAborts() {
+        return upstreamAborts.sum();
     }
 
     public long unboundAccesses() {

@@ -84,7 +84,7 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
         }, msiLedger);
         for (DtNode n : tree.nodes()) {
             if (Composer.isPci(n) && composer.slot(n).enabled()) {
-                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus, msiLedger);
+                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus, msiLedger, composer::slot);
                 domains.add(d);
                 domainByNode.put(n, d);
             }

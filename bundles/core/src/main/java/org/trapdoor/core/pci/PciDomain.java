@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +13,7 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.IdMap;
 import org.trapdoor.api.dt.PciRange;
+import org.trapdoor.api.dt.PhandleRef;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.pci.HostBridge;
@@ -22,7 +24,8 @@ import org.trapdoor.core.compose.NodeSlot;
 /**
  * What the machine keeps for one host-bridge node, whichever model serves it: the PCI hierarchy
  * (so a swapped bridge driver finds the same devices), the outbound memory windows mapped into
- * the system address space, and the bridge's requester-ID maps.
+ * the system address space, and the bridge's requester-ID maps, including the IOMMU each
+ * requester ID is translated by.
  */
 public final class PciDomain {
     private static final Logger LOG = LoggerFactory.getLogger(PciDomain.class);
@@ -36,6 +39,9 @@ public final class PciDomain {
     private final int busEnd;
     private final IdMap msiMap;
     private final IdMap iommuMap;
+    /** The bridge's own {@code iommus} (used when it has no iommu-map), or empty. */
+    private final List<PhandleRef> iommus;
+    private final Function<DtNode, NodeSlot> slots;
     private final List<PciRange> windows;
     private final List<Region> mapped = new ArrayList<>();
     private final LongAdder abortedUpstream = new LongAdder();
@@ -43,9 +49,12 @@ public final class PciDomain {
 
     /**
      * @throws DeviceTreeException for a malformed {@code bus-range}, {@code ranges},
-     *                             {@code msi-map} or {@code iommu-map}
+     *                             {@code msi-map}, {@code iommu-map} or {@code iommus}
+     * @param slots the composer's slot of a node: where an IOMMU named by the maps is bound
      */
-    public PciDomain(DtNode node, int defaultSegment, NodeSlot slot, SystemBus bus, InterruptCounters msiLedger) {
+    public PciDomain(DtNode node, int defaultSegment, NodeSlot slot, SystemBus bus, InterruptCounters msiLedger,
+            Function<DtNode, NodeSlot> slots) {
+        this.slots = slots;
         this.msiLedger = msiLedger;
         this.node = node;
         this.segment = (int) node.u32("linux,pci-domain", defaultSegment);
@@ -56,6 +65,7 @@ public final class PciDomain {
         busEnd = range.last();
         msiMap = node.msiMap();
         iommuMap = node.iommuMap();
+        iommus = iommuMap == null && node.has("iommus") ? node.iommus() : List.of();
         windows = node.pciRanges();
         for (PciRange w : windows) {
             boolean memory = w.space() == PciRange.Space.MEM32 || w.space() == PciRange.Space.MEM64;
@@ -107,17 +117,47 @@ public final class PciDomain {
     }
 
     /**
-     * A device's upstream port, with its StreamID and DeviceID evaluated now.
+     * A device's upstream port, with its StreamID, its IOMMU and its DeviceID evaluated now.
+     *
+     * <p>The IOMMU comes from the {@code iommu-map} entry that covers the requester ID (its
+     * target and output StreamID), or, for a bridge without one, from the bridge's own
+     * {@code iommus} (first specifier; its first cell is the StreamID). A requester ID that
+     * neither covers goes straight to the system address space, StreamID -1.
      *
      * @throws DeviceTreeException if the bridge's msi-map or iommu-map is malformed where it
-     *                             covers this requester ID
+     *                             covers this requester ID, or names an IOMMU node that is
+     *                             disabled or not a node of the platform
      */
     public UpstreamPort port(int bus, int devfn, AddressSpace system) {
         int rid = bus << 8 | devfn;
-        // No iommu-map: not behind an IOMMU. No msi-map: the DeviceID is the requester ID.
-        int streamId = iommuMap == null ? -1 : (int) iommuMap.map(rid).id();
+        int streamId = -1;
+        DtNode iommuNode = null;
+        if (iommuMap != null) {
+            IdMap.Result r = iommuMap.map(rid);
+            if (r.translated()) {
+                streamId = (int) r.id();
+                iommuNode = r.target();
+            }
+        } else if (!iommus.isEmpty()) {
+            PhandleRef ref = iommus.get(0);
+            if (ref.node() == null) {
+                throw new DeviceTreeException(node.path() + ": iommus names phandle 0x" + Long.toHexString(ref.phandle())
+                        + ", which no node has");
+            }
+            iommuNode = ref.node();
+            streamId = ref.argCount() > 0 ? (int) ref.arg(0) : rid;
+        }
+        NodeSlot iommu = null;
+        if (iommuNode != null) {
+            iommu = slots.apply(iommuNode);
+            if (!iommu.enabled()) {
+                throw new DeviceTreeException(String.format("%s: requester ID 0x%04x is translated by %s, which is disabled",
+                        node.path(), rid, iommuNode.path()));
+            }
+        }
+        // No msi-map: the DeviceID is the requester ID.
         int deviceId = msiMap == null ? rid : (int) msiMap.map(rid).id();
-        return new UpstreamPort(rid, streamId, deviceId, slot, system, abortedUpstream, msiLedger);
+        return new UpstreamPort(rid, streamId, deviceId, slot, iommu, system, abortedUpstream, msiLedger);
     }
 
     /** Unmaps the windows (machine shutdown). */

@@ -2,6 +2,7 @@ package org.trapdoor.core.pci;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiAccounting;
@@ -17,7 +18,17 @@ import org.trapdoor.core.compose.NodeSlot;
 /**
  * The upstream side of one device's link: stamps the requester ID, lets the bridge model see
  * the transaction first, applies the bridge's {@code iommu-map} / {@code msi-map} (evaluated
- * once, when the device was attached) and sends it into the system address space.
+ * once, when the device was attached), passes it through the IOMMU those maps assign, and sends
+ * it, translated, into the system address space.
+ *
+ * <p>The IOMMU hop: a port behind an IOMMU holds that node's {@link NodeSlot} (resolved at
+ * attach time, so it follows every swap of the IOMMU's driver) and reads its published binding
+ * once per transaction. No IOMMU model bound: the transaction is aborted and counted at the node
+ * ({@link NodeSlot#abortUpstream}; an MSI as {@link DropReason#IOMMU_UNBOUND}). Bound: the model
+ * {@link Iommu#translate translates} it by StreamID; a fault (recorded and counted by the IOMMU,
+ * as the hardware does) aborts it before it reaches memory, and an MSI is recorded as
+ * {@link DropReason#IOMMU_FAULT}. The hardware's tables live in emulated memory, so a rebound
+ * IOMMU picks them up with no guest action.
  *
  * <p>MSI accounting: an MSI write ({@link MemoryTransaction#msi}) is normally recorded by the
  * doorbell that decodes it (or the unbound node it hits), which clears the mark. One that still
@@ -35,6 +46,8 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     private final int streamId;
     private final int deviceId;
     private final NodeSlot bridge;
+    /** The slot of the IOMMU node that translates this port's transactions, or null for none. */
+    private final NodeSlot iommu;
     private final AddressSpace system;
     private final LongAdder aborted;
     private final InterruptCounters msiLedger;
@@ -43,8 +56,9 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     private final SystemBus bus;
     private final SystemBus.Route route = new SystemBus.Route();
 
-    UpstreamPort(int rid, int streamId, int deviceId, NodeSlot bridge, AddressSpace system, LongAdder aborted,
-            InterruptCounters msiLedger) {
+    UpstreamPort(int rid, int streamId, int deviceId, NodeSlot bridge, NodeSlot iommu, AddressSpace system,
+            LongAdder aborted, InterruptCounters msiLedger) {
+        this.iommu = iommu;
         this.msiLedger = msiLedger;
         this.rid = rid;
         this.streamId = streamId;
@@ -66,6 +80,11 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
         return streamId;
     }
 
+    /** The IOMMU node that translates this port's transactions, or null when it has none. */
+    public NodeSlot iommu() {
+        return iommu;
+    }
+
     /** The DeviceID the bridge's msi-map gives this port. */
     public int deviceId() {
         return deviceId;
@@ -79,10 +98,12 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
             if (bridgeHop(tx)) {
                 tx.streamId = streamId;
                 tx.deviceId = deviceId;
-                if (bus != null) {
-                    bus.accessEntered(tx, route);
-                } else {
-                    system.access(tx);
+                if (iommu == null || iommuHop(tx)) {
+                    if (bus != null) {
+                        bus.accessEntered(tx, route);
+                    } else {
+                        system.access(tx);
+                    }
                 }
             }
         } finally {
@@ -113,6 +134,32 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
             bridge.fault(tx, e);
             return false;
         }
+    }
+
+    /**
+     * The IOMMU's turn; true when the transaction goes on, translated. The caller is inside the
+     * gate, so the model read here is not closed under it.
+     */
+    private boolean iommuHop(MemoryTransaction tx) {
+        Iommu mmu = iommu.current().iommu();
+        if (mmu == null) {
+            iommu.abortUpstream(tx);
+            return false;
+        }
+        try {
+            mmu.translate(tx);
+        } catch (RuntimeException e) {
+            iommu.fault(tx, e);
+            return false;
+        }
+        if (tx.ok()) {
+            return true;
+        }
+        if (tx.msi) {
+            tx.msi = false;
+            msiLedger.recordDropped(DropReason.IOMMU_FAULT);
+        }
+        return false;
     }
 
     /** Records an MSI no later hop accounted for. */

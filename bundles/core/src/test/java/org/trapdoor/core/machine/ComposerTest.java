@@ -185,6 +185,38 @@ class ComposerTest {
     }
 
     @Test
+    void aSameKindReplacementIsPublishedWithTheStateAlreadyRestored() {
+        ComposedMachine m = machine();
+        FakeDriver a = new FakeDriver("a", "acme,dev");
+        FakeDriver b = new FakeDriver("b", "acme,dev");
+        m.addDriver(a, 0, "test");
+        m.system().write(DEV, 4, 0x1234);
+        long[] seenAtRestore = new long[1];
+        // Still a's model published when b's model takes the state: no one sees b in its reset state.
+        b.onRestore = () -> seenAtRestore[0] = "a".equals(m.node("/dev@9000000").driver()) ? 1 : 0;
+        m.addDriver(b, 1, "test");
+        assertEquals(1, seenAtRestore[0], "the state was restored before the new model was published");
+        assertEquals(0x1234, m.system().read(DEV, 4));
+    }
+
+    @Test
+    void aWriteToTheOldModelThatRacesWithASameKindSwapIsCarriedOver() {
+        ComposedMachine m = machine();
+        FakeDriver a = new FakeDriver("a", "acme,dev");
+        FakeDriver b = new FakeDriver("b", "acme,dev");
+        m.addDriver(a, 0, "test");
+        m.system().write(DEV, 4, 0x1234);
+        // Between the copy and the publish, a CPU's write still reaches the old model.
+        b.onRestore = () -> {
+            b.onRestore = null;
+            a.created.get(0).scratch = 0x5678;
+        };
+        m.addDriver(b, 1, "test");
+        assertEquals(0x5678, m.system().read(DEV, 4), "copied again after the drain");
+        assertTrue(a.created.get(0).closed);
+    }
+
+    @Test
     void noStateIsHandedOverBetweenDifferentKindsOfHardware() {
         ComposedMachine m = machine();
         FakeDriver v1 = new FakeDriver("v1", "acme,dev");

@@ -17,6 +17,8 @@ class FakeDriver implements HardwareDriver {
     final List<Model> created = new ArrayList<>();
     String failWith;
     boolean throwRuntime;
+    /** Run after a model of this driver restored handed-over state (a test's view of the swap's window). */
+    Runnable onRestore;
 
     FakeDriver(String name, String... compatibles) {
         this.name = name;
@@ -83,6 +85,9 @@ class FakeDriver implements HardwareDriver {
             restored = state;
             if (state instanceof Long) {
                 scratch = (Long) state;
+            }
+            if (driver.onRestore != null) {
+                driver.onRestore.run();
             }
         }
 

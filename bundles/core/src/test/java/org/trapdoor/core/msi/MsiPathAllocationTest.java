@@ -17,6 +17,7 @@ import org.trapdoor.hw.gicv2.Gicv2mDriver;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.smmuv3.SmmuV3Driver;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
 /** The whole MSI path, device to CPU acknowledge and EOI, allocates nothing per MSI. */
@@ -58,6 +59,7 @@ class MsiPathAllocationTest {
         m.addDriver(new ItsDriver());
         m.addDriver(new Gicv2Driver());
         m.addDriver(new Gicv2mDriver());
+        m.addDriver(new SmmuV3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=4");
         return m;
@@ -88,6 +90,28 @@ class MsiPathAllocationTest {
             g.enableMsix(0x08);
             InterruptController gic = m.interruptControllers().get(m.rootInterruptController());
             measure(m, gic, cpu(m, gic));
+        }
+    }
+
+    @Test
+    void msixThroughAnEnabledSmmuAndTheItsAllocatesNothing() {
+        try (ComposedMachine m = machine("virt")) {
+            Guest g = new Guest(m);
+            g.gicv3(64);
+            g.its();
+            g.mapDevice(0x08, 0, 0, 1, 2, 3);
+            SmmuGuest smmu = new SmmuGuest(m);
+            smmu.enable();
+            smmu.attach(0x08);
+            smmu.map(0x0800_0000L, Guest.ITS_DOORBELL & ~0xFFFL);
+            g.enableDevice(0x08);
+            for (int v = 0; v < 4; v++) {
+                g.msixEntry(v, 0x0800_0000L + (Guest.ITS_DOORBELL & 0xFFF), v, false);
+            }
+            g.enableMsix(0x08);
+            InterruptController gic = m.interruptControllers().get(m.rootInterruptController());
+            measure(m, gic, cpu(m, gic));
+            assertEquals(0, m.domain("/pcie@10000000").port(0, 0x08, m.system()).iommu().current().iommu().faultCount());
         }
     }
 

@@ -32,6 +32,7 @@ import org.trapdoor.api.platform.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Trees;
 import org.trapdoor.core.machine.ComposedMachine;
+import org.trapdoor.hw.smmuv3.SmmuV3Driver;
 
 class PciAttachTest {
     private static final long RAM = 0x4000_0000L;
@@ -185,7 +186,8 @@ class PciAttachTest {
         DtNode root = Trees.root();
         node(root, "memory@40000000", str("device_type", "memory"), reg(RAM, 0x100_0000));
         DtNode its = node(root, "its@8080000", str("compatible", "arm,gic-v3-its"), cells("phandle", 1));
-        DtNode smmu = node(root, "iommu@9050000", str("compatible", "arm,smmu-v3"), cells("phandle", 2));
+        DtNode smmu = node(root, "iommu@9050000", str("compatible", "arm,smmu-v3"), cells("phandle", 2),
+                reg(0x0905_0000L, 0x2_0000));
         its.addLabel("its");
         smmu.addLabel("smmu");
         DtNode pcie = node(root, "pcie@10000000", str("compatible", "pci-host-ecam-generic"), str("device_type", "pci"),
@@ -202,6 +204,8 @@ class PciAttachTest {
                 cells("#address-cells", 3), cells("#size-cells", 2), reg(0x40_2000_0000L, 0x100_0000));
         ComposedMachine m = new ComposedMachine(Trees.tree(root));
         m.bus().map(DOORBELL & ~0xfffL, 0x1000, "doorbell", doorbell);
+        // The iommu-map puts the SMMU in the path of bus 0x10; left disabled by software, it bypasses.
+        m.addDriver(new SmmuV3Driver());
         return m;
     }
 
@@ -373,6 +377,56 @@ class PciAttachTest {
                 () -> m.attach("fake,addr=01.0"));
         assertTrue(e.getMessage().contains("iommu-map"), e.getMessage());
         assertNull(m.domain("/pcie@10000000").hierarchy().function(0, 0x08));
+        assertTrue(m.pciDevices().isEmpty());
+    }
+
+    /** A bridge without iommu-map whose own {@code iommus} names the SMMU with StreamID 0x42. */
+    private ComposedMachine iommusMachine(boolean smmuEnabled) {
+        DtNode root = Trees.root();
+        node(root, "memory@40000000", str("device_type", "memory"), reg(RAM, 0x100_0000));
+        DtNode smmu = node(root, "iommu@9050000", str("compatible", "arm,smmu-v3"), cells("phandle", 2),
+                cells("#iommu-cells", 1), reg(0x0905_0000L, 0x2_0000));
+        if (!smmuEnabled) {
+            smmu.put(str("status", "disabled"));
+        }
+        smmu.addLabel("smmu");
+        node(root, "pcie@10000000", str("compatible", "pci-host-ecam-generic"), str("device_type", "pci"),
+                cells("#address-cells", 3), cells("#size-cells", 2), reg(0x40_1000_0000L, 0x100_0000),
+                cells("iommus", 2, 0x42));
+        return new ComposedMachine(Trees.tree(root));
+    }
+
+    @Test
+    void aBridgesOwnIommusPutsEveryDeviceBehindThatIommuWithItsStreamId() {
+        ComposedMachine m = iommusMachine(true);
+        m.addDriver(bridges);
+        m.addFactory(factory);
+        m.attach("fake");
+        UpstreamPort port = m.domain("/pcie@10000000").port(0, 0x08, m.system());
+        assertEquals(0x42, port.streamId());
+        assertSame(m.platform().find("smmu"), port.iommu().node());
+        // No SMMU driver yet: the SMMU node is unbound, so DMA is aborted and counted there.
+        m.memory().store64(RAM, 0x99);
+        MemoryTransaction tx = new MemoryTransaction().write(RAM, 8, 1);
+        factory.made.get(0).upstream.send(tx);
+        assertEquals(MemResult.ABORT, tx.result);
+        assertEquals(0x99, m.memory().load64(RAM));
+        assertEquals(1, m.node("smmu").upstreamAborts());
+        // Bound and left disabled by software, the SMMU bypasses (GBPA reset value).
+        m.addDriver(new SmmuV3Driver());
+        factory.made.get(0).upstream.send(tx.write(RAM, 8, 1));
+        assertEquals(MemResult.OK, tx.result);
+        assertEquals(1, m.memory().load64(RAM));
+        assertEquals(1, m.node("smmu").upstreamAborts());
+    }
+
+    @Test
+    void aDeviceWhoseIommuIsDisabledInTheTreeIsRefused() {
+        ComposedMachine m = iommusMachine(false);
+        m.addFactory(factory);
+        org.trapdoor.api.dt.DeviceTreeException e = assertThrows(org.trapdoor.api.dt.DeviceTreeException.class,
+                () -> m.attach("fake"));
+        assertTrue(e.getMessage().contains("disabled"), e.getMessage());
         assertTrue(m.pciDevices().isEmpty());
     }
 
