@@ -3,6 +3,7 @@ package org.trapdoor.benchmarks;
 import java.util.List;
 
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -25,6 +26,8 @@ import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.Its;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.smmuv3.SmmuV3;
+import org.trapdoor.hw.smmuv3.SmmuV3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -34,6 +37,10 @@ import org.trapdoor.hw.testdev.TestDeviceFactory;
  * tables, a 4 KiB command queue, MAPC/MAPD/MAPTI for events 0..3 of DeviceID 0x0008, the
  * testdev's MSI-X vectors 0..3 pointing at GITS_TRANSLATER with data = EventID), written through
  * whatever {@link Bus} the rig offers.
+ *
+ * <p>Both rigs have the SMMUv3 that {@code virt}'s {@code iommu-map} puts in the device's path,
+ * as software leaves it after reset (SMMUEN = 0, GBPA bypass): every MSI crosses it untranslated.
+ * The guest set-up here does not enable it, so the doorbell is the ITS's physical address.
  *
  * <p>Addresses are those of {@code presets/virt.dts}.
  */
@@ -53,6 +60,9 @@ final class MsiRig {
     static final long ITS = 0x0808_0000L;
     static final long ITS_SIZE = 0x2_0000L;
     static final long ITS_DOORBELL = ITS + 0x1_0040;
+    static final long SMMU = 0x0905_0000L;
+    static final long SMMU_SIZE = 0x2_0000L;
+    static final String SMMU_PATH = "/iommu@9050000";
     static final long BAR2 = 0x80_0000_0000L;
     static final int FIRST_LPI = 8192;
     /** 00:01.0: DeviceID 0x0008 through virt's identity msi-map. */
@@ -151,7 +161,11 @@ final class MsiRig {
         }
     }
 
-    /** The {@code virt} preset with the real ECAM, GICv3 and ITS drivers and a testdev, programmed. */
+    /**
+     * The {@code virt} preset with the real ECAM, GICv3, ITS and SMMUv3 drivers (the launcher's
+     * set) and a testdev, programmed. Without the SMMUv3 driver the bridge's {@code iommu-map}
+     * would name an unbound node and every MSI would be dropped as {@code IOMMU_UNBOUND}.
+     */
     static final class Composed {
         final ComposedMachine machine;
         final TestDevice device;
@@ -162,6 +176,7 @@ final class MsiRig {
             machine.addDriver(new EcamDriver());
             machine.addDriver(new Gicv3Driver());
             machine.addDriver(new ItsDriver());
+            machine.addDriver(new SmmuV3Driver());
             machine.addFactory(new TestDeviceFactory());
             machine.attach(DEVICE_SPEC);
             device = (TestDevice) machine.msiSources().get(0);
@@ -191,13 +206,17 @@ final class MsiRig {
     }
 
     /**
-     * The same model classes wired by hand: the device's upstream hands each write straight to
-     * the ITS's frame handler (offset set, requester and DeviceID stamped as the bridge's msi-map
-     * would), the ITS reaches the GIC through a fixed reference, the GIC signals the same kind of
-     * CPU. No composer, no node slot, no address space on the MSI path.
+     * The same model classes wired by hand: the device's upstream passes each write through an
+     * {@code SmmuV3} at reset (StreamID = requester ID, virt's identity iommu-map) and hands it
+     * straight to the ITS's frame handler (offset set, requester and DeviceID stamped as the
+     * bridge's msi-map would), the ITS reaches the GIC through a fixed reference, the GIC signals
+     * the same kind of CPU. No composer, no node slot, no address space on the MSI path.
      */
     static final class HandWired {
         final Ram ram = new Ram(List.of(new long[] {RAM, RAM_SIZE}));
+        /** Set-up only: an address space over the same models, so the guest's writes read alike. */
+        final SystemBus setup = new SystemBus();
+        final SmmuV3 smmu = new SmmuV3(SMMU_PATH, ram, setup);
         final Gicv3 gic = new Gicv3("/intc@8000000", 256, new long[] {0, 1}, ram);
         final InterruptCounters ledger = new InterruptCounters();
         final Its its = new Its("/intc@8000000/msi-controller@8080000", ITS, ram, new FixedRef<>(gic), ledger);
@@ -206,14 +225,13 @@ final class MsiRig {
 
         HandWired() {
             MmioHandler doorbell = its.region(0);
-            device.connect(new DirectUpstream(DEVFN, ITS, doorbell, ledger));
+            device.connect(new DirectUpstream(DEVFN, smmu, ITS, doorbell, ledger));
             cpu.use(gic);
             gic.connect(cpu);
-            // Set-up only: an address space over the same models, so the guest's writes read alike.
-            SystemBus setup = new SystemBus();
             setup.map(GICD, 0x1_0000, "gicd", gic.region(0));
             setup.map(GICR, GICR_SIZE, "gicr", gic.region(1));
             setup.map(ITS, ITS_SIZE, "its", doorbell);
+            setup.map(SMMU, SMMU_SIZE, "smmu", smmu.region(0));
             setup.map(RAM, RAM_SIZE, "ram", ram);
             setup.map(BAR2, 0x1_0000, "bar2", tx -> {
                 if (!device.decodeMemory(tx)) {
@@ -239,15 +257,20 @@ final class MsiRig {
         }
     }
 
-    /** The device's link wired straight to the ITS frame: what a machine without a composer would do. */
+    /**
+     * The device's link wired through the SMMU straight to the ITS frame: what a machine without
+     * a composer would do. A transaction the SMMU aborts is counted as the machine's port counts it.
+     */
     static final class DirectUpstream implements PciUpstream, MsiAccounting {
         private final int rid;
+        private final Iommu iommu;
         private final long itsBase;
         private final MmioHandler its;
         private final InterruptCounters ledger;
 
-        DirectUpstream(int rid, long itsBase, MmioHandler its, InterruptCounters ledger) {
+        DirectUpstream(int rid, Iommu iommu, long itsBase, MmioHandler its, InterruptCounters ledger) {
             this.rid = rid;
+            this.iommu = iommu;
             this.itsBase = itsBase;
             this.its = its;
             this.ledger = ledger;
@@ -262,6 +285,15 @@ final class MsiRig {
         public void send(MemoryTransaction tx) {
             tx.requesterId = rid;
             tx.deviceId = rid; // virt's msi-map is the identity
+            tx.streamId = rid; // and so is its iommu-map
+            iommu.translate(tx);
+            if (!tx.ok()) {
+                if (tx.msi) {
+                    tx.msi = false;
+                    ledger.recordDropped(DropReason.IOMMU_FAULT);
+                }
+                return;
+            }
             long off = tx.address - itsBase;
             if (off >= 0 && off < ITS_SIZE) {
                 tx.offset = off;

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.pci.MsiOutcome;
 import org.trapdoor.api.pci.PciConfig;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.hw.testdev.TestDevice;
@@ -108,5 +111,26 @@ class RigsTest {
             assertEquals(h0[v] + 4, msi.handWiredTaken()[v], "hand-wired: LPI " + (MsiRig.FIRST_LPI + v));
         }
         msi.tearDown();
+    }
+
+    @Test
+    void bothMsiRigsSendEveryRaiseThroughTheSmmuInItsResetBypass() {
+        MsiRig.Composed composed = new MsiRig.Composed();
+        MsiRig.HandWired hand = new MsiRig.HandWired();
+        try {
+            assertEquals(NodeState.BOUND, composed.machine.node(MsiRig.SMMU_PATH).state());
+            assertEquals("disabled, GBPA bypass", hand.smmu.mode());
+            // GBPA.ABORT (with UPDATE) on the SMMU of each rig: an SMMU in the path now aborts the MSI.
+            long gbpa = (1L << 31) | (1L << 20);
+            assertEquals(MemResult.OK, composed.machine.system().write(MsiRig.SMMU + 0x44, 4, gbpa));
+            assertEquals(MemResult.OK, hand.setup.write(MsiRig.SMMU + 0x44, 4, gbpa));
+            assertEquals(MsiOutcome.FAILED, composed.device.raise(0));
+            assertEquals(MsiOutcome.FAILED, hand.device.raise(0));
+            assertEquals(1, composed.ledger().dropped(DropReason.IOMMU_FAULT));
+            assertEquals(1, hand.ledger.dropped(DropReason.IOMMU_FAULT));
+            assertEquals(0, composed.cpu.total + hand.cpu.total);
+        } finally {
+            composed.machine.close();
+        }
     }
 }

@@ -22,8 +22,8 @@ class EndpointDmaTest {
         }
     }
 
-    private void boot(String platform, boolean smmus) {
-        rig = new MachineRig(platform, smmus, "testdev,addr=01.0,msi=4,msix=8");
+    private void boot(String platform) {
+        rig = new MachineRig(platform, "testdev,addr=01.0,msi=4,msix=8");
         kernel = rig.boot();
     }
 
@@ -33,7 +33,7 @@ class EndpointDmaTest {
 
     @Test
     void directDeviceWriteLandsInRamAtThePhysicalAddress() {
-        boot("virt-noiommu", false);
+        boot("virt-noiommu");
         rig.machine.system().write(bar0() + TestDevice.BUFFER_OFFSET, 8, 0x1122_3344_5566_7788L);
         GuestDmaTest r = kernel.dmaTest(DEV, BUF, 8, true);
         assertTrue(r.ok(), r.message());
@@ -44,7 +44,7 @@ class EndpointDmaTest {
 
     @Test
     void directDeviceReadFillsTheEndpointBuffer() {
-        boot("virt-noiommu", false);
+        boot("virt-noiommu");
         rig.machine.memory().store64(BUF, 0xCAFE_F00D_0BAD_BEEFL);
         GuestDmaTest r = kernel.dmaTest(DEV, BUF, 8, false);
         assertTrue(r.ok(), r.message());
@@ -53,7 +53,7 @@ class EndpointDmaTest {
 
     @Test
     void aRawDmaToNothingReportsTheFaultingAddress() {
-        boot("virt-noiommu", false);
+        boot("virt-noiommu");
         GuestDmaTest r = kernel.dmaRaw(DEV, 0x7_0000_0000L, 16, true);
         assertFalse(r.ok(), r.message());
         assertEquals(0x7_0000_0000L, r.faultAddress());
@@ -61,7 +61,7 @@ class EndpointDmaTest {
 
     @Test
     void badRequestsAreRefusedBeforeTheDeviceIsTouched() {
-        boot("virt-noiommu", false);
+        boot("virt-noiommu");
         assertThrows(IllegalArgumentException.class, () -> kernel.dmaTest("0000:00:00.0", BUF, 8, true),
                 "the host bridge function is no test endpoint");
         assertThrows(IllegalArgumentException.class, () -> kernel.dmaTest(DEV, BUF, 0x801, true));
@@ -72,7 +72,7 @@ class EndpointDmaTest {
 
     @Test
     void behindAnSmmuTheDeviceIsGivenAnIovaAndTheMappingIsGoneAfterwards() {
-        boot("virt", true);
+        boot("virt");
         GuestDmaTest r = kernel.dmaTest(DEV, BUF, 8, true);
         assertTrue(r.translated());
         assertEquals(0xFFFF_F040L, r.busAddress(), "a top-down IOVA, not the physical address");

@@ -13,7 +13,7 @@ import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.hw.testdev.TestDevice;
 
 /**
- * Device to memory with the SMMU in the path (the upstream hop wired by {@link IommuHop}): DMA
+ * Device to memory with the SMMU in the machine's upstream path (the bridge's {@code iommu-map}): DMA
  * through the guest's mappings lands in RAM, DMA outside them faults without touching memory,
  * and MSIs reach the guest through the doorbell's IOVA.
  */
@@ -32,9 +32,8 @@ class IommuEndToEndTest {
     }
 
     private void boot(String platform) {
-        rig = new MachineRig(platform, true, "testdev,addr=01.0,msi=4,msix=8");
+        rig = new MachineRig(platform, "testdev,addr=01.0,msi=4,msix=8");
         kernel = rig.boot();
-        IommuHop.insert(rig, "/pcie@10000000", 0x08, rig.iommu());
     }
 
     private long bar0() {

@@ -31,7 +31,7 @@ import org.trapdoor.hw.testdev.TestDeviceFactory;
 
 /**
  * A machine composed of the real models without OSGi (device tree, ECAM host bridge, GICs, ITS,
- * v2m, testdevs); the guest's CPUs are wired through the machine's own interrupt fabric
+ * v2m, SMMUs, testdevs); the guest's CPUs are wired through the machine's own interrupt fabric
  * ({@link org.trapdoor.api.machine.MachineInterrupts}), as the OSGi component wires them.
  */
 final class MachineRig implements AutoCloseable {
@@ -41,13 +41,25 @@ final class MachineRig implements AutoCloseable {
     /** The IOMMU models the SMMU drivers created, by node path (when the rig has them). */
     final Map<String, Iommu> iommus = new ConcurrentHashMap<>();
 
-    /** {@code platform}: a core preset name or a DTS under src/test/resources. */
+    /**
+     * {@code platform}: a core preset name or a DTS under src/test/resources. The SMMUv3 and SMMUv2
+     * drivers are always registered, as the launcher registers them: the machine sends every device
+     * transaction through the IOMMU its bridge's {@code iommu-map} names and aborts it while that
+     * node has no model. Their models are kept in {@link #iommus}.
+     */
     MachineRig(String platform, String... devices) {
-        this(platform, false, devices);
+        this(platform, true, devices);
     }
 
-    /** With {@code smmus}, the SMMUv3 and SMMUv2 drivers are added and their models kept in {@link #iommus}. */
-    MachineRig(String platform, boolean smmus, String... devices) {
+    /**
+     * A machine whose IOMMU nodes stay unbound (no SMMU driver registered): what a guest sees when
+     * no SMMU model answers, and what the machine then does with the device's traffic.
+     */
+    static MachineRig withoutSmmuDrivers(String platform, String... devices) {
+        return new MachineRig(platform, false, devices);
+    }
+
+    private MachineRig(String platform, boolean smmus, String... devices) {
         DeviceTreeService loader = new DeviceTreeService();
         DeviceTree tree = Presets.source(platform) != null ? Presets.load(loader, platform)
                 : loader.parseDts(resource(platform), platform);

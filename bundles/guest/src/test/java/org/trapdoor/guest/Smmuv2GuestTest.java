@@ -32,7 +32,7 @@ class Smmuv2GuestTest {
     }
 
     private LinuxKernel boot(boolean withIts) {
-        rig = new MachineRig("mmu500.dts", true, "testdev,addr=01.0,msi=4,msix=8", "testdev,addr=02.0,msi=4,msix=0");
+        rig = new MachineRig("mmu500.dts", "testdev,addr=01.0,msi=4,msix=8", "testdev,addr=02.0,msi=4,msix=0");
         if (!withIts) {
             rig.machine.unbind(ITS);
         }
@@ -146,7 +146,7 @@ class Smmuv2GuestTest {
 
     @Test
     void iommuPassthroughMatchesStreamsToBypassS2crs() {
-        rig = new MachineRig("mmu500.dts", true, "testdev,addr=01.0,msi=4,msix=8");
+        rig = new MachineRig("mmu500.dts", "testdev,addr=01.0,msi=4,msix=8");
         kernel = rig.boot(new LinuxKernel.Params(true));
         assertTrue(kernel.iommuDomains().isEmpty());
         assertTrue(kernel.msiVectors().stream().allMatch(v -> v.address() == 0x0808_0000L + 0x10040));

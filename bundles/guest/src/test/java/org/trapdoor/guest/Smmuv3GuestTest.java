@@ -11,6 +11,8 @@ import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
+import org.trapdoor.api.irq.DropReason;
+import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.dma.DmaApi.Direction;
@@ -35,7 +37,7 @@ class Smmuv3GuestTest {
     }
 
     private LinuxKernel boot(String platform) {
-        rig = new MachineRig(platform, true, "testdev,addr=01.0,msi=4,msix=8", "testdev,addr=02.0,msi=4,msix=0");
+        rig = new MachineRig(platform, "testdev,addr=01.0,msi=4,msix=8", "testdev,addr=02.0,msi=4,msix=0");
         kernel = rig.boot();
         return kernel;
     }
@@ -203,13 +205,21 @@ class Smmuv3GuestTest {
     }
 
     @Test
-    void withoutAnSmmuModelTheKernelFallsBackToDirectDma() {
-        rig = new MachineRig("virt", false, "testdev,addr=01.0,msi=4,msix=8");
+    void withoutAnSmmuModelTheKernelFallsBackToDirectDmaAndTheMachineAbortsItsMsis() {
+        rig = MachineRig.withoutSmmuDrivers("virt", "testdev,addr=01.0,msi=4,msix=8");
         kernel = rig.boot();
         assertTrue(kernel.iommuDomains().isEmpty());
         assertEquals(BUF, kernel.dma().map(DEV1, BUF, 16, Direction.TO_DEVICE));
         assertTrue(kernel.msiVectors().stream().allMatch(v -> v.address() == ITS_TRANSLATER));
         assertTrue(kernel.bootLog().stream().anyMatch(l -> l.contains("no SMMU answers")), String.join("\n", kernel.bootLog()));
+        // The bridge's iommu-map still names the unbound SMMU node: the machine aborts the MSI and counts why.
+        InterruptCounters ledger = rig.machine.msiLedger();
+        long delivered = ledger.delivered();
+        long unbound = ledger.dropped(DropReason.IOMMU_UNBOUND);
+        rig.raise(DEV1, 0);
+        assertEquals(delivered, ledger.delivered());
+        assertEquals(unbound + 1, ledger.dropped(DropReason.IOMMU_UNBOUND));
+        assertEquals(0, kernel.msiVectors().stream().mapToLong(GuestMsiVector::count).sum(), "no handler ran");
     }
 
     @Test
@@ -254,7 +264,7 @@ class Smmuv3GuestTest {
 
     @Test
     void iommuPassthroughGivesBypassStesAndPhysicalAddresses() {
-        rig = new MachineRig("virt", true, "testdev,addr=01.0,msi=4,msix=8");
+        rig = new MachineRig("virt", "testdev,addr=01.0,msi=4,msix=8");
         kernel = rig.boot(new LinuxKernel.Params(true));
         assertTrue(kernel.iommuDomains().isEmpty());
         assertEquals(BUF, kernel.dma().map(DEV1, BUF, 16, Direction.FROM_DEVICE));
