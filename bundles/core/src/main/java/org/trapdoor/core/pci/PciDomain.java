@@ -126,7 +126,8 @@ public final class PciDomain {
      *
      * @throws DeviceTreeException if the bridge's msi-map or iommu-map is malformed where it
      *                             covers this requester ID, or names an IOMMU node that is
-     *                             disabled or not a node of the platform
+     *                             not a node of the platform (a disabled IOMMU node means no
+     *                             IOMMU, with a warning)
      */
     public UpstreamPort port(int bus, int devfn, AddressSpace system) {
         int rid = bus << 8 | devfn;
@@ -151,8 +152,12 @@ public final class PciDomain {
         if (iommuNode != null) {
             iommu = slots.apply(iommuNode);
             if (!iommu.enabled()) {
-                throw new DeviceTreeException(String.format("%s: requester ID 0x%04x is translated by %s, which is disabled",
-                        node.path(), rid, iommuNode.path()));
+                // As Linux and Xen do: an IOMMU whose node is disabled does not exist, so the
+                // device is not behind one (zcu102's DT points its PCIe at a disabled SMMU).
+                LOG.warn("{}: requester ID 0x{} would be translated by {}, which is disabled: no IOMMU for it",
+                        node.path(), String.format("%04x", rid), iommuNode.path());
+                iommu = null;
+                streamId = -1;
             }
         }
         // No msi-map: the DeviceID is the requester ID.

@@ -57,8 +57,10 @@ public final class Gicv2Driver implements HardwareDriver {
         if (reg.get(0).size() < Gicv2.GICD_SIZE) {
             throw new BindException(node.path() + ": GICD region is smaller than 4 KiB");
         }
-        if (reg.get(1).size() < Gicv2.GICC_SIZE) {
-            throw new BindException(node.path() + ": GICC region is smaller than 8 KiB");
+        // 4 KiB is enough: the second page only holds GICC_DIR, which X-Gene's GIC-400 frame
+        // (apm-mustang: GICC 0x1000) does not map.
+        if (reg.get(1).size() < 0x1000) {
+            throw new BindException(node.path() + ": GICC region is smaller than 4 KiB");
         }
         int cpus = cpuCount(node.root());
         if (cpus < 1 || cpus > Gicv2.MAX_CPUS) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.ArrayList;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -215,6 +216,17 @@ class Gicv2Test {
         assertEquals(2, model.cpuCount());
         DtNode big = QemuVirt.gicv2Tree(9).child("intc@8000000");
         assertThrows(BindException.class, () -> new Gicv2Driver().create(new FakeBindContext(big)));
+    }
+
+    @Test
+    void aFourKibCpuInterfaceFrameBindsAsOnXGeneButASmallerOneIsRefused() {
+        DtNode intc = QemuVirt.gicv2Tree(2).child("intc@8000000");
+        // apm-mustang: GICD 4 KiB, GICC 4 KiB (no GICC_DIR page).
+        intc.put(org.trapdoor.api.dt.DtProperty.ofCells("reg", 0, 0x78010000, 0, 0x1000, 0, 0x78020000, 0, 0x1000));
+        assertDoesNotThrow(() -> new Gicv2Driver().create(new FakeBindContext(intc)));
+        intc.put(org.trapdoor.api.dt.DtProperty.ofCells("reg", 0, 0x78010000, 0, 0x1000, 0, 0x78020000, 0, 0x800));
+        BindException e = assertThrows(BindException.class, () -> new Gicv2Driver().create(new FakeBindContext(intc)));
+        assertTrue(e.getMessage().contains("GICC region is smaller than 4 KiB"), e.getMessage());
     }
 
     @Test
