@@ -1,0 +1,55 @@
+package org.trapdoor.shell.iommu;
+
+import java.util.Locale;
+
+import org.trapdoor.shell.Numbers;
+
+/**
+ * The arguments of {@code dma DEVICE ADDR LEN read|write}, checked.
+ *
+ * @param bdf      the function as the guest names it, {@code DDDD:BB:DD.F}
+ * @param address  the bus address (an IOVA behind an IOMMU)
+ * @param length   bytes to move
+ * @param toMemory true for {@code write} (the device writes memory), false for {@code read}
+ */
+public record DmaArgs(String bdf, long address, int length, boolean toMemory) {
+
+    /** @throws IllegalArgumentException saying which argument is wrong and why */
+    public static DmaArgs parse(String device, String address, String length, String direction) {
+        String bdf = bdf(device);
+        long addr = Numbers.parse(address, "address");
+        long len = Numbers.parse(length, "length");
+        if (len == 0 || len > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("length " + length + " must be between 1 and 0x7fffffff bytes");
+        }
+        if (Long.compareUnsigned(len - 1, -1L - addr) > 0) {
+            throw new IllegalArgumentException(String.format(
+                    "address 0x%x + length 0x%x wraps past the top of the 64-bit bus", addr, len));
+        }
+        String dir = direction == null ? "" : direction.strip().toLowerCase(Locale.ROOT);
+        boolean toMemory = switch (dir) {
+            case "write" -> true;
+            case "read" -> false;
+            default -> throw new IllegalArgumentException("direction '" + direction
+                    + "' is neither read (the device reads memory) nor write (the device writes memory)");
+        };
+        return new DmaArgs(bdf, addr, (int) len, toMemory);
+    }
+
+    /** {@code [DDDD:]BB:DD.F} in hex, normalised to {@code DDDD:BB:DD.F} (segment 0 when omitted). */
+    public static String bdf(String text) {
+        String bad = "device '" + text + "' is not a PCI function (give [DDDD:]BB:DD.F as lspci shows it)";
+        if (text == null || !text.strip().matches("([0-9a-fA-F]{1,4}:)?[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\\.[0-7]")) {
+            throw new IllegalArgumentException(bad);
+        }
+        String[] colon = text.strip().split(":");
+        int segment = colon.length == 3 ? Integer.parseInt(colon[0], 16) : 0;
+        int bus = Integer.parseInt(colon[colon.length - 2], 16);
+        String[] df = colon[colon.length - 1].split("\\.");
+        int slot = Integer.parseInt(df[0], 16);
+        if (slot > 31) {
+            throw new IllegalArgumentException("device '" + text + "': slot " + df[0] + " is beyond 1f");
+        }
+        return String.format("%04x:%02x:%02x.%s", segment, bus, slot, df[1]);
+    }
+}

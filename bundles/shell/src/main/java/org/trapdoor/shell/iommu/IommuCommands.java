@@ -1,0 +1,150 @@
+package org.trapdoor.shell.iommu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.guest.GuestDmaTest;
+import org.trapdoor.api.guest.GuestIommuDomain;
+import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.iommu.IommuFault;
+import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.shell.CommandFailure;
+
+/**
+ * The IOMMU commands: {@code iommu}, {@code iommu events [NODE]} and {@code dma}. Each returns a
+ * value ({@link IommuListing}, {@link IommuEvents}, {@link DmaReport}); {@link IommuFormatter}
+ * renders it. Nodes are read from the {@link Machine} on every call, so a rebind shows at once;
+ * the stream set-up and the event queues are read through the guest kernel that drives them.
+ */
+@Component(service = IommuCommands.class, property = {
+        "osgi.command.scope=trapdoor",
+        "osgi.command.function=iommu",
+        "osgi.command.function=dma"})
+public final class IommuCommands {
+    private final Machine machine;
+    private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
+
+    @Activate
+    public IommuCommands(@Reference Machine machine) {
+        this.machine = machine;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetKernel")
+    void setKernel(GuestKernel k) {
+        kernel.set(k);
+    }
+
+    void unsetKernel(GuestKernel k) {
+        // A greedy replacement is bound before the old one goes: only clear what is ours.
+        kernel.compareAndSet(k, null);
+    }
+
+    @Descriptor("show every IOMMU: model, binding, mode (enabled/bypass/abort), IOTLB hits and misses, faults, "
+            + "the StreamIDs routed to it and the stream table (STEs or SMR/S2CR) the guest programmed")
+    public IommuListing iommu() {
+        GuestKernel k = kernel.get();
+        List<GuestIommuDomain> domains = k == null ? List.of() : k.iommuDomains();
+        DeviceTree tree = machine.platform();
+        List<IommuListing.Entry> out = new ArrayList<>();
+        for (NodeInfo n : machine.nodes()) {
+            String model = IommuTopology.model(n.compatibles());
+            if (model == null) {
+                continue;
+            }
+            List<GuestIommuDomain> mine = new ArrayList<>();
+            for (GuestIommuDomain d : domains) {
+                if (d.iommu().equals(n.path())) {
+                    mine.add(d);
+                }
+            }
+            mine.sort((a, b) -> Integer.compareUnsigned(a.streamId(), b.streamId()));
+            out.add(new IommuListing.Entry(n.path(), model, n.state(), n.driver(),
+                    n.summary() == null ? "" : n.summary(), n.problem(), n.upstreamAborts(),
+                    IommuTopology.streams(tree, n.path()), mine));
+        }
+        return new IommuListing(k == null ? null : k.name(), out);
+    }
+
+    @Descriptor("iommu events: the fault records read from every IOMMU's event queue or fault registers, "
+            + "decoded (event, StreamID, read/write, address, stage, IPA), newest last")
+    public IommuEvents iommu(@Descriptor("events") String action) {
+        return events(action, null);
+    }
+
+    @Descriptor("iommu events NODE: the fault records of one IOMMU, decoded, newest last")
+    public IommuEvents iommu(@Descriptor("events") String action,
+            @Descriptor("IOMMU node path or label, e.g. /smmu@9050000") String node) {
+        return events(action, node);
+    }
+
+    private IommuEvents events(String action, String node) {
+        if (!"events".equals(action)) {
+            throw new CommandFailure("iommu " + action + ": unknown action (iommu, iommu events [NODE])");
+        }
+        String path = null;
+        String model = null;
+        if (node != null) {
+            NodeInfo n = machine.node(node);
+            if (n == null) {
+                throw new CommandFailure("no node '" + node + "' (give a path such as /smmu@9050000, or a label)");
+            }
+            model = IommuTopology.model(n.compatibles());
+            if (model == null) {
+                throw new CommandFailure(n.path() + " is not an IOMMU (compatible " + n.compatibles() + ")");
+            }
+            path = n.path();
+        }
+        GuestKernel k = kernel.get();
+        if (k == null) {
+            return new IommuEvents(null, path, List.of());
+        }
+        List<IommuFault> faults = k.iommuFaults();
+        if (path != null) {
+            List<IommuTopology.StreamRange> streams = IommuTopology.streams(machine.platform(), path);
+            List<IommuFault> mine = new ArrayList<>();
+            for (IommuFault f : faults) {
+                if (IommuTopology.belongs(f, model, streams)) {
+                    mine.add(f);
+                }
+            }
+            faults = mine;
+        }
+        return new IommuEvents(k.name(), path, faults);
+    }
+
+    @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
+            + "anything, and report the bytes moved or the fault the IOMMU recorded")
+    public DmaReport dma(@Descriptor("the test endpoint, [DDDD:]BB:DD.F as lspci shows it") String device,
+            @Descriptor("bus address, hex (0x...) or decimal: an IOVA when the device is behind an IOMMU") String address,
+            @Descriptor("bytes to move, hex or decimal (at most the endpoint's buffer)") String length,
+            @Descriptor("read: the device reads memory; write: the device writes memory") String direction) {
+        DmaArgs a;
+        try {
+            a = DmaArgs.parse(device, address, length, direction);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+        GuestKernel k = kernel.get();
+        if (k == null) {
+            throw new CommandFailure("no guest kernel: boot one first, it drives the endpoint and its IOMMU");
+        }
+        try {
+            List<IommuFault> before = k.iommuFaults();
+            GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
+            return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+    }
+}
