@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -26,11 +27,12 @@ import org.trapdoor.hw.testdev.TestDevice;
  * <ul>
  * <li>{@code composed}: the {@code virt} machine with the real ECAM, GICv3 and ITS drivers:
  * MSI-X table &rarr; the device's upstream port (requester ID, the bridge's node slot, msi-map
- * DeviceID) &rarr; SystemBus &rarr; the ITS node's region port &rarr; {@code Its} (Device table,
+ * DeviceID, iommu-map StreamID) &rarr; {@code SmmuV3.translate} ({@link #smmu}: bypass, or a
+ * stage-1 IOTLB hit) &rarr; SystemBus &rarr; the ITS node's region port &rarr; {@code Its} (Device table,
  * ITT, Collection table in RAM) &rarr; {@code Gicv3.setLpiPending} through the ITS's reference
  * to its parent's slot &rarr; the CPU's sink.</li>
  * <li>{@code handWired}: the same classes with the same RAM contents, the device's upstream
- * calling the ITS frame handler directly, the ITS holding the GIC itself.</li>
+ * calling the same kind of {@code SmmuV3}, then the ITS frame handler directly, the ITS holding the GIC itself.</li>
  * </ul>
  *
  * <p>Set-up checks that each variant delivers every raise (outcome SENT, the LPI taken by the
@@ -43,6 +45,15 @@ import org.trapdoor.hw.testdev.TestDevice;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class MsiPathBenchmark {
+    /**
+     * {@code bypass}: the SMMU as reset leaves it (SMMUEN = 0, GBPA bypass), MSI-X pointing at the
+     * ITS's physical doorbell. {@code stage1}: the SMMU enabled, StreamID 8 on stage 1, the
+     * vectors pointing at the doorbell's IOVA ({@link MsiRig#MSI_IOVA}); every MSI is translated
+     * (an IOTLB hit after the first).
+     */
+    @Param({"bypass", "stage1"})
+    public String smmu = "bypass";
+
     private MsiRig.Composed composed;
     private MsiRig.HandWired handWired;
     private TestDevice composedDevice;
@@ -52,8 +63,13 @@ public class MsiPathBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        composed = new MsiRig.Composed();
-        handWired = new MsiRig.HandWired();
+        boolean translated = switch (smmu) {
+            case "bypass" -> false;
+            case "stage1" -> true;
+            default -> throw new IllegalArgumentException("smmu = bypass or stage1, not " + smmu);
+        };
+        composed = new MsiRig.Composed(translated);
+        handWired = new MsiRig.HandWired(translated);
         composedDevice = composed.device;
         handWiredDevice = handWired.device;
         for (int i = 0; i < 2 * MsiRig.VECTORS; i++) {

@@ -30,6 +30,7 @@ import org.trapdoor.hw.smmuv3.SmmuV3;
 import org.trapdoor.hw.smmuv3.SmmuV3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
+import org.trapdoor.testkit.Lpae4kTables;
 
 /**
  * The MSI path's two rigs, programmed the same way: the guest's set-up of core's
@@ -39,8 +40,9 @@ import org.trapdoor.hw.testdev.TestDeviceFactory;
  * whatever {@link Bus} the rig offers.
  *
  * <p>Both rigs have the SMMUv3 that {@code virt}'s {@code iommu-map} puts in the device's path,
- * as software leaves it after reset (SMMUEN = 0, GBPA bypass): every MSI crosses it untranslated.
- * The guest set-up here does not enable it, so the doorbell is the ITS's physical address.
+ * either as software leaves it after reset (SMMUEN = 0, GBPA bypass: every MSI crosses it
+ * untranslated, the doorbell is the ITS's physical address) or, with {@code translated}, enabled
+ * with StreamID 8 on stage 1 and the vectors pointing at the doorbell's IOVA {@link #MSI_IOVA}.
  *
  * <p>Addresses are those of {@code presets/virt.dts}.
  */
@@ -69,6 +71,18 @@ final class MsiRig {
     static final int DEVFN = 0x08;
     static final int VECTORS = 4;
     static final String DEVICE_SPEC = "testdev,addr=01.0,msi=4,msix=" + VECTORS;
+
+    // The SMMU's guest structures when it translates (stage 1): its queues, a linear stream
+    // table, StreamID 8's CD, and page tables from a bump allocator over still-zero RAM.
+    static final long SMMU_CMDQ = RAM + 0x34_0000;
+    static final long SMMU_EVTQ = RAM + 0x35_0000;
+    static final long SMMU_STRTAB = RAM + 0x36_0000;
+    static final long SMMU_CD = RAM + 0x37_0000;
+    static final long SMMU_TABLES = RAM + 0x38_0000;
+    /** Where the guest's IOMMU layer maps the ITS doorbell page (Linux's MSI_IOVA_BASE). */
+    static final long MSI_IOVA = 0x800_0000L;
+    /** GITS_TRANSLATER as the device writes it when the SMMU translates. */
+    static final long MSI_IOVA_DOORBELL = MSI_IOVA + (ITS_DOORBELL & 0xfff);
 
     private MsiRig() {
     }
@@ -106,8 +120,15 @@ final class MsiRig {
         }
     }
 
-    /** Programs GIC, ITS and the device's MSI-X exactly as MsiPathTest's guest does. */
-    static void program(Bus b) {
+    /**
+     * Programs GIC, ITS and the device's MSI-X exactly as MsiPathTest's guest does; with
+     * {@code translated}, first enables the SMMU with StreamID 8 on stage 1 mapping the doorbell
+     * page at {@link #MSI_IOVA}, and points the MSI-X vectors at that IOVA instead.
+     */
+    static void program(Bus b, boolean translated) {
+        if (translated) {
+            programSmmu(b);
+        }
         // GICv3: 64 LPIs enabled at priority 0xa0, Group 1 on, LPIs on at CPU 0's redistributor.
         PhysicalMemory mem = b.memory();
         for (int i = 0; i < 64; i++) {
@@ -134,14 +155,46 @@ final class MsiRig {
         b.config(0x18, 4, BAR2 & 0xffff_ffffL);
         b.config(0x1c, 4, BAR2 >>> 32);
         b.config(PciConfig.COMMAND, 2, PciConfig.COMMAND_MEMORY | PciConfig.COMMAND_MASTER);
+        long doorbell = translated ? MSI_IOVA_DOORBELL : ITS_DOORBELL;
         for (int v = 0; v < VECTORS; v++) {
             long e = BAR2 + v * 16L;
-            b.mmio(e, 4, ITS_DOORBELL & 0xffff_ffffL);
-            b.mmio(e + 4, 4, ITS_DOORBELL >>> 32);
+            b.mmio(e, 4, doorbell & 0xffff_ffffL);
+            b.mmio(e + 4, 4, doorbell >>> 32);
             b.mmio(e + 8, 4, v);
             b.mmio(e + 12, 4, 0);
         }
         b.config(TestDevice.MSIX_CAP + 2, 2, PciConfig.MSIX_FLAGS_ENABLE);
+    }
+
+    /**
+     * What Linux's arm-smmu-v3 driver does at probe and when it attaches the device to a DMA
+     * domain (as {@link IommuRig} does): queues, a linear 256-entry stream table, IRQ_CTRL, CR0;
+     * STE 8 = stage 1 through one CD (48-bit input, 4 KiB granule) whose tables map the ITS's
+     * GITS_TRANSLATER page at {@link #MSI_IOVA}, as iommu-dma's MSI cookie does.
+     */
+    private static void programSmmu(Bus b) {
+        PhysicalMemory mem = b.memory();
+        long[] next = {SMMU_TABLES};
+        Lpae4kTables pt = new Lpae4kTables(mem, size -> {
+            long at = next[0];
+            next[0] += size;
+            return at; // RAM not touched before: zero, and 4 KiB aligned
+        }, 0);
+        pt.page(MSI_IOVA, ITS_DOORBELL & ~0xfffL, 0);
+        mem.store64(SMMU_CD, 16 | 1L << 31 | 5L << 32 | 1L << 41 | 1L << 45 | 1L << 46 | 1L << 48);
+        mem.store64(SMMU_CD + 8, pt.root);
+        mem.store64(SMMU_STRTAB + DEVFN * 64L, 1 | 5L << 1 | SMMU_CD);
+        b.mmio(SMMU + IommuRig.CMDQ_BASE, 8, SMMU_CMDQ | IommuRig.CMDQ_LOG2);
+        b.mmio(SMMU + IommuRig.CMDQ_PROD, 4, 0);
+        b.mmio(SMMU + IommuRig.CMDQ_CONS, 4, 0);
+        b.mmio(SMMU + IommuRig.EVTQ_BASE, 8, SMMU_EVTQ | IommuRig.EVTQ_LOG2);
+        b.mmio(SMMU + IommuRig.EVTQ_PROD, 4, 0);
+        b.mmio(SMMU + IommuRig.EVTQ_CONS, 4, 0);
+        b.mmio(SMMU + IommuRig.STRTAB_BASE, 8, SMMU_STRTAB);
+        b.mmio(SMMU + IommuRig.STRTAB_BASE_CFG, 4, IommuRig.STRTAB_LINEAR_256);
+        b.mmio(SMMU + IommuRig.IRQ_CTRL, 4, IommuRig.IRQ_CTRL_GERROR | IommuRig.IRQ_CTRL_EVTQ);
+        b.mmio(SMMU + IommuRig.CR0, 4, IommuRig.CR0_CMDQEN | IommuRig.CR0_EVTQEN);
+        b.mmio(SMMU + IommuRig.CR0, 4, IommuRig.CR0_CMDQEN | IommuRig.CR0_EVTQEN | IommuRig.CR0_SMMUEN);
     }
 
     private static void command(Bus b, long[] cwriter, long dw0, long dw1, long dw2, long dw3) {
@@ -172,6 +225,11 @@ final class MsiRig {
         final CountingCpu cpu = new CountingCpu();
 
         Composed() {
+            this(false);
+        }
+
+        /** @param translated SMMU enabled, MSIs through stage 1 (else the SMMU at reset, bypass) */
+        Composed(boolean translated) {
             machine = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt"));
             machine.addDriver(new EcamDriver());
             machine.addDriver(new Gicv3Driver());
@@ -197,7 +255,7 @@ final class MsiRig {
                 public void config(int offset, int size, long value) {
                     mmio(Rigs.ECAM_BASE + ((long) DEVFN << 12) + offset, size, value);
                 }
-            });
+            }, translated);
         }
 
         InterruptCounters ledger() {
@@ -224,6 +282,11 @@ final class MsiRig {
         final CountingCpu cpu = new CountingCpu();
 
         HandWired() {
+            this(false);
+        }
+
+        /** @param translated SMMU enabled, MSIs through stage 1 (else the SMMU at reset, bypass) */
+        HandWired(boolean translated) {
             MmioHandler doorbell = its.region(0);
             device.connect(new DirectUpstream(DEVFN, smmu, ITS, doorbell, ledger));
             cpu.use(gic);
@@ -253,7 +316,7 @@ final class MsiRig {
                 public void config(int offset, int size, long value) {
                     device.configWrite(offset, size, (int) value);
                 }
-            });
+            }, translated);
         }
     }
 

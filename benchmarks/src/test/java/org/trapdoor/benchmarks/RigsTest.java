@@ -133,4 +133,36 @@ class RigsTest {
             composed.machine.close();
         }
     }
+
+    @Test
+    void stage1MsiRigsTranslateTheDoorbellIovaInTheSmmu() {
+        MsiPathBenchmark msi = new MsiPathBenchmark();
+        msi.smmu = "stage1";
+        msi.setUp(); // checks every raise is delivered: the IOVA reached the ITS in both rigs
+        for (int i = 0; i < MsiRig.VECTORS; i++) {
+            assertEquals(MsiOutcome.SENT, msi.composed());
+            assertEquals(MsiOutcome.SENT, msi.handWired());
+        }
+        msi.tearDown();
+
+        // Fresh rigs, nothing translated yet: clear the doorbell page's level-3 descriptor (the
+        // bump allocator's fourth table page), and the SMMU, not the address, must stop the MSI.
+        MsiRig.Composed composed = new MsiRig.Composed(true);
+        MsiRig.HandWired hand = new MsiRig.HandWired(true);
+        try {
+            assertEquals(0xDL, composed.machine.system().read(MsiRig.SMMU + 0x24, 4), "CR0ACK");
+            assertEquals(true, hand.smmu.mode().startsWith("enabled"), hand.smmu.mode());
+            long pte = MsiRig.SMMU_TABLES + 3 * 4096 + org.trapdoor.testkit.Lpae4kTables.index(MsiRig.MSI_IOVA, 3) * 8L;
+            assertEquals(MsiRig.ITS_DOORBELL & ~0xfffL, hand.ram.load64(pte) & org.trapdoor.testkit.Lpae4kTables.ADDRESS_MASK);
+            composed.machine.memory().store64(pte, 0);
+            hand.ram.store64(pte, 0);
+            assertEquals(MsiOutcome.FAILED, composed.device.raise(0));
+            assertEquals(MsiOutcome.FAILED, hand.device.raise(0));
+            assertEquals(1, composed.ledger().dropped(DropReason.IOMMU_FAULT));
+            assertEquals(1, hand.ledger.dropped(DropReason.IOMMU_FAULT));
+            assertEquals(0, composed.cpu.total + hand.cpu.total);
+        } finally {
+            composed.machine.close();
+        }
+    }
 }
