@@ -36,8 +36,11 @@ import org.trapdoor.api.register.RegisterBlock;
  *
  * <p>Set-pending requests ({@link #raiseSpi}, {@link #setLpiPending}) take no lock and allocate
  * nothing; CPU interface operations lock only the CPU's own running-priority stack. Each
- * redistributor keeps a bitmap of its pending and enabled LPIs with a one-bit-per-word summary, so
- * acknowledge visits only the LPIs that are ready, never the whole LPI space.
+ * redistributor keeps a bitmap of its pending and enabled LPIs with two summary levels (one bit per
+ * non-zero word, one per non-zero summary word), and the distributor marks the SPI words that are
+ * latched or high, so acknowledge visits only what is ready, never the whole INTID space. When
+ * nothing can be pending for a CPU, acknowledge and the EOI-side re-signal return at once, with no
+ * lock (an interrupt made pending after that check is signalled by its setter).
  *
  * <p>Outcome of a set-pending request: {@code null} (delivered: pending, enabled, the CPU
  * signalled), {@link DropReason#COALESCED} when it was pending already, and
@@ -73,6 +76,11 @@ public final class Gicv3 implements InterruptController {
     private final AtomicIntegerArray spiLatch;
     private final AtomicIntegerArray spiLevel;
     private final AtomicIntegerArray spiActive;
+    /**
+     * One bit per SPI word whose latch or level may be set (see {@link #markSpiWord}): acknowledge
+     * visits only those words. At most 32 words (1020 INTIDs).
+     */
+    private final AtomicLong spiAsserted = new AtomicLong();
     private final int[] spiGroup;
     private final int[] spiCfg;
     private final byte[] spiPriority;
@@ -219,10 +227,12 @@ public final class Gicv3 implements InterruptController {
                 int v = (int) (value << ((offset & 3) * 8)) & laneMask(offset, size);
                 if (set) {
                     int before = spiLatch.getAndAccumulate(w, v, (a, b) -> a | b);
+                    markSpiWord(w);
                     countNew(w, v & ~before);
                     signalWord(w, v);
                 } else {
                     spiLatch.getAndAccumulate(w, v, (a, b) -> a & ~b);
+                    unmarkSpiWordIfIdle(w);
                 }
             }
         };
@@ -345,6 +355,29 @@ public final class Gicv3 implements InterruptController {
         return !edge(id) && (spiLevel.get(id >> 5) & bit) != 0;
     }
 
+    /**
+     * Marks SPI word {@code w} as possibly asserted, after its latch or level was set. Skipping a
+     * bit already set is safe: a racing {@link #unmarkSpiWordIfIdle} re-reads the word after it
+     * clears the bit and restores it.
+     */
+    private void markSpiWord(int w) {
+        long bit = 1L << w;
+        if ((spiAsserted.get() & bit) == 0) {
+            spiAsserted.getAndAccumulate(bit, (a, b) -> a | b);
+        }
+    }
+
+    /** After a latch or level bit of word {@code w} was cleared: drops its mark if the word is idle. */
+    private void unmarkSpiWordIfIdle(int w) {
+        if ((spiLatch.get(w) | spiLevel.get(w)) == 0) {
+            long bit = 1L << w;
+            spiAsserted.getAndAccumulate(bit, (a, b) -> a & ~b);
+            if ((spiLatch.get(w) | spiLevel.get(w)) != 0) {
+                spiAsserted.getAndAccumulate(bit, (a, b) -> a | b); // a racing setter refilled it
+            }
+        }
+    }
+
     private boolean groupEnabled(int group) {
         return (ctlr.value() & (group != 0 ? 2 : 1)) != 0;
     }
@@ -377,6 +410,7 @@ public final class Gicv3 implements InterruptController {
             // An edge latches pending; a latch already set merges with this one.
             fresh = (spiLatch.getAndAccumulate(w, bit, (a, b) -> a | b) & bit) == 0;
         }
+        markSpiWord(w);
         DropReason r;
         if (!fresh) {
             r = DropReason.COALESCED;
@@ -396,6 +430,7 @@ public final class Gicv3 implements InterruptController {
     public void lowerSpi(int intid) {
         if (intid >= 32 && intid < lines) {
             spiLevel.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
+            unmarkSpiWordIfIdle(intid >> 5);
         }
     }
 
@@ -521,6 +556,9 @@ public final class Gicv3 implements InterruptController {
             return SPURIOUS;
         }
         Redistributor rd = redists[cpu];
+        if (idle(rd)) {
+            return SPURIOUS; // nothing pending at this instant: no lock, no scan
+        }
         synchronized (rd.cpuLock) {
             final int best = select(rd, cpu);
             if (best == SPURIOUS) {
@@ -532,6 +570,7 @@ public final class Gicv3 implements InterruptController {
                 rd.active.getAndAccumulate(1 << best, (x, y) -> x | y);
             } else if (best < lines) {
                 spiLatch.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x & ~y);
+                unmarkSpiWordIfIdle(best >> 5);
                 spiActive.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x | y);
             } else {
                 rd.setLpi(best, false); // LPIs have no active state: acknowledge clears pending
@@ -539,6 +578,15 @@ public final class Gicv3 implements InterruptController {
             rd.push(best, prio);
             return best;
         }
+    }
+
+    /**
+     * True when nothing at all can be pending for {@code rd}'s CPU: no enabled latched SGI/PPI, no
+     * SPI word asserted, no ready LPI. A superset check of {@link #select}, taken without the lock:
+     * an interrupt made pending after it is signalled by its own setter.
+     */
+    private boolean idle(Redistributor rd) {
+        return (rd.latch.get() & rd.enabled.get()) == 0 && (spiAsserted.get() & ~1L) == 0 && rd.readyTop.get() == 0;
     }
 
     private int priorityOf(Redistributor rd, int id) {
@@ -567,11 +615,14 @@ public final class Gicv3 implements InterruptController {
             }
         }
         // Word by word: only SPIs that are latched or high, enabled and not active are looked at.
-        int words = (lines + 31) / 32;
-        for (int w = 1; w < words; w++) {
+        // Only words marked asserted (usually none: one load); SPI word 0 is never marked.
+        long marks = spiAsserted.get() & ~1L;
+        while (marks != 0) {
+            int w = Long.numberOfTrailingZeros(marks);
+            marks &= marks - 1;
             int bits = spiLatch.get(w) | spiLevel.get(w);
             if (bits == 0) {
-                continue; // the common case: nothing asserted in this word, two loads instead of four
+                continue;
             }
             bits &= spiEnabled.get(w) & ~spiActive.get(w);
             while (bits != 0) {
@@ -609,8 +660,11 @@ public final class Gicv3 implements InterruptController {
             }
         }
         if (intid < 32 || intid >= FIRST_LPI) {
-            // Only this CPU's running priority and private state changed: only it may take more.
-            signal(cpu, -1);
+            // Only this CPU's running priority and private state changed: only it may take more,
+            // and only if anything is pending for it (a later set-pending signals by itself).
+            if (!idle(rd)) {
+                signal(cpu, -1);
+            }
         } else {
             signalAll(); // an SPI's active bit is shared: any CPU it targets may take it now
         }
@@ -722,6 +776,9 @@ public final class Gicv3 implements InterruptController {
 
     private int peek(int cpu) {
         Redistributor rd = redists[cpu];
+        if (idle(rd)) {
+            return SPURIOUS;
+        }
         synchronized (rd.cpuLock) {
             return select(rd, cpu);
         }
@@ -794,6 +851,8 @@ public final class Gicv3 implements InterruptController {
             spiEnabled.set(w, s.spiEnabled()[w]);
             spiLatch.set(w, s.spiLatch()[w]);
             spiLevel.set(w, s.spiLevel()[w]);
+            markSpiWord(w);
+            unmarkSpiWordIfIdle(w);
             spiActive.set(w, s.spiActive()[w]);
         }
         System.arraycopy(s.spiGroup(), 0, spiGroup, 0, spiGroup.length);
@@ -837,6 +896,8 @@ public final class Gicv3 implements InterruptController {
         // Pending and enabled LPIs, and one summary bit per non-zero word of it: what acknowledge walks.
         final AtomicLongArray lpiReady = new AtomicLongArray(LPI_LIMIT / 64);
         final AtomicLongArray readySummary = new AtomicLongArray(LPI_LIMIT / 64 / 64);
+        // One bit per non-zero summary word: an empty CPU is seen with one load.
+        final AtomicLong readyTop = new AtomicLong();
         // Signals in progress or owed to this CPU's sink (see drain).
         final AtomicInteger signalWip = new AtomicInteger();
         final byte[] lpiConfig = new byte[LPI_COUNT];
@@ -946,6 +1007,7 @@ public final class Gicv3 implements InterruptController {
             for (int w = 0; w < readySummary.length(); w++) {
                 readySummary.set(w, 0);
             }
+            readyTop.set(0);
             Arrays.fill(lpiConfig, (byte) 0);
             boolean zeroed = (pendbaser.value() & (1L << 62)) != 0;
             try {
@@ -1046,12 +1108,27 @@ public final class Gicv3 implements InterruptController {
                 boolean want = lpiPending(intid) && lpiEnabled(intid);
                 if (want) {
                     lpiReady.getAndAccumulate(w, bit, (a, b) -> a | b);
-                    readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
+                    // Summary bits already set are left alone: a racing clearer re-reads after clearing.
+                    if ((readySummary.get(w >>> 6) & (1L << w)) == 0) {
+                        readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
+                    }
+                    if ((readyTop.get() & (1L << (w >>> 6))) == 0) {
+                        readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a | b);
+                    }
                 } else if ((lpiReady.getAndAccumulate(w, bit, (a, b) -> a & ~b) & ~bit) == 0) {
                     // The word may be empty now: clear its summary bit, then restore it if a racing setter refilled the word.
                     readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a & ~b);
                     if (lpiReady.get(w) != 0) {
                         readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
+                        // Whoever sets a summary bit sees to the top bit after it, as a setter does.
+                        readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a | b);
+                    }
+                    // Likewise one level up: the top bit goes when the summary word is empty.
+                    if (readySummary.get(w >>> 6) == 0) {
+                        readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a & ~b);
+                        if (readySummary.get(w >>> 6) != 0) {
+                            readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a | b);
+                        }
                     }
                 }
                 if ((lpiPending(intid) && lpiEnabled(intid)) == want) {
@@ -1115,7 +1192,10 @@ public final class Gicv3 implements InterruptController {
             int bestPrio = limit;
             int words = lpiLimit / 64;
             // Only words the summary marks, only bits that are pending and enabled: O(ready LPIs).
-            for (int s = 0; s < readySummary.length(); s++) {
+            long top = readyTop.get();
+            while (top != 0) {
+                int s = Long.numberOfTrailingZeros(top);
+                top &= top - 1;
                 long marks = readySummary.get(s);
                 while (marks != 0) {
                     int w = s * 64 + Long.numberOfTrailingZeros(marks);

@@ -545,4 +545,95 @@ class Gicv3Test {
             assertFalse(gic.isPending(8192 + i, 0), "LPI " + (8192 + i) + " pending but never acknowledged");
         }
     }
+
+    @Test
+    void spiClearedBySoftwareIsNotAcknowledgedAndARaiseAfterIsTaken() {
+        spi(40, 0x80);
+        spi(100, 0x90);
+        gic.raiseSpi(40);
+        gic.raiseSpi(100);
+        wr(gicd, 0x280 + 4, 4, 1L << 8); // ICPENDR1: clear SPI 40
+        assertEquals(100, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 100);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        gic.lowerSpi(40); // a new edge: low, then high
+        gic.lowerSpi(100);
+        gic.raiseSpi(40);
+        assertEquals(40, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 40);
+        wr(gicd, 0x200 + 12, 4, 1L << 4); // ISPENDR3: SPI 100 pending by software
+        assertEquals(100, gic.acknowledge(0));
+    }
+
+    @Test
+    void endOfInterruptSignalsALowerPriorityLpiItWasHoldingBack() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP, 1, 0x81);
+        ram.store(PROP + 1, 1, 0xc1);
+        enableLpis(0, PEND, 16);
+        gic.setLpiPending(8192, 0);
+        assertEquals(8192, gic.acknowledge(0));
+        gic.setLpiPending(8193, 0);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0), "held back by the running priority");
+        signals.clear();
+        gic.endOfInterrupt(0, 8192);
+        assertEquals(1, signals.size(), "EOI drops the priority: the waiting LPI is signalled");
+        assertEquals(8193, signals.get(0)[1]);
+        assertEquals(8193, gic.acknowledge(0));
+        gic.endOfInterrupt(0, 8193);
+        signals.clear();
+        gic.endOfInterrupt(0, 8193);
+        assertEquals(InterruptController.SPURIOUS, gic.acknowledge(0));
+        assertTrue(signals.isEmpty(), "nothing pending: nothing signalled");
+    }
+
+    @Test
+    void racingSpiAndLpiRaisersAcrossWordsLeaveNothingStranded() throws InterruptedException {
+        wr(gicd, 0x0, 4, 0x2);
+        int[] spis = {33, 63, 64, 100, 150, 200, 287};
+        for (int id : spis) {
+            spi(id, 0x80);
+        }
+        // LPIs in several summary words (4096 INTIDs each) so every summary level empties and refills.
+        int[] lpis = {8192, 8193, 8192 + 64, 12288, 12288 + 640, 16384, 40000, 65535};
+        for (int id : lpis) {
+            ram.store(PROP + id - 8192, 1, 0xa1);
+        }
+        enableLpis(0, PEND, 16);
+        gic.connect(null);
+        Thread spiRaiser = new Thread(() -> {
+            for (int n = 0; n < 100_000; n++) {
+                gic.raiseSpi(spis[n % spis.length]);
+                gic.lowerSpi(spis[n % spis.length]); // edge-triggered: each raise is a new edge that latches
+            }
+        });
+        Thread lpiRaiser = new Thread(() -> {
+            for (int n = 0; n < 100_000; n++) {
+                gic.setLpiPending(lpis[n % lpis.length], 0);
+            }
+        });
+        Thread cpu = new Thread(() -> {
+            for (int n = 0; n < 200_000; n++) {
+                int id = gic.acknowledge(0);
+                if (id != InterruptController.SPURIOUS) {
+                    gic.endOfInterrupt(0, id);
+                }
+            }
+        });
+        spiRaiser.start();
+        lpiRaiser.start();
+        cpu.start();
+        spiRaiser.join();
+        lpiRaiser.join();
+        cpu.join();
+        for (int id = gic.acknowledge(0); id != InterruptController.SPURIOUS; id = gic.acknowledge(0)) {
+            gic.endOfInterrupt(0, id);
+        }
+        for (int id : spis) {
+            assertFalse(gic.isPending(id, 0), "SPI " + id + " pending but never acknowledged");
+        }
+        for (int id : lpis) {
+            assertFalse(gic.isPending(id, 0), "LPI " + id + " pending but never acknowledged");
+        }
+    }
 }
