@@ -24,6 +24,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -118,6 +119,7 @@ public class MsiSwapIT {
     @Test
     public void bindingTheBoundItsByNameUnderTrafficHandsItsStateToAFreshModelAndCountsEveryMsi() throws Exception {
         rig.boot("virt", MsiRig.ITS);
+        long generation = rig.guest().msiGeneration();
         Map<Vector, GuestMsiVector> setUp = rig.vectors();
         long handledBefore = rig.handled();
         Traffic traffic = rig.traffic();
@@ -139,6 +141,7 @@ public class MsiSwapIT {
         assertAllAccountedFor(w, handledBefore);
         assertEquals("the only drops in a live swap are ITS_DISABLED: " + rig.ledger().snapshot(),
                 w.dropped(DropReason.ITS_DISABLED), w.dropped());
+        assertNoReprobe(generation);
         assertSameSetUp(setUp);
     }
 
@@ -184,9 +187,11 @@ public class MsiSwapIT {
         awaitNode("its", NodeState.UNBOUND, null);
         rig.machine().bind("its", "gicv3-its");
         awaitNode("its", NodeState.BOUND, "gicv3-its");
+        assertNoReprobe(1);
 
         InterruptCounters.Snapshot before = rig.ledger().snapshot();
         rig.guest().reprobeMsi();
+        assertEquals("a re-probe by hand counts as one", 2, rig.guest().msiGeneration());
         assertEquals("a re-probe raises no MSI", before, rig.ledger().snapshot());
         Map<Vector, GuestMsiVector> again = rig.vectors();
         assertEquals("every vector set up again: " + rig.bootLogTail(), rig.targets().size(), again.size());
@@ -197,42 +202,81 @@ public class MsiSwapIT {
     }
 
     /**
-     * A cross-kind bind re-plugs the ITS node: a GICv2m frame in its place hands nothing over and
-     * is no doorbell for what the devices were programmed with; the ITS bound back starts from
-     * reset, so MSIs are dropped as ITS_DISABLED until the guest re-probes. Every MSI is counted
-     * throughout, and after the re-probe delivery is whole again.
+     * A cross-kind bind re-plugs the ITS node, under traffic, and the guest follows by itself: the
+     * machine reports the GICv2m frame now on the node, the guest re-probes onto SPIs through the
+     * frame and delivery goes on; bound back through the ITS driver, the ITS starts from reset, the
+     * guest re-probes onto LPIs and delivery goes on again. Nobody calls {@code reprobeMsi()}. The
+     * ledger balances at every sample; after traffic stops it holds exactly the generator's raises,
+     * and the guest handled every delivered MSI once (counted across its re-probes).
      */
     @Test
-    public void rePluggingTheItsNodeThroughAGicv2mFrameDropsUntilTheGuestReprobesItsMsiSetUp() throws Exception {
+    public void rePluggingTheItsNodeThroughAGicv2mFrameAndBackUnderTrafficHasTheGuestReprobeByItself()
+            throws Exception {
         rig.boot("virt", MsiRig.ITS);
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
-        long n = (long) rig.targets().size() * PER_VECTOR;
+        GuestKernel guest = rig.guest();
+        long generation = guest.msiGeneration();
+        long handledBefore = guest.interruptsHandled();
+        Traffic traffic = rig.traffic();
+        LedgerWatch w = new LedgerWatch(rig.ledger(), traffic);
+        traffic.start(RATE, rig.sources());
+        try {
+            w.awaitGrowth("deliveries through the ITS", w::delivered, PHASE);
 
-        rig.machine().bind("its", "gicv2m");
-        awaitNode("its", NodeState.BOUND, "gicv2m");
-        MsiController v2m = rig.interrupts().msiControllers().get(MsiRig.ITS);
-        assertFalse("a v2m frame serves the node now: " + v2m.description(), v2m.needsDeviceId());
-        InterruptCounters.Snapshot before = rig.ledger().snapshot();
-        long handled = rig.handled();
-        assertEquals(n, rig.traffic().run(n, rig.sources()).raised());
-        InterruptCounters.Snapshot after = rig.ledger().snapshot();
-        assertEquals("every MSI counted: " + after, n, after.fired() - before.fired());
-        assertEquals("none reaches the guest through the frame: " + after, 0, after.delivered() - before.delivered());
-        assertEquals(handled, rig.handled());
+            rig.machine().bind("its", "gicv2m");
+            awaitNode("its", NodeState.BOUND, "gicv2m");
+            awaitReprobe(generation + 1);
+            assertSetUp(GuestMsiVector.Target.SPI);
+            long handled = rig.handled();
+            w.awaitGrowth("deliveries through the frame", w::delivered, PHASE);
+            assertTrue("handled on the SPI vectors: " + rig.vectors(), rig.handled() - handled >= PHASE - 1);
 
-        rig.machine().bind("its", "gicv3-its");
-        awaitNode("its", NodeState.BOUND, "gicv3-its");
-        before = rig.ledger().snapshot();
-        rig.traffic().run(n, rig.sources());
-        after = rig.ledger().snapshot();
-        assertEquals("a re-plugged ITS starts disabled, until the guest sets it up: " + after, n,
-                after.byReason().getOrDefault(DropReason.ITS_DISABLED, 0L)
-                        - before.byReason().getOrDefault(DropReason.ITS_DISABLED, 0L));
-        assertEquals(n, after.fired() - before.fired());
-        assertEquals(handled, rig.handled());
-
-        rig.guest().reprobeMsi();
+            rig.machine().bind("its", "gicv3-its");
+            awaitNode("its", NodeState.BOUND, "gicv3-its");
+            awaitReprobe(generation + 2);
+            assertSetUp(GuestMsiVector.Target.LPI);
+            handled = rig.handled();
+            w.awaitGrowth("deliveries through the ITS bound back", w::delivered, PHASE);
+            assertTrue("handled on the LPI vectors: " + rig.vectors(), rig.handled() - handled >= PHASE - 1);
+        } finally {
+            traffic.stop();
+        }
+        w.sample();
+        Traffic.Status s = traffic.status();
+        assertFalse(s.toString(), s.running());
+        assertEquals("one outcome per raise: " + rig.ledger().snapshot() + ", " + s, s.raised(), w.fired());
+        assertEquals("fired = delivered + dropped", w.fired(), w.delivered() + w.dropped());
+        assertEquals("the guest handled each delivered MSI once, across its re-probes: " + rig.ledger().snapshot(),
+                w.delivered(), guest.interruptsHandled() - handledBefore);
+        assertTrue(guest.awaitMsiSettled(MsiRig.TIMEOUT_MS));
+        assertEquals("exactly two re-probes: " + rig.bootLogTail(), generation + 2, guest.msiGeneration());
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
+    }
+
+    /** The guest's MSI generation reaches {@code generation} (it re-probed by itself) and goes no further. */
+    private void awaitReprobe(long generation) throws InterruptedException {
+        GuestKernel guest = rig.guest();
+        MsiRig.await("the guest's MSI set-up generation " + generation, () -> guest.msiGeneration() >= generation);
+        assertTrue("the guest acted on every change: " + rig.bootLogTail(), guest.awaitMsiSettled(MsiRig.TIMEOUT_MS));
+        assertEquals("one re-probe: " + rig.bootLogTail(), generation, guest.msiGeneration());
+    }
+
+    /** Every vector of both endpoints is set up as {@code kind} through the ITS node. */
+    private void assertSetUp(GuestMsiVector.Target kind) {
+        Map<Vector, GuestMsiVector> vectors = rig.vectors();
+        assertEquals("every vector set up again: " + rig.bootLogTail(), rig.targets().size(), vectors.size());
+        for (GuestMsiVector v : vectors.values()) {
+            assertEquals(v.toString(), kind, v.target());
+            assertEquals(v.toString(), MsiRig.ITS, v.controller());
+            assertFalse(v.toString(), v.masked());
+        }
+    }
+
+    /** The guest has acted on every MSI-controller change and did not re-probe since {@code generation}. */
+    private void assertNoReprobe(long generation) throws InterruptedException {
+        assertTrue("the guest acted on every change: " + rig.bootLogTail(),
+                rig.guest().awaitMsiSettled(MsiRig.TIMEOUT_MS));
+        assertEquals("no guest re-probe: " + rig.bootLogTail(), generation, rig.guest().msiGeneration());
     }
 
     // ---- scenarios ----
@@ -281,7 +325,9 @@ public class MsiSwapIT {
      * Throughout, the ledger is whole and accounts for every raise; at the end the guest handled
      * every delivered MSI once and its MSI set-up is as it left it.
      */
-    private void swapUnderTraffic(String node, String driver, Runnable takeAway, Runnable giveBack) {
+    private void swapUnderTraffic(String node, String driver, Runnable takeAway, Runnable giveBack)
+            throws InterruptedException {
+        long generation = rig.guest().msiGeneration();
         Map<Vector, GuestMsiVector> setUp = rig.vectors();
         long handledBefore = rig.handled();
         Traffic traffic = rig.traffic();
@@ -313,6 +359,7 @@ public class MsiSwapIT {
                 w.dropped());
         assertTrue("drops while unbound: " + rig.ledger().snapshot(),
                 w.dropped(DropReason.NODE_UNBOUND) >= CYCLES * PHASE);
+        assertNoReprobe(generation);
         assertSameSetUp(setUp);
     }
 

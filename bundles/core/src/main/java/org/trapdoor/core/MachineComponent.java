@@ -30,6 +30,7 @@ import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.MsiControllerListener;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
@@ -243,5 +244,10 @@ public final class MachineComponent implements Machine, MachineInterrupts {
     @Override
     public Traffic traffic() {
         return machine.traffic();
+    }
+
+    @Override
+    public AutoCloseable watchMsiControllers(MsiControllerListener listener) {
+        return machine.watchMsiControllers(listener);
     }
 }

@@ -41,8 +41,10 @@ import org.trapdoor.api.machine.MachineInterrupts;
  *
  * <p>The references are static and greedy: when the machine is replaced (or a better one appears,
  * or the interrupt fabric is replaced) this component is deactivated and activated again with the new
- * one, which is a reboot and a re-probe. Swapping an MSI controller model does not reboot: a
- * shell calls {@link #reprobeMsi()} (the machine API has no swap notification to hook).
+ * one, which is a reboot and a re-probe. Swapping an MSI controller model does not reboot: the
+ * kernel hears of it through {@link MachineInterrupts#watchMsiControllers} and re-probes its MSI
+ * set-up by itself when the controller was re-plugged (see {@link LinuxKernel}); a shell may still
+ * call {@link #reprobeMsi()}.
  */
 @Component(service = GuestKernel.class, immediate = true, property = "trapdoor.guest=hardware")
 @Designate(ocd = GuestKernelComponent.Config.class)
@@ -132,6 +134,13 @@ public final class GuestKernelComponent implements GuestKernel {
             }
         }
         booted.countDown();
+        LinuxKernel k;
+        synchronized (this) {
+            k = kernel;
+        }
+        if (k != null) {
+            k.close();
+        }
     }
 
     @Override
@@ -212,5 +221,23 @@ public final class GuestKernelComponent implements GuestKernel {
             throw new IllegalStateException("the guest kernel has not booted yet");
         }
         k.reprobeMsi();
+    }
+
+    @Override
+    public long msiGeneration() {
+        LinuxKernel k = kernel;
+        return k == null ? 0 : k.msiGeneration();
+    }
+
+    @Override
+    public boolean awaitMsiSettled(long timeoutMillis) throws InterruptedException {
+        LinuxKernel k = kernel;
+        return k == null || k.awaitMsiSettled(timeoutMillis);
+    }
+
+    @Override
+    public long interruptsHandled() {
+        LinuxKernel k = kernel;
+        return k == null ? 0 : k.interruptsHandled();
     }
 }

@@ -31,8 +31,12 @@ import org.trapdoor.guest.iommu.IommuSubsystem;
  * interrupts through the {@link IrqFabric} they are wired to and count them. Between the two, the
  * SMMUs probe and every function behind one gets a DMA domain ({@link IommuSubsystem}), so that
  * its MSI doorbell and DMA buffers are mapped through it ({@link DmaApi}).
+ *
+ * <p>When the machine reports that the model on an MSI-controller node changed, the kernel
+ * decides on its worker thread whether its MSI set-up still stands and re-probes if not
+ * ({@link MsiHotplug}, {@link MsiReprobeRule}). {@link #close()} stops that.
  */
-public final class LinuxKernel implements GuestKernel {
+public final class LinuxKernel implements GuestKernel, AutoCloseable {
     /** What {@code pci-host-generic.c} matches. */
     public static final String ECAM_COMPATIBLE = "pci-host-ecam-generic";
     /** Lines kept in the boot log. */
@@ -48,9 +52,10 @@ public final class LinuxKernel implements GuestKernel {
     private final IommuSubsystem iommu;
     private final DmaApi dma;
     private final TestEndpointDma endpointDma;
+    private final MsiHotplug hotplug;
 
     private LinuxKernel(String name, BootLog log, List<GuestPciHost> hosts, List<GuestPciDevice> devices,
-            MsiSubsystem msi, IommuSubsystem iommu, DmaApi dma) {
+            MsiSubsystem msi, IommuSubsystem iommu, DmaApi dma, MsiHotplug hotplug) {
         this.name = name;
         this.log = log;
         this.hosts = List.copyOf(hosts);
@@ -59,6 +64,7 @@ public final class LinuxKernel implements GuestKernel {
         this.iommu = iommu;
         this.dma = dma;
         this.endpointDma = new TestEndpointDma(dma, msi.mmio());
+        this.hotplug = hotplug;
     }
 
     /**
@@ -100,6 +106,8 @@ public final class LinuxKernel implements GuestKernel {
         log.info("Booting Linux-like kernel model (%s)", name);
         log.info("Machine model: %s", tree.root().has("model") ? tree.root().property("model").string() : tree.source());
         MsiSubsystem msi = new MsiSubsystem(memory, tree, log, fabric);
+        // Listening before the GIC and MSI controllers are probed: a swap during boot is not missed.
+        MsiHotplug hotplug = new MsiHotplug(fabric, msi, log);
         msi.initIrq();
         List<GuestPciHost> hosts = new ArrayList<>();
         List<GuestPciDevice> devices = new ArrayList<>();
@@ -146,7 +154,8 @@ public final class LinuxKernel implements GuestKernel {
         DmaApi dma = new DmaApi(iommu, msi.pages());
         msi.dma(dma);
         msi.setUpDevices(probed);
-        return new LinuxKernel(name, log, hosts, devices, msi, iommu, dma);
+        hotplug.start();
+        return new LinuxKernel(name, log, hosts, devices, msi, iommu, dma, hotplug);
     }
 
     @Override
@@ -182,6 +191,27 @@ public final class LinuxKernel implements GuestKernel {
     @Override
     public void reprobeMsi() {
         msi.reprobe();
+    }
+
+    @Override
+    public long msiGeneration() {
+        return msi.generation();
+    }
+
+    @Override
+    public boolean awaitMsiSettled(long timeoutMillis) throws InterruptedException {
+        return hotplug.awaitSettled(timeoutMillis);
+    }
+
+    @Override
+    public long interruptsHandled() {
+        return msi.cpu().total();
+    }
+
+    /** Stops acting on MSI-controller changes (the kernel is shut down or replaced). */
+    @Override
+    public void close() {
+        hotplug.close();
     }
 
     @Override

@@ -2,7 +2,9 @@ package org.trapdoor.guest;
 
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.MsiControllerListener;
 
 /** The CPUs wired through the machine's interrupt fabric: the sink stays attached across model swaps. */
 final class MachineIrqFabric implements IrqFabric {
@@ -20,5 +22,15 @@ final class MachineIrqFabric implements IrqFabric {
     @Override
     public void attach(String node, InterruptSink sink) {
         interrupts.attachSink(node, sink);
+    }
+
+    @Override
+    public MsiController msiController(String node) {
+        return interrupts.msiControllers().get(node);
+    }
+
+    @Override
+    public AutoCloseable watchMsiControllers(MsiControllerListener listener) {
+        return interrupts.watchMsiControllers(listener);
     }
 }

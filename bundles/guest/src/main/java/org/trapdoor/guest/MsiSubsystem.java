@@ -16,6 +16,8 @@ import org.trapdoor.api.guest.GuestIrqCount;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.MsiController;
+import org.trapdoor.api.machine.MsiControllerChange;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.irq.GicCpu;
@@ -42,8 +44,12 @@ import org.trapdoor.guest.msi.VectorProgrammer;
  * function MSI-X (all table entries) or, failing that, multi-message MSI (all the vectors it is capable of, halved until the domain can serve
  * them), as {@code pci_alloc_irq_vectors} would for a driver asking for every vector.
  *
- * <p>{@link #reprobe()} undoes all of it (capabilities disabled, vectors freed) and does it again
- * against whatever models the machine has bound now.
+ * <p>Each MSI-controller node gets the domain its bound model calls for (an ITS domain for a
+ * model that tells devices apart by DeviceID, a GICv2m domain at the node's {@code reg} for one
+ * that does not), whatever its {@code compatible} says; only a node with no model falls back to
+ * its {@code compatible}. {@link #reprobe()} undoes all of it (capabilities disabled, vectors
+ * freed) and does it again against whatever models the machine has bound now;
+ * {@link #controllerChanged} does so when {@link MsiReprobeRule} says the set-up no longer stands.
  */
 final class MsiSubsystem {
     static final String GICV3 = "arm,gic-v3";
@@ -61,6 +67,12 @@ final class MsiSubsystem {
     private IrqChip chip;
     /** MSI controller node to its domain, or {@code null} when it did not probe. */
     private final Map<DtNode, MsiDomain> domains = new HashMap<>();
+    /** MSI controller node to the model its domain was probed on (or carried on to); absent or null: none. */
+    private final Map<DtNode, MsiController> probedOn = new HashMap<>();
+    /** Host to the MSI domain its functions use, or {@code null}. */
+    private final Map<PciHostController, MsiDomain> hostDomains = new HashMap<>();
+    /** Completed MSI set-ups: the boot's, then one per re-probe. */
+    private volatile long generation;
     private final List<Setup> setups = new ArrayList<>();
     private final Map<Integer, String> owners = new HashMap<>();
     private DmaApi dma;
@@ -112,6 +124,7 @@ final class MsiSubsystem {
         setups.clear();
         owners.clear();
         domains.clear();
+        probedOn.clear();
         chip = null;
         cpu.vectors(new int[0], 0);
         DtNode gic = rootGic();
@@ -145,14 +158,13 @@ final class MsiSubsystem {
             if (!n.isEnabled() || !n.has("msi-controller")) {
                 continue;
             }
-            MsiDomain d;
-            if (n.compatibles().contains(ITS)) {
-                d = pages == null ? null : new ItsMsiDomain(n, c, mmio, pages, lpis, log);
-            } else if (n.compatibles().contains(V2M)) {
-                d = new V2mMsiDomain(n, c, mmio, log);
-            } else {
+            MsiReprobeRule.Kind kind = domainKind(n);
+            if (kind == null) {
                 continue;
             }
+            MsiDomain d = kind == MsiReprobeRule.Kind.ITS
+                    ? pages == null ? null : new ItsMsiDomain(n, c, mmio, pages, lpis, log)
+                    : new V2mMsiDomain(n, c, mmio, log);
             try {
                 if (d != null) {
                     d.init();
@@ -165,18 +177,45 @@ final class MsiSubsystem {
         }
     }
 
+    /**
+     * The domain an MSI-controller node of a kind this kernel drives gets: from the model bound
+     * now, else (unbound, or no machine to ask) from its {@code compatible}; {@code null} for
+     * other nodes.
+     */
+    private MsiReprobeRule.Kind domainKind(DtNode n) {
+        List<String> c = n.compatibles();
+        if (!c.contains(ITS) && !c.contains(V2M)) {
+            return null;
+        }
+        MsiReprobeRule.Kind byCompatible = c.contains(ITS) ? MsiReprobeRule.Kind.ITS : MsiReprobeRule.Kind.GICV2M;
+        MsiController model = fabric.msiController(n.path());
+        probedOn.put(n, model);
+        if (model == null) {
+            return byCompatible;
+        }
+        MsiReprobeRule.Kind kind = MsiReprobeRule.Kind.of(model);
+        if (kind != byCompatible) {
+            log.info("%s: served by a %s model (%s), not the %s its compatible names: %s domain", n.path(), kind,
+                    model.description(), byCompatible, kind);
+        }
+        return kind;
+    }
+
     /** {@code pci_alloc_irq_vectors} for every function behind {@code probed}, through each host's MSI domain. */
     synchronized void setUpDevices(List<PciHostController> probed) {
         if (probed != hosts) {
             hosts.clear();
             hosts.addAll(probed);
         }
+        hostDomains.clear();
         if (chip == null) {
+            generation++;
             return;
         }
         int slots = 0;
         for (PciHostController host : hosts) {
             MsiDomain domain = domainFor(host);
+            hostDomains.put(host, domain);
             if (domain == null) {
                 continue;
             }
@@ -200,6 +239,50 @@ final class MsiSubsystem {
         }
         cpu.vectors(slotOf, slots);
         log.info("MSI: %d vector(s) on %d function(s)", slots, setups.size());
+        generation++;
+    }
+
+    /** MSI set-ups completed: 1 after boot, one more per re-probe. */
+    long generation() {
+        return generation;
+    }
+
+    /**
+     * The machine reported that the model on an MSI-controller node changed: re-probes when the
+     * node is the one a host's MSIs use and {@link MsiReprobeRule} says the set-up no longer
+     * stands; the decision goes to the boot log either way.
+     */
+    synchronized void controllerChanged(MsiControllerChange change) {
+        String what = change.model() == null ? "unbound"
+                : "bound to " + change.driver() + " (" + MsiReprobeRule.Kind.of(change.model()) + ", "
+                        + (change.stateHandedOver() ? "state handed over" : "from reset") + ")";
+        DtNode node = tree.find(change.node());
+        MsiDomain domain = node == null ? null : domains.get(node);
+        boolean used = false;
+        for (PciHostController host : hosts) {
+            MsiDomain d = hostDomains.get(host);
+            if (d != null ? d.node().equals(change.node()) : host.msiControllers().contains(node)) {
+                used = true;
+            }
+        }
+        if (chip == null) {
+            log.info("MSI: %s %s: the GIC is not set up, no MSI either; nothing to do", change.node(), what);
+            return;
+        }
+        if (!used) {
+            log.info("MSI: %s %s: no host's MSIs go through it; nothing to do", change.node(), what);
+            return;
+        }
+        MsiReprobeRule.Kind setUpFor = domain == null ? null
+                : domain instanceof ItsMsiDomain ? MsiReprobeRule.Kind.ITS : MsiReprobeRule.Kind.GICV2M;
+        MsiReprobeRule.Decision d = MsiReprobeRule.decide(setUpFor, probedOn.get(node), change);
+        log.info("MSI: %s %s: %s; %s", change.node(), what, d.reason(), d.reprobe() ? "re-probing" : "no re-probe");
+        if (d.reprobe()) {
+            reprobe();
+        } else if (change.model() != null) {
+            // It carries on from the model the set-up was made on: the same set-up, on a new model.
+            probedOn.put(node, change.model());
+        }
     }
 
     /** Tears every function's MSI set-up down, then probes again. */
@@ -330,14 +413,33 @@ final class MsiSubsystem {
     /** Per-INTID counts: every vector's INTID, and every other INTID that was taken. */
     synchronized List<GuestIrqCount> counts() {
         List<GuestIrqCount> out = new ArrayList<>();
+        int cpus = Math.max(cpuNodes(), cpu.cpusSeen());
         for (int id = 0; id < GicCpu.INTIDS; id++) {
             long n = cpu.count(id);
             String owner = owners.get(id);
             if (n != 0 || owner != null) {
-                out.add(new GuestIrqCount(id, type(id), owner == null ? "" : owner, n));
+                List<Long> perCpu = new ArrayList<>(cpus);
+                for (int c = 0; c < cpus; c++) {
+                    perCpu.add(cpu.count(c, id));
+                }
+                out.add(new GuestIrqCount(id, type(id), owner == null ? "" : owner, n, perCpu));
             }
         }
         return out;
+    }
+
+    /** The CPUs the device tree describes ({@code device_type = "cpu"} under {@code /cpus}), at least 1. */
+    private int cpuNodes() {
+        DtNode cpus = tree.find("/cpus");
+        int n = 0;
+        if (cpus != null) {
+            for (DtNode c : cpus.children()) {
+                if (c.isEnabled() && c.has("device_type") && "cpu".equals(c.property("device_type").string())) {
+                    n++;
+                }
+            }
+        }
+        return Math.max(1, n);
     }
 
     private static String type(int intid) {

@@ -146,6 +146,9 @@ final class MachineRig implements AutoCloseable {
 
     @Override
     public void close() {
+        if (kernel != null) {
+            kernel.close();
+        }
         machine.close();
     }
 }

@@ -82,6 +82,38 @@ public interface GuestKernel {
     }
 
     /**
+     * MSI set-ups the kernel has done: 1 once the boot set MSIs up, one more after each re-probe
+     * (by {@link #reprobeMsi()} or one the kernel chose itself after an MSI controller was
+     * re-plugged); 0 before boot or for a kernel that does not drive MSIs.
+     */
+    default long msiGeneration() {
+        return 0;
+    }
+
+    /**
+     * Waits, at most {@code timeoutMillis}, until the kernel has acted on every change of an MSI
+     * controller's model that the machine reported to it before this call: decided whether its
+     * MSI set-up still stands and, where it does not, re-probed. True once it has (at once for a
+     * kernel that hears of no such changes).
+     */
+    default boolean awaitMsiSettled(long timeoutMillis) throws InterruptedException {
+        return true;
+    }
+
+    /**
+     * Interrupts the kernel's CPUs handled since boot, on any INTID, across re-probes (unlike the
+     * per-vector counts of {@link #msiVectors()}, which start afresh with each set-up). Exact while
+     * no re-probe is in progress.
+     */
+    default long interruptsHandled() {
+        long n = 0;
+        for (GuestIrqCount c : interruptCounts()) {
+            n += c.count();
+        }
+        return n;
+    }
+
+    /**
      * Waits until the kernel has booted (enumerated PCI and set up MSI), at most
      * {@code timeoutMillis}; true once it has. A kernel that boots in its constructor is booted
      * already.

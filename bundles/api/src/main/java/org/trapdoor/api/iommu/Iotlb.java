@@ -2,7 +2,8 @@ package org.trapdoor.api.iommu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.LongAdder;
+
+import org.trapdoor.api.counter.EventCounter;
 
 /**
  * A direct-mapped IOTLB in primitive arrays, shared by the SMMU models.
@@ -44,8 +45,8 @@ public final class Iotlb {
     private final byte[] s1Shift;
     private final long[] ipa;
     private final byte[] s2Shift;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
+    private final EventCounter hits = new EventCounter();
+    private final EventCounter misses = new EventCounter();
 
     /** @param entries a power of two */
     public Iotlb(int entries) {

@@ -3,7 +3,8 @@ package org.trapdoor.api.irq;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
+
+import org.trapdoor.api.counter.EventCounter;
 
 /**
  * Lock-free outcome counters: every interrupt message is either delivered or dropped with one
@@ -14,17 +15,18 @@ import java.util.concurrent.atomic.LongAdder;
  * two, so {@code fired = delivered + dropped} holds for every read, even while messages are in
  * flight; a test that knows how many messages it sent checks that none went uncounted.
  *
- * <p>Recording allocates nothing and takes no lock.
+ * <p>Recording allocates nothing, takes no lock and does no atomic read-modify-write
+ * ({@link EventCounter}).
  */
 public final class InterruptCounters {
     private static final DropReason[] REASONS = DropReason.values();
 
-    private final LongAdder delivered = new LongAdder();
-    private final LongAdder[] dropped = new LongAdder[REASONS.length];
+    private final EventCounter delivered = new EventCounter();
+    private final EventCounter[] dropped = new EventCounter[REASONS.length];
 
     public InterruptCounters() {
         for (int i = 0; i < dropped.length; i++) {
-            dropped[i] = new LongAdder();
+            dropped[i] = new EventCounter();
         }
     }
 
@@ -58,7 +60,7 @@ public final class InterruptCounters {
     /** Every drop, whatever the reason. */
     public long dropped() {
         long n = 0;
-        for (LongAdder a : dropped) {
+        for (EventCounter a : dropped) {
             n += a.sum();
         }
         return n;
@@ -87,7 +89,7 @@ public final class InterruptCounters {
     /** Zeroes every counter (the shell's {@code reset-counters}). */
     public void reset() {
         delivered.reset();
-        for (LongAdder a : dropped) {
+        for (EventCounter a : dropped) {
             a.reset();
         }
     }

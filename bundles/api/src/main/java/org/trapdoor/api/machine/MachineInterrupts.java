@@ -53,4 +53,16 @@ public interface MachineInterrupts {
 
     /** The machine's MSI traffic generator. */
     Traffic traffic();
+
+    /**
+     * Registers {@code listener} to hear of every later change of the model bound to an
+     * MSI-controller node (bound, unbound, re-bound), as {@link MsiControllerChange}s. Nothing is
+     * reported for the bindings in place at registration: read {@link #msiControllers()} after
+     * registering. Closing the returned handle unregisters the listener.
+     *
+     * @throws UnsupportedOperationException if this machine does not report such changes
+     */
+    default AutoCloseable watchMsiControllers(MsiControllerListener listener) {
+        throw new UnsupportedOperationException("this machine does not report MSI-controller changes");
+    }
 }

@@ -1,7 +1,6 @@
 package org.trapdoor.api.pci;
 
-import java.util.concurrent.atomic.AtomicLong;
-
+import org.trapdoor.api.counter.EventCounter;
 import org.trapdoor.api.memory.MemoryTransaction;
 
 /**
@@ -14,8 +13,8 @@ final class MessagePort {
     private volatile PciUpstream upstream;
     private volatile ConfigRegister command;
     private final TransactionSlot slot = new TransactionSlot();
-    final AtomicLong sent = new AtomicLong();
-    final AtomicLong failed = new AtomicLong();
+    final EventCounter sent = new EventCounter();
+    final EventCounter failed = new EventCounter();
 
     void connect(PciUpstream up, ConfigRegister commandRegister) {
         this.command = commandRegister;
@@ -45,10 +44,10 @@ final class MessagePort {
             tx.write(address, 4, data & 0xffff_ffffL).from(up.requesterId()).asMsi();
             up.send(tx);
             if (tx.ok()) {
-                sent.incrementAndGet();
+                sent.increment();
                 return MsiOutcome.SENT;
             }
-            failed.incrementAndGet();
+            failed.increment();
             return MsiOutcome.FAILED;
         } finally {
             slot.release(tx);

@@ -177,12 +177,12 @@ public final class MsiCapability {
 
     /** Messages sent upstream (both on signal and on unmask). */
     public long sent() {
-        return port.sent.get();
+        return port.sent.sum();
     }
 
     /** Message writes refused upstream. */
     public long failed() {
-        return port.failed.get();
+        return port.failed.sum();
     }
 
     /**

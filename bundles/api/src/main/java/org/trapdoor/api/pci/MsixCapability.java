@@ -139,11 +139,11 @@ public final class MsixCapability {
 
     /** Messages sent upstream (on signal and on unmask). */
     public long sent() {
-        return port.sent.get();
+        return port.sent.sum();
     }
 
     public long failed() {
-        return port.failed.get();
+        return port.failed.sum();
     }
 
     /** Table/PBA accesses refused for their size or alignment. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -16,7 +17,10 @@ import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.machine.DriverInfo;
+import org.trapdoor.api.machine.MsiControllerChange;
+import org.trapdoor.api.machine.MsiControllerListener;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.memory.AddressSpace;
@@ -37,6 +41,10 @@ import org.trapdoor.core.bus.SystemBus;
  * address space at construction, bound or not, through the node's {@link NodeSlot}. Binding
  * changes only what the slot publishes. All structural operations hold one lock; the data path
  * holds none.
+ *
+ * <p>A change of the model on an MSI-controller node is queued under that lock and reported to
+ * the {@linkplain #watchMsiControllers listeners} once the operation that made it has left the
+ * lock, in publish order (one delivery at a time), so a listener may read the machine or bind.
  */
 public final class Composer {
     private static final Logger LOG = LoggerFactory.getLogger(Composer.class);
@@ -52,6 +60,11 @@ public final class Composer {
     /** Every transaction of the machine passes it; every swap waits at it. */
     private final Gate gate = new Gate();
     private boolean closed;
+    private final List<MsiControllerListener> msiListeners = new CopyOnWriteArrayList<>();
+    /** MSI-controller changes published but not yet reported; guarded by this composer's lock. */
+    private final List<MsiControllerChange> msiChanges = new ArrayList<>();
+    /** Held while reporting, so that reports from two threads never interleave or reorder. */
+    private final Object reporting = new Object();
 
     /**
      * @param pciOf     the PCI hierarchy the machine keeps for a host-bridge node, or null for others
@@ -143,25 +156,34 @@ public final class Composer {
 
     // ---- drivers coming and going ----
 
-    public synchronized void addDriver(HardwareDriver driver, int ranking, String origin) {
-        if (closed) {
-            return;
-        }
-        DriverEntry e = drivers.add(driver, ranking, origin);
-        LOG.info("driver {} ({}) for {} registered by {}", e.name(), ranking, e.compatibles(), origin);
-        rebindAll();
-    }
-
-    public synchronized void updateDriver(HardwareDriver driver, int ranking) {
-        if (!closed && drivers.update(driver, ranking)) {
+    public void addDriver(HardwareDriver driver, int ranking, String origin) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            DriverEntry e = drivers.add(driver, ranking, origin);
+            LOG.info("driver {} ({}) for {} registered by {}", e.name(), ranking, e.compatibles(), origin);
             rebindAll();
         }
+        reportMsiChanges();
     }
 
-    public synchronized void removeDriver(HardwareDriver driver) {
-        if (!closed && drivers.remove(driver)) {
-            rebindAll();
+    public void updateDriver(HardwareDriver driver, int ranking) {
+        synchronized (this) {
+            if (!closed && drivers.update(driver, ranking)) {
+                rebindAll();
+            }
         }
+        reportMsiChanges();
+    }
+
+    public void removeDriver(HardwareDriver driver) {
+        synchronized (this) {
+            if (!closed && drivers.remove(driver)) {
+                rebindAll();
+            }
+        }
+        reportMsiChanges();
     }
 
     private void rebindAll() {
@@ -172,32 +194,87 @@ public final class Composer {
 
     // ---- explicit choices (shell) ----
 
-    public synchronized void bind(String node, String driver) {
-        NodeSlot s = lookup(node);
-        if (drivers.byName(driver) == null) {
-            throw new IllegalArgumentException("no driver named '" + driver + "'; registered: "
-                    + drivers.all().stream().map(DriverEntry::name).distinct().collect(Collectors.joining(", ")));
-        }
-        s.pin = NodeSlot.Pin.DRIVER;
-        s.pinnedDriver = driver;
-        rebind(s, true);
-        if (s.problem != null) {
-            throw new IllegalArgumentException("cannot bind " + s.node().path() + " to " + driver + ": " + s.problem);
+    public void bind(String node, String driver) {
+        try {
+            synchronized (this) {
+                NodeSlot s = lookup(node);
+                if (drivers.byName(driver) == null) {
+                    throw new IllegalArgumentException("no driver named '" + driver + "'; registered: "
+                            + drivers.all().stream().map(DriverEntry::name).distinct().collect(Collectors.joining(", ")));
+                }
+                s.pin = NodeSlot.Pin.DRIVER;
+                s.pinnedDriver = driver;
+                rebind(s, true);
+                if (s.problem != null) {
+                    throw new IllegalArgumentException("cannot bind " + s.node().path() + " to " + driver + ": " + s.problem);
+                }
+            }
+        } finally {
+            reportMsiChanges();
         }
     }
 
-    public synchronized void unbind(String node) {
-        NodeSlot s = lookup(node);
-        s.pin = NodeSlot.Pin.NONE;
-        s.pinnedDriver = null;
-        rebind(s, false);
+    public void unbind(String node) {
+        try {
+            synchronized (this) {
+                NodeSlot s = lookup(node);
+                s.pin = NodeSlot.Pin.NONE;
+                s.pinnedDriver = null;
+                rebind(s, false);
+            }
+        } finally {
+            reportMsiChanges();
+        }
     }
 
-    public synchronized void autoBind(String node) {
-        NodeSlot s = lookup(node);
-        s.pin = NodeSlot.Pin.AUTO;
-        s.pinnedDriver = null;
-        rebind(s, false);
+    public void autoBind(String node) {
+        try {
+            synchronized (this) {
+                NodeSlot s = lookup(node);
+                s.pin = NodeSlot.Pin.AUTO;
+                s.pinnedDriver = null;
+                rebind(s, false);
+            }
+        } finally {
+            reportMsiChanges();
+        }
+    }
+
+    // ---- MSI-controller changes ----
+
+    /**
+     * Registers a listener for changes of the model on MSI-controller nodes; closing the handle
+     * unregisters it. See {@link MsiControllerListener} for when it is called.
+     */
+    public AutoCloseable watchMsiControllers(MsiControllerListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("no listener given");
+        }
+        msiListeners.add(listener);
+        return () -> msiListeners.remove(listener);
+    }
+
+    /** Reports the queued MSI-controller changes; called by every operation after it left the lock. */
+    private void reportMsiChanges() {
+        synchronized (reporting) {
+            List<MsiControllerChange> batch;
+            synchronized (this) {
+                if (msiChanges.isEmpty()) {
+                    return;
+                }
+                batch = List.copyOf(msiChanges);
+                msiChanges.clear();
+            }
+            for (MsiControllerChange c : batch) {
+                for (MsiControllerListener l : msiListeners) {
+                    try {
+                        l.msiControllerChanged(c);
+                    } catch (RuntimeException e) {
+                        LOG.warn("{}: an MSI-controller listener failed", c.node(), e);
+                    }
+                }
+            }
+        }
     }
 
     private NodeSlot lookup(String ref) {
@@ -278,7 +355,11 @@ public final class Composer {
             problem = "pinned driver '" + s.pinnedDriver + "' is not registered";
         }
         Binding before = s.current();
+        // The kind of the last model the node had, whether it is being replaced now or left the node unbound.
+        String lastKind = before.model() != null ? before.kind() : s.lastKind;
         boolean handOver = before.model() != null && next.model() != null && before.kind().equals(next.kind());
+        // The new model carries on from the last one's state (live or parked), rather than from reset.
+        boolean continued = false;
         // Before publishing: no transaction may see the new model in its reset state.
         Object handed = null;
         if (handOver) {
@@ -290,10 +371,14 @@ public final class Composer {
                         next.driver().name(), e);
                 handOver = false;
             }
-        } else if (next.model() != null && before.model() == null && s.parkedState != null
+            continued = handOver;
+        } else if (next.model() != null && before.model() == null && s.parkedKind != null
                 && next.kind().equals(s.parkedKind)) {
             try {
-                next.model().restoreState(s.parkedState);
+                if (s.parkedState != null) {
+                    next.model().restoreState(s.parkedState);
+                }
+                continued = true;
             } catch (RuntimeException e) {
                 LOG.warn("{}: restoring the saved state into {} failed", s.node().path(), next.driver().name(), e);
             }
@@ -326,6 +411,12 @@ public final class Composer {
         if (next.model() != null) {
             s.parkedState = null;
             s.parkedKind = null;
+            s.lastKind = next.kind();
+        }
+        if (oldModel != next.model() && s.node().has("msi-controller")) {
+            MsiController m = next.model() instanceof MsiController mc ? mc : null;
+            msiChanges.add(new MsiControllerChange(s.node().path(), m, m == null ? null : next.driver().name(),
+                    m != null && next.kind().equals(lastKind), m != null && continued));
         }
         if (next.model() instanceof InterruptController ic && s.sink != null) {
             // The CPUs stay wired to the node, whichever model serves it; pending state is signalled now.
@@ -455,16 +546,19 @@ public final class Composer {
     }
 
     /** Unbinds every node (machine shutdown); later driver changes are ignored. */
-    public synchronized void close() {
-        for (NodeSlot s : ordered) {
-            s.pin = NodeSlot.Pin.NONE;
-            rebind(s, false);
+    public void close() {
+        synchronized (this) {
+            for (NodeSlot s : ordered) {
+                s.pin = NodeSlot.Pin.NONE;
+                rebind(s, false);
+            }
+            for (NodeSlot s : ordered) {
+                s.mapped.forEach(bus::unmap);
+                s.mapped.clear();
+            }
+            closed = true;
         }
-        for (NodeSlot s : ordered) {
-            s.mapped.forEach(bus::unmap);
-            s.mapped.clear();
-        }
-        closed = true;
+        reportMsiChanges();
     }
 
     // ---- snapshots ----

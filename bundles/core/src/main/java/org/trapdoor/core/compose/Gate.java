@@ -1,6 +1,8 @@
 package org.trapdoor.core.compose;
 
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The machine's one in-flight gate: every transaction that may use a published binding (a CPU
@@ -9,20 +11,23 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * left. It replaces a counter per binding, which cost two atomic operations on one shared cache
  * line per node a transaction crossed (two nodes for an MSI: the bridge, then the doorbell).
  *
- * <p>Mechanics: a grace-period scheme with two epochs, as in sleepable RCU. The counters come in
- * two sets (the parity of {@link #epoch}), each split into padded stripes chosen by the entering
- * thread's id, so CPUs on different threads do not write the same cache line. {@link #enter}
- * reads the epoch, increments its parity's stripe and re-reads the epoch; if it changed it backs
- * out and retries. {@link #synchronize} (the swap, after publishing) advances the epoch and waits
- * until the old parity's stripes sum to zero. New arrivals count in the new parity, so a swap is
- * never starved by steady traffic.
+ * <p>Mechanics: a grace-period scheme with two epochs, as in sleepable RCU. Each thread that
+ * enters owns a cell with one counter per parity of {@link #epoch}, which only it writes, with
+ * plain stores: no atomic read-modify-write and no shared cache line per transaction.
+ * {@link #enter} reads the epoch, increments its own counter of that parity, fences (store then
+ * load) and re-reads the epoch; if it changed it backs out and retries. {@link #exit} decrements
+ * with a release store. {@link #synchronize} (the swap, after publishing) advances the epoch and
+ * waits until every live thread's counter of the old parity is zero. New arrivals count in the
+ * new parity, so a swap is never starved by steady traffic. The first thread to enter keeps a
+ * fast path to its cell (one reference compare); others find theirs by a short scan.
  *
  * <p>Why a swap that called {@link #synchronize} after publishing {@code next} in place of
  * {@code old} leaves no transaction inside {@code old}: consider a transaction T that reads the
  * slot's binding and gets {@code old}. T entered the gate before that read, with epoch e, and its
- * second read of the epoch also returned e. The increment and both epoch reads are
- * sequentially consistent (atomic and volatile), and so are the swap's write of the binding,
- * its write of the epoch and its reads of the counters. T read {@code old}, so that read came
+ * second read of the epoch also returned e. The increment is ordered before that re-read by the
+ * full fence between them, and the swap's write of the binding, its write of the epoch and its
+ * reads of the counters are sequentially consistent (volatile), so the two sides are a Dekker
+ * pair: one of them sees the other's write. T read {@code old}, so that read came
  * before the swap's publish, hence before the swap's epoch write: T's epoch re-read saw e, so
  * the swap's write made it e+1 (the swap advanced from e, not from a later epoch; swaps are
  * serialised by this object's lock and T's re-read of e means no advance had happened yet) and
@@ -43,35 +48,84 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * are covered as well, since they happen inside the transaction.
  */
 public final class Gate {
-    /** Stripes per parity: a power of two; threads map to them by id. */
-    private static final int STRIPES = 16;
-    /** Longs per stripe: 128 bytes, two cache lines, so no two stripes share a line. */
-    private static final int PAD = 16;
+    /** Where a cell's two counters sit in its array: mid-array, so no neighbour shares their line. */
+    private static final int AT = 7;
+    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** [pad][parity 0: STRIPES * PAD][parity 1: STRIPES * PAD]; counters at the start of each stripe. */
-    private final AtomicLongArray counts = new AtomicLongArray(PAD + 2 * STRIPES * PAD);
+    /** One thread's counters, [AT] for parity 0 and [AT + 1] for parity 1. */
+    private static final class Cell {
+        final Thread owner;
+        final long[] count = new long[16];
+
+        Cell(Thread owner) {
+            this.owner = owner;
+        }
+    }
+
+    private static final Cell NOBODY = new Cell(null);
+
+    /** The fast path's cell; read without ordering (a stale value only sends a thread to the scan). */
+    private Cell hot = NOBODY;
+    private volatile Cell[] cells = new Cell[0];
     private volatile int epoch;
 
     /**
      * Enters the gate: the binding reads that follow are protected until {@link #exit}. Returns
-     * the token to pass to {@code exit}. No lock, no allocation.
+     * the token to pass to {@code exit}. No lock, no allocation (after a thread's first entry), no
+     * atomic read-modify-write: one fence.
      */
     public int enter() {
-        int stripe = (int) Thread.currentThread().getId() & (STRIPES - 1);
+        long[] k = cell().count;
         for (;;) {
             int e = epoch;
-            int at = PAD + ((e & 1) * STRIPES + stripe) * PAD;
-            counts.getAndIncrement(at);
+            int at = AT + (e & 1);
+            COUNT.setOpaque(k, at, k[at] + 1);
+            VarHandle.fullFence();
             if (epoch == e) {
-                return at;
+                return e & 1;
             }
-            counts.getAndDecrement(at);
+            COUNT.setRelease(k, at, k[at] - 1);
         }
     }
 
-    /** Leaves the gate; {@code token} is what {@link #enter} returned. */
+    /** Leaves the gate; {@code token} is what {@link #enter} returned on this thread. */
     public void exit(int token) {
-        counts.getAndDecrement(token);
+        long[] k = cell().count;
+        int at = AT + token;
+        COUNT.setRelease(k, at, k[at] - 1);
+    }
+
+    private Cell cell() {
+        Cell c = hot;
+        if (c.owner == Thread.currentThread()) {
+            return c;
+        }
+        Thread me = Thread.currentThread();
+        for (Cell x : cells) {
+            if (x.owner == me) {
+                return x;
+            }
+        }
+        return register(me);
+    }
+
+    private synchronized Cell register(Thread me) {
+        Cell[] old = cells;
+        Cell[] live = new Cell[old.length + 1];
+        int n = 0;
+        for (Cell x : old) {
+            if (x.owner.isAlive()) {
+                live[n++] = x; // an ended thread is in no transaction: its cell goes
+            }
+        }
+        Cell mine = new Cell(me);
+        live[n++] = mine;
+        cells = Arrays.copyOf(live, n);
+        Cell h = hot;
+        if (h == NOBODY || !h.owner.isAlive()) {
+            hot = mine;
+        }
+        return mine;
     }
 
     /**
@@ -82,9 +136,9 @@ public final class Gate {
     synchronized void synchronize() {
         int e = epoch;
         epoch = e + 1;
-        int first = PAD + (e & 1) * STRIPES * PAD;
+        int at = AT + (e & 1);
         long spins = 0;
-        while (!drained(first)) {
+        while (!drained(at)) {
             if (++spins < 1000) {
                 Thread.onSpinWait();
             } else {
@@ -93,11 +147,12 @@ public final class Gate {
         }
     }
 
-    private boolean drained(int first) {
-        long sum = 0;
-        for (int s = 0; s < STRIPES; s++) {
-            sum += counts.get(first + s * PAD);
+    private boolean drained(int at) {
+        for (Cell x : cells) {
+            if ((long) COUNT.getVolatile(x.count, at) != 0 && x.owner.isAlive()) {
+                return false;
+            }
         }
-        return sum == 0;
+        return true;
     }
 }

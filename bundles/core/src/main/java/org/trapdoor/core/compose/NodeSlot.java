@@ -55,6 +55,8 @@ public final class NodeSlot {
      */
     Object parkedState;
     String parkedKind;
+    /** The hardware kind of the last model bound, kept while the node is unbound. */
+    String lastKind;
 
     NodeSlot(DtNode node, boolean enabled, InterruptCounters msiLedger, Gate gate) {
         this.gate = gate;

@@ -18,6 +18,7 @@ import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.MsiControllerListener;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
@@ -287,5 +288,10 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
     @Override
     public Traffic traffic() {
         return traffic;
+    }
+
+    @Override
+    public AutoCloseable watchMsiControllers(MsiControllerListener listener) {
+        return composer.watchMsiControllers(listener);
     }
 }

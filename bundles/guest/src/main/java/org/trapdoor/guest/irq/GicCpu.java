@@ -1,8 +1,10 @@
 package org.trapdoor.guest.irq;
 
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
+
+import org.trapdoor.api.counter.EventCounter;
+import org.trapdoor.api.counter.EventCounterArray;
 
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptSink;
@@ -13,8 +15,10 @@ import org.trapdoor.api.irq.InterruptSink;
  * becomes active), counts the INTID, and ends it (EOI), until the controller has nothing more
  * for that CPU.
  *
- * <p>The handler allocates nothing and takes no lock: counts live in arrays, per INTID and per
- * vector (looked up by INTID in a table the kernel installs when it sets MSIs up).
+ * <p>The handler allocates nothing, takes no lock and makes no atomic update: counts live in
+ * {@link EventCounterArray}s, per CPU and INTID and per vector (looked up by INTID in a table the
+ * kernel installs when it sets MSIs up); a CPU's array is made the first time that CPU takes an
+ * interrupt.
  * The controller to acknowledge on is a volatile reference the kernel sets when it probes. When the
  * machine swaps the controller model, it connects the new model to the same handler; the first
  * signal that finds nothing to acknowledge on the old model asks the resolver for the model bound
@@ -25,16 +29,19 @@ public final class GicCpu implements InterruptSink {
     public static final int INTIDS = 1 << 16;
     /** Interrupts taken per signal before the handler returns (a level that never drops cannot hang it). */
     static final int MAX_PER_SIGNAL = 64;
+    /** CPUs counted apart; a CPU interface numbered beyond (none of the platforms has one) counts on the last. */
+    public static final int MAX_CPUS = 256;
 
-    private final AtomicLongArray handled = new AtomicLongArray(INTIDS);
-    private final LongAdder spurious = new LongAdder();
-    private final LongAdder unknown = new LongAdder();
+    /** Per CPU, interrupts handled per INTID; null until that CPU takes one. */
+    private final AtomicReferenceArray<EventCounterArray> handled = new AtomicReferenceArray<>(MAX_CPUS);
+    private final EventCounter spurious = new EventCounter();
+    private final EventCounter unknown = new EventCounter();
     private volatile InterruptController controller;
     private volatile Supplier<InterruptController> resolver = () -> null;
     /** INTID to vector slot + 1 (0: no vector), and the per-vector counts; replaced together on (re)probe. */
-    private volatile Vectors vectors = new Vectors(new int[0], new AtomicLongArray(0));
+    private volatile Vectors vectors = new Vectors(new int[0], new EventCounterArray(0));
 
-    private record Vectors(int[] slotOf, AtomicLongArray counts) {
+    private record Vectors(int[] slotOf, EventCounterArray counts) {
     }
 
     /**
@@ -42,13 +49,12 @@ public final class GicCpu implements InterruptSink {
      * vector's slot + 1, 0 for an INTID that is no vector. Per-vector counts start at zero.
      */
     public void vectors(int[] slotOf, int slots) {
-        vectors = new Vectors(slotOf.clone(), new AtomicLongArray(slots));
+        vectors = new Vectors(slotOf.clone(), new EventCounterArray(slots));
     }
 
     /** Interrupts handled on vector {@code slot} of the current set-up. */
     public long vectorCount(int slot) {
-        AtomicLongArray c = vectors.counts();
-        return slot >= 0 && slot < c.length() ? c.get(slot) : 0;
+        return vectors.counts().get(slot);
     }
 
     /** The controller whose CPU interface the CPUs use; {@code null} while there is none. */
@@ -75,6 +81,7 @@ public final class GicCpu implements InterruptSink {
             }
             controller = c;
         }
+        EventCounterArray counts = handledOn(cpu);
         for (int n = 0; n < MAX_PER_SIGNAL; n++) {
             int id = c.acknowledge(cpu);
             if (id == InterruptController.SPURIOUS && n == 0) {
@@ -92,11 +99,11 @@ public final class GicCpu implements InterruptSink {
                 return;
             }
             if (id >= 0 && id < INTIDS) {
-                handled.incrementAndGet(id);
+                counts.increment(id);
                 Vectors v = vectors;
                 int slot = id < v.slotOf().length ? v.slotOf()[id] - 1 : -1;
                 if (slot >= 0) {
-                    v.counts().incrementAndGet(slot);
+                    v.counts().increment(slot);
                 }
             } else {
                 unknown.increment();
@@ -105,16 +112,71 @@ public final class GicCpu implements InterruptSink {
         }
     }
 
-    /** Interrupts handled on {@code intid} (any CPU). */
-    public long count(int intid) {
-        return intid >= 0 && intid < INTIDS ? handled.get(intid) : 0;
+    /** CPU {@code cpu}'s counts, made on its first interrupt (once per CPU, not per interrupt). */
+    private EventCounterArray handledOn(int cpu) {
+        int i = Math.max(0, Math.min(cpu, MAX_CPUS - 1));
+        EventCounterArray a = handled.get(i);
+        if (a == null) {
+            handled.compareAndSet(i, null, new EventCounterArray(INTIDS));
+            a = handled.get(i);
+        }
+        return a;
     }
 
-    /** Starts {@code intid}'s count afresh (it was just given to a new owner). */
-    public void reset(int intid) {
-        if (intid >= 0 && intid < INTIDS) {
-            handled.set(intid, 0);
+    /** Interrupts handled on {@code intid} (any CPU). */
+    public long count(int intid) {
+        if (intid < 0 || intid >= INTIDS) {
+            return 0;
         }
+        long n = 0;
+        for (int i = 0; i < MAX_CPUS; i++) {
+            EventCounterArray a = handled.get(i);
+            if (a != null) {
+                n += a.get(intid);
+            }
+        }
+        return n;
+    }
+
+    /** Interrupts CPU {@code cpu} handled on {@code intid}. */
+    public long count(int cpu, int intid) {
+        EventCounterArray a = cpu >= 0 && cpu < MAX_CPUS ? handled.get(cpu) : null;
+        return a == null || intid < 0 || intid >= INTIDS ? 0 : a.get(intid);
+    }
+
+    /** One more than the highest CPU that took an interrupt; 0 before any did. */
+    public int cpusSeen() {
+        for (int i = MAX_CPUS - 1; i >= 0; i--) {
+            if (handled.get(i) != null) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /** Starts {@code intid}'s count afresh on every CPU (it was just given to a new owner). */
+    public void reset(int intid) {
+        if (intid < 0 || intid >= INTIDS) {
+            return;
+        }
+        for (int i = 0; i < MAX_CPUS; i++) {
+            EventCounterArray a = handled.get(i);
+            if (a != null) {
+                a.reset(intid);
+            }
+        }
+    }
+
+    /** Interrupts handled since the CPUs came up, on any counted INTID, {@link #reset} or not. */
+    public long total() {
+        long n = 0;
+        for (int i = 0; i < MAX_CPUS; i++) {
+            EventCounterArray a = handled.get(i);
+            if (a != null) {
+                n += a.total();
+            }
+        }
+        return n;
     }
 
     /** Signals on which the acknowledge found nothing (another CPU or an earlier signal took it). */

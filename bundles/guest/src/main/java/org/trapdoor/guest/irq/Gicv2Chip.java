@@ -19,6 +19,7 @@ public final class Gicv2Chip implements IrqChip {
     static final int GICD_TYPER = 0x004;
     static final int GICD_ISENABLER = 0x100;
     static final int GICD_ICENABLER = 0x180;
+    static final int GICD_ICPENDR = 0x280;
     static final int GICD_IPRIORITYR = 0x400;
     static final int GICD_ITARGETSR = 0x800;
     static final int GICD_ICFGR = 0xC00;
@@ -90,6 +91,8 @@ public final class Gicv2Chip implements IrqChip {
         mmio.write32(cfg, mmio.read32(cfg) | 2 << ((intid % 16) * 2));
         mmio.write(gicd + GICD_IPRIORITYR + intid, 1, DEFAULT_PRIORITY);
         mmio.write(gicd + GICD_ITARGETSR + intid, 1, cpuMask);
+        // A new owner: a pending state the SPI's last owner left behind (raised while it was disabled) is not its.
+        mmio.write32(gicd + GICD_ICPENDR + (intid / 32) * 4L, 1 << (intid % 32));
         mmio.write32(gicd + GICD_ISENABLER + (intid / 32) * 4L, 1 << (intid % 32));
     }
 

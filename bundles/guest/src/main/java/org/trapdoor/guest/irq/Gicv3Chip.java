@@ -23,6 +23,7 @@ public final class Gicv3Chip implements IrqChip {
     static final int GICD_IGROUPR = 0x0080;
     static final int GICD_ISENABLER = 0x0100;
     static final int GICD_ICENABLER = 0x0180;
+    static final int GICD_ICPENDR = 0x0280;
     static final int GICD_IPRIORITYR = 0x0400;
     static final int GICD_ICFGR = 0x0C00;
     static final int GICD_IROUTER = 0x6000;
@@ -235,6 +236,8 @@ public final class Gicv3Chip implements IrqChip {
         mmio.write64(gicd + GICD_IROUTER + 8L * intid, bootAffinity);
         long grp = gicd + GICD_IGROUPR + (intid / 32) * 4L;
         mmio.write32(grp, mmio.read32(grp) | 1 << (intid % 32));
+        // A new owner: a pending state the SPI's last owner left behind (raised while it was disabled) is not its.
+        mmio.write32(gicd + GICD_ICPENDR + (intid / 32) * 4L, 1 << (intid % 32));
         mmio.write32(gicd + GICD_ISENABLER + (intid / 32) * 4L, 1 << (intid % 32));
     }
 

@@ -23,7 +23,10 @@ public interface IrqChip {
      */
     void init();
 
-    /** Configures SPI {@code intid} edge-triggered, default priority, routed to the boot CPU, and enables it. */
+    /**
+     * Configures SPI {@code intid} edge-triggered, default priority, routed to the boot CPU, clears
+     * a pending state left from its last owner, and enables it.
+     */
     void enableEdgeSpi(int intid);
 
     /** Disables SPI {@code intid} (ICENABLER). */

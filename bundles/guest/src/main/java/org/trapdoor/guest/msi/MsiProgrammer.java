@@ -5,9 +5,12 @@ import static org.trapdoor.api.pci.PciConfig.*;
 import java.util.List;
 
 /**
- * {@code msi_capability_init}: all vectors masked (per-vector masking), the message address and
- * data (the first vector's; the function ORs the vector number into the low bits), Multiple
- * Message Enable = log2 of the vectors granted, INTx disabled, MSI enabled, vectors unmasked.
+ * {@code msi_capability_init}: MSI disabled, all vectors masked (per-vector masking), the message
+ * address and data (the first vector's; the function ORs the vector number into the low bits),
+ * Multiple Message Enable = log2 of the vectors granted, INTx disabled, vectors unmasked, MSI
+ * enabled last. Unmasking before enabling (Linux does it the other way round), and a
+ * {@link #shutdown} that only disables, mean a device signalling meanwhile finds MSI disabled
+ * rather than its vector masked: no pending bit is left to go out later as an extra message.
  */
 public final class MsiProgrammer implements VectorProgrammer {
     private final ConfigPort cfg;
@@ -67,17 +70,14 @@ public final class MsiProgrammer implements VectorProgrammer {
         ctrl = (ctrl & ~MSI_FLAGS_QSIZE) | mme << 4;
         cfg.write(cap + MSI_FLAGS, 2, ctrl);
         cfg.write(COMMAND, 2, cfg.read(COMMAND, 2) | COMMAND_INTX_DISABLE);
-        cfg.write(cap + MSI_FLAGS, 2, ctrl | MSI_FLAGS_ENABLE);
         if (maskable()) {
             cfg.write(maskOffset(), 4, 0);
         }
+        cfg.write(cap + MSI_FLAGS, 2, ctrl | MSI_FLAGS_ENABLE);
     }
 
     @Override
     public void shutdown() {
-        if (maskable()) {
-            cfg.write(maskOffset(), 4, -1);
-        }
         cfg.write(cap + MSI_FLAGS, 2, flags() & ~(MSI_FLAGS_ENABLE | MSI_FLAGS_QSIZE));
     }
 

@@ -7,9 +7,14 @@ import java.util.List;
 import org.trapdoor.guest.mem.Mmio;
 
 /**
- * {@code msix_capability_init}: MSI-X enabled with the function masked, each table entry (in the
- * BAR named by the BIR) written while its vector is masked and then unmasked, INTx disabled, and
- * the function mask cleared last. Table accesses are 4-byte CPU stores to the BAR.
+ * {@code msix_capability_init}, with one difference: each table entry (in the BAR named by the
+ * BIR) is written while its vector is masked and then unmasked, INTx disabled, and MSI-X enabled
+ * last, all while MSI-X is disabled. Linux enables MSI-X with the function masked first, for
+ * devices whose table only answers while enabled; a device that signals in that window sets its
+ * pending bit and sends the message on unmask, an extra message that no event of the new set-up
+ * made. Here a device signalling during the set-up (or after the {@link #shutdown}) finds MSI-X
+ * disabled and nothing is left pending, so a re-probe under traffic keeps one message per event.
+ * Table accesses are 4-byte CPU stores to the BAR.
  */
 public final class MsixProgrammer implements VectorProgrammer {
     private final ConfigPort cfg;
@@ -50,8 +55,8 @@ public final class MsixProgrammer implements VectorProgrammer {
 
     @Override
     public void program(List<MsiMessage> messages) {
-        int ctrl = cfg.read(cap + MSIX_FLAGS, 2);
-        cfg.write(cap + MSIX_FLAGS, 2, ctrl | MSIX_FLAGS_MASKALL | MSIX_FLAGS_ENABLE);
+        int ctrl = cfg.read(cap + MSIX_FLAGS, 2) & ~(MSIX_FLAGS_MASKALL | MSIX_FLAGS_ENABLE);
+        cfg.write(cap + MSIX_FLAGS, 2, ctrl);
         for (int i = 0; i < messages.size(); i++) {
             MsiMessage m = messages.get(i);
             long e = entry(i);
@@ -65,16 +70,18 @@ public final class MsixProgrammer implements VectorProgrammer {
         for (int i = 0; i < messages.size(); i++) {
             mmio.write32(entry(i) + MSIX_ENTRY_VECTOR_CTRL, 0);
         }
-        cfg.write(cap + MSIX_FLAGS, 2, (ctrl | MSIX_FLAGS_ENABLE) & ~MSIX_FLAGS_MASKALL);
+        cfg.write(cap + MSIX_FLAGS, 2, ctrl | MSIX_FLAGS_ENABLE);
     }
 
+    /**
+     * MSI-X disabled, entries left as they are (the next {@link #program} masks each before
+     * rewriting it). Linux masks every entry too; but a device that signals across the disable has
+     * seen MSI-X enabled and would then find its entry masked, set its pending bit and send that
+     * message once the vector is live again: an extra message that no event of the new set-up made.
+     */
     @Override
     public void shutdown() {
         int ctrl = cfg.read(cap + MSIX_FLAGS, 2);
-        cfg.write(cap + MSIX_FLAGS, 2, ctrl | MSIX_FLAGS_MASKALL);
-        for (int i = 0; i < capable(); i++) {
-            mmio.write32(entry(i) + MSIX_ENTRY_VECTOR_CTRL, MSIX_ENTRY_CTRL_MASKBIT);
-        }
         cfg.write(cap + MSIX_FLAGS, 2, ctrl & ~(MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL));
     }
 

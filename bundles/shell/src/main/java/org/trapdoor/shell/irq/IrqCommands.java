@@ -71,8 +71,8 @@ public final class IrqCommands {
         return k == null ? new MsiListing(null, List.of()) : new MsiListing(k.name(), k.msiVectors());
     }
 
-    @Descriptor("interrupts per INTID like /proc/interrupts: handled by the guest, made pending by the GIC, "
-            + "controller, and the device vector it belongs to")
+    @Descriptor("interrupts per INTID like /proc/interrupts: handled by the guest (in all and per CPU), "
+            + "made pending by the GIC, controller, and the device vector it belongs to")
     public IrqListing irq() {
         GuestKernel k = kernel.get();
         String rootPath = interrupts.rootInterruptController();
@@ -88,7 +88,7 @@ public final class IrqCommands {
         for (GuestIrqCount c : k.interruptCounts()) {
             String controller = viaMsi.getOrDefault(c.intid(), rootPath == null ? "-" : rootPath);
             long pended = root == null ? -1 : root.deliveries(c.intid());
-            lines.add(new IrqListing.Line(c.intid(), c.type(), c.count(), pended, controller, c.owner()));
+            lines.add(new IrqListing.Line(c.intid(), c.type(), c.count(), pended, controller, c.owner(), c.perCpu()));
         }
         return new IrqListing(k.name(), rootPath, lines);
     }

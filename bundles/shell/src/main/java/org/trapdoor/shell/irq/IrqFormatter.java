@@ -66,7 +66,10 @@ public final class IrqFormatter {
                 v.mode() == GuestMsiVector.Mode.MSIX ? "MSI-X" : "MSI", v.masked() ? "yes" : "no");
     }
 
-    /** A table like {@code /proc/interrupts}. */
+    /**
+     * A table like {@code /proc/interrupts}: after HANDLED (any CPU), a {@code CPUn} column per CPU
+     * when the guest counts per CPU.
+     */
     public static String irq(IrqListing l) {
         if (l.kernel() == null) {
             return "no guest kernel: no interrupt was set up or taken";
@@ -74,12 +77,25 @@ public final class IrqFormatter {
         if (l.lines().isEmpty()) {
             return "no interrupts set up or taken by " + l.kernel();
         }
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"INTID", "TYPE", "HANDLED", "PENDED", "CONTROLLER", "DEVICE"});
+        int cpus = 0;
         for (IrqListing.Line x : l.lines()) {
-            rows.add(new String[] {Integer.toString(x.intid()), x.type(), Long.toString(x.handled()),
-                    x.pended() < 0 ? "-" : Long.toString(x.pended()), x.controller(),
-                    x.owner().isEmpty() ? "-" : x.owner()});
+            cpus = Math.max(cpus, x.perCpu().size());
+        }
+        List<String[]> rows = new ArrayList<>();
+        List<String> head = new ArrayList<>(List.of("INTID", "TYPE", "HANDLED"));
+        for (int c = 0; c < cpus; c++) {
+            head.add("CPU" + c);
+        }
+        head.addAll(List.of("PENDED", "CONTROLLER", "DEVICE"));
+        rows.add(head.toArray(new String[0]));
+        for (IrqListing.Line x : l.lines()) {
+            List<String> row = new ArrayList<>(List.of(Integer.toString(x.intid()), x.type(), Long.toString(x.handled())));
+            for (int c = 0; c < cpus; c++) {
+                row.add(c < x.perCpu().size() ? Long.toString(x.perCpu().get(c)) : "-");
+            }
+            row.addAll(List.of(x.pended() < 0 ? "-" : Long.toString(x.pended()), x.controller(),
+                    x.owner().isEmpty() ? "-" : x.owner()));
+            rows.add(row.toArray(new String[0]));
         }
         return ShellFormatter.table(rows) + "\nHANDLED: taken by the guest (any CPU); PENDED: made pending at "
                 + (l.controller() == null ? "the interrupt controller" : l.controller()) + " since it was bound";

@@ -24,7 +24,17 @@ public record IrqListing(String kernel, String controller, List<Line> lines) {
      *                   interrupt controller is unbound
      * @param controller the MSI controller its message goes through, else the interrupt controller
      * @param owner      the device and vector it belongs to, e.g. {@code 0000:00:01.0 MSI-X 3}; empty if none
+     * @param perCpu     {@code handled} per CPU, CPU0 first; empty when the guest does not count per CPU
      */
-    public record Line(int intid, String type, long handled, long pended, String controller, String owner) {
+    public record Line(int intid, String type, long handled, long pended, String controller, String owner,
+            List<Long> perCpu) {
+        public Line {
+            perCpu = perCpu == null ? List.of() : List.copyOf(perCpu);
+        }
+
+        /** A line without per-CPU counts. */
+        public Line(int intid, String type, long handled, long pended, String controller, String owner) {
+            this(intid, type, handled, pended, controller, owner, List.of());
+        }
     }
 }

@@ -215,10 +215,10 @@ class IrqCommandsTest {
     void irqJoinsGuestCountsWithTheGicAndTheVectorsMsiController() {
         fabric.ics.put(GIC, gic());
         commands.setKernel(kernel(List.of(IrqFormatterTest.LPI), List.of(new GuestIrqCount(27, "PPI", "", 4),
-                new GuestIrqCount(8194, "LPI", "0000:00:01.0 MSI-X 2", 17))));
+                new GuestIrqCount(8194, "LPI", "0000:00:01.0 MSI-X 2", 17, List.of(16L, 1L)))));
         IrqListing l = commands.irq();
         assertEquals(List.of(new IrqListing.Line(27, "PPI", 4, 28, GIC, ""),
-                new IrqListing.Line(8194, "LPI", 17, 8195, ITS, "0000:00:01.0 MSI-X 2")), l.lines());
+                new IrqListing.Line(8194, "LPI", 17, 8195, ITS, "0000:00:01.0 MSI-X 2", List.of(16L, 1L))), l.lines());
         fabric.ics.put(GIC, null); // unbound GIC
         assertEquals(-1, commands.irq().lines().get(0).pended());
     }

@@ -68,6 +68,20 @@ class IrqFormatterTest {
     }
 
     @Test
+    void irqHasACpuColumnPerCpuWhenTheGuestCountsPerCpu() {
+        IrqListing l = new IrqListing("linux", "/intc@8000000", List.of(
+                new IrqListing.Line(27, "PPI", 5, 5, "/intc@8000000", "", List.of(3L, 2L)),
+                new IrqListing.Line(8194, "LPI", 17, 18, "/intc@8000000/its@8080000", "0000:00:01.0 MSI-X 2",
+                        List.of(17L, 0L))));
+        assertEquals(String.join("\n",
+                "INTID  TYPE  HANDLED  CPU0  CPU1  PENDED  CONTROLLER                 DEVICE",
+                "27     PPI   5        3     2     5       /intc@8000000              -",
+                "8194   LPI   17       17    0     18      /intc@8000000/its@8080000  0000:00:01.0 MSI-X 2",
+                "HANDLED: taken by the guest (any CPU); PENDED: made pending at /intc@8000000 since it was bound"),
+                IrqFormatter.irq(l));
+    }
+
+    @Test
     void trafficRunShowsStatusAndWhatTheLedgerRecorded() {
         Traffic.Status st = new Traffic.Status(false, 0, 1000, 4, 12_000_000);
         InterruptCounters.Snapshot out = new InterruptCounters.Snapshot(1000, 1000, 0, Map.of());

@@ -1,13 +1,15 @@
 package org.trapdoor.hw.gicv3;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.counter.EventCounterArray;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -32,15 +34,20 @@ import org.trapdoor.api.register.RegisterBlock;
  * configuration and pending tables in guest memory at GICR_PROPBASER/GICR_PENDBASER. Each
  * redistributor caches its LPI configuration bytes when EnableLPIs is set and on INV/INVALL, as
  * the architecture allows, so a configuration change takes effect only after an invalidate.
- * The pending table is read on EnableLPIs and written through on every change.
+ * The pending table is read on EnableLPIs; while LPIs are enabled the redistributor holds the
+ * pending bits itself (the architecture leaves the table's contents to it then) and writes them
+ * back when EnableLPIs is cleared and when its state is saved for a swap.
  *
- * <p>Set-pending requests ({@link #raiseSpi}, {@link #setLpiPending}) take no lock and allocate
- * nothing; CPU interface operations lock only the CPU's own running-priority stack. Each
- * redistributor keeps a bitmap of its pending and enabled LPIs with two summary levels (one bit per
- * non-zero word, one per non-zero summary word), and the distributor marks the SPI words that are
- * latched or high, so acknowledge visits only what is ready, never the whole INTID space. When
- * nothing can be pending for a CPU, acknowledge and the EOI-side re-signal return at once, with no
- * lock (an interrupt made pending after that check is signalled by its setter).
+ * <p>Nothing here locks or allocates per interrupt. Set-pending requests ({@link #raiseSpi},
+ * {@link #setLpiPending}) update atomically; the CPU interface operations ({@link #acknowledge},
+ * {@link #endOfInterrupt}) are the CPU's own system-register accesses, which one CPU never makes
+ * at once, so its running-priority stack is plain state (the sink is called serialised per CPU).
+ * Each redistributor keeps its pending LPIs as a bitmap with two levels of marks (one per word that
+ * may be non-zero, one per marks word) and a count, and the distributor marks the SPI words that
+ * are latched or high, so acknowledge visits only what is pending, never the whole INTID space. When
+ * nothing can be pending for a CPU, acknowledge and the EOI-side re-signal return after a few loads
+ * (an interrupt made pending after that check is signalled by its setter). An MSI costs the GIC
+ * one atomic update to set it pending and one to acknowledge it.
  *
  * <p>Outcome of a set-pending request: {@code null} (delivered: pending, enabled, the CPU
  * signalled), {@link DropReason#COALESCED} when it was pending already, and
@@ -64,6 +71,17 @@ public final class Gicv3 implements InterruptController {
     static final int GICD_SIZE = 0x10000;
     /** Running priority of an idle CPU interface: every real priority is below it. */
     static final int IDLE_PRIORITY = 0x100;
+    /** Atomic and volatile access to the redistributors' LPI bitmaps (plain long arrays). */
+    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TOP;
+
+    static {
+        try {
+            TOP = MethodHandles.lookup().findVarHandle(Redistributor.class, "marksTop", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String name;
     private final PhysicalMemory memory;
@@ -92,7 +110,7 @@ public final class Gicv3 implements InterruptController {
     private final Register ctlr;
     private final MmioHandler redistRegion;
     private final InterruptCounters counters = new InterruptCounters();
-    private final AtomicLongArray deliveries = new AtomicLongArray(LPI_LIMIT);
+    private final EventCounterArray deliveries = new EventCounterArray(LPI_LIMIT);
     private final AtomicLong lpiTableErrors = new AtomicLong();
     private volatile InterruptSink sink;
 
@@ -242,7 +260,7 @@ public final class Gicv3 implements InterruptController {
         while (bits != 0) {
             int b = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
-            deliveries.incrementAndGet(word * 32 + b);
+            deliveries.increment(word * 32 + b);
         }
     }
 
@@ -415,7 +433,7 @@ public final class Gicv3 implements InterruptController {
         if (!fresh) {
             r = DropReason.COALESCED;
         } else {
-            deliveries.incrementAndGet(intid);
+            deliveries.increment(intid);
             boolean on = (spiEnabled.get(w) & bit) != 0 && groupEnabled(spiGroup[w] & bit);
             r = on ? null : DropReason.INTERRUPT_DISABLED;
         }
@@ -451,7 +469,7 @@ public final class Gicv3 implements InterruptController {
                 if (rd.setLpi(intid, true)) {
                     r = DropReason.COALESCED;
                 } else {
-                    deliveries.incrementAndGet(intid);
+                    deliveries.increment(intid);
                     r = rd.lpiEnabled(intid) ? null : DropReason.INTERRUPT_DISABLED;
                 }
             }
@@ -511,12 +529,10 @@ public final class Gicv3 implements InterruptController {
         Redistributor src = redists[from];
         Redistributor dst = redists[to];
         for (int w = FIRST_LPI / 64; w < LPI_LIMIT / 64; w++) {
-            long bits = src.lpiPending.getAndSet(w, 0);
-            src.refreshReady(w);
+            long bits = src.takeWord(w);
             while (bits != 0) {
                 int id = w * 64 + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                src.writeThrough(id);
                 if (dst.lpiCheck(id) == null) {
                     dst.setLpi(id, true);
                     if (dst.lpiEnabled(id)) {
@@ -556,10 +572,12 @@ public final class Gicv3 implements InterruptController {
             return SPURIOUS;
         }
         Redistributor rd = redists[cpu];
-        if (idle(rd)) {
-            return SPURIOUS; // nothing pending at this instant: no lock, no scan
-        }
-        synchronized (rd.cpuLock) {
+        // No lock: the CPU interface is the CPU's own (ICC_IAR1_EL1 is a system register), so
+        // acknowledge and EOI for one CPU never run at once; drain serialises the sink's calls.
+        for (int tries = 0; tries < 4; tries++) {
+            if (idle(rd)) {
+                return SPURIOUS; // nothing pending at this instant: no scan
+            }
             final int best = select(rd, cpu);
             if (best == SPURIOUS) {
                 return SPURIOUS;
@@ -572,12 +590,15 @@ public final class Gicv3 implements InterruptController {
                 spiLatch.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x & ~y);
                 unmarkSpiWordIfIdle(best >> 5);
                 spiActive.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x | y);
+            } else if (rd.setLpi(best, false)) {
+                rd.lastTakenWord = best >>> 6;
             } else {
-                rd.setLpi(best, false); // LPIs have no active state: acknowledge clears pending
+                continue; // an ITS CLEAR/DISCARD took it meanwhile: look again
             }
             rd.push(best, prio);
             return best;
         }
+        return SPURIOUS;
     }
 
     /**
@@ -586,7 +607,7 @@ public final class Gicv3 implements InterruptController {
      * an interrupt made pending after it is signalled by its own setter.
      */
     private boolean idle(Redistributor rd) {
-        return (rd.latch.get() & rd.enabled.get()) == 0 && (spiAsserted.get() & ~1L) == 0 && rd.readyTop.get() == 0;
+        return (rd.latch.get() & rd.enabled.get()) == 0 && (spiAsserted.get() & ~1L) == 0 && rd.marksTop == 0;
     }
 
     private int priorityOf(Redistributor rd, int id) {
@@ -649,20 +670,18 @@ public final class Gicv3 implements InterruptController {
             return;
         }
         Redistributor rd = redists[cpu];
-        synchronized (rd.cpuLock) {
-            if (!rd.pop(intid)) {
-                return; // not active on this CPU: ignored, as ICC_EOIR1 does for a wrong INTID
-            }
-            if (intid < 32) {
-                rd.active.getAndAccumulate(1 << intid, (x, y) -> x & ~y);
-            } else if (intid < lines) {
-                spiActive.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
-            }
+        if (!rd.pop(intid)) {
+            return; // not active on this CPU: ignored, as ICC_EOIR1 does for a wrong INTID
+        }
+        if (intid < 32) {
+            rd.active.getAndAccumulate(1 << intid, (x, y) -> x & ~y);
+        } else if (intid < lines) {
+            spiActive.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
         }
         if (intid < 32 || intid >= FIRST_LPI) {
             // Only this CPU's running priority and private state changed: only it may take more,
-            // and only if anything is pending for it (a later set-pending signals by itself).
-            if (!idle(rd)) {
+            // and only if something it can take now is pending (a later set-pending signals by itself).
+            if (!idle(rd) && select(rd, cpu) != SPURIOUS) {
                 signal(cpu, -1);
             }
         } else {
@@ -672,7 +691,7 @@ public final class Gicv3 implements InterruptController {
 
     @Override
     public long deliveries(int intid) {
-        return intid >= 0 && intid < LPI_LIMIT ? deliveries.get(intid) : 0;
+        return deliveries.get(intid);
     }
 
     @Override
@@ -779,9 +798,7 @@ public final class Gicv3 implements InterruptController {
         if (idle(rd)) {
             return SPURIOUS;
         }
-        synchronized (rd.cpuLock) {
-            return select(rd, cpu);
-        }
+        return select(rd, cpu); // read-only but for dropping stale summary marks, which is safe anywhere
     }
 
     // ---------------------------------------------------------------- DeviceModel
@@ -820,12 +837,12 @@ public final class Gicv3 implements InterruptController {
         Gicv3State.Redist[] r = new Gicv3State.Redist[redists.length];
         for (int i = 0; i < r.length; i++) {
             Redistributor rd = redists[i];
-            synchronized (rd.cpuLock) {
-                r[i] = new Gicv3State.Redist((int) rd.rctlr.value(), rd.propbaser.value(), rd.pendbaser.value(),
-                        (int) rd.waker.value(), rd.enabled.get(), rd.latch.get(), rd.active.get(), rd.group,
-                        (int) rd.icfgr1.value(), rd.priority.clone(), Arrays.copyOf(rd.stackId, rd.depth),
-                        Arrays.copyOf(rd.stackPrio, rd.depth));
-            }
+            // Called with the machine drained: no set-pending or CPU interface access runs now.
+            rd.writeBackPending();
+            r[i] = new Gicv3State.Redist((int) rd.rctlr.value(), rd.propbaser.value(), rd.pendbaser.value(),
+                    (int) rd.waker.value(), rd.enabled.get(), rd.latch.get(), rd.active.get(), rd.group,
+                    (int) rd.icfgr1.value(), rd.priority.clone(), Arrays.copyOf(rd.stackId, rd.depth),
+                    Arrays.copyOf(rd.stackPrio, rd.depth));
         }
         return new Gicv3State(lines - 32, affinity.clone(), (int) ctlr.value(), copy(spiEnabled), copy(spiLatch),
                 copy(spiLevel), copy(spiActive), spiGroup.clone(), spiCfg.clone(), spiPriority.clone(),
@@ -891,22 +908,28 @@ public final class Gicv3 implements InterruptController {
         final AtomicInteger active = new AtomicInteger();
         volatile int group;
         final byte[] priority = new byte[32];
-        // LPIs: pending bits (mirror of the pending table) and the cached configuration bytes.
-        final AtomicLongArray lpiPending = new AtomicLongArray(LPI_LIMIT / 64);
-        // Pending and enabled LPIs, and one summary bit per non-zero word of it: what acknowledge walks.
-        final AtomicLongArray lpiReady = new AtomicLongArray(LPI_LIMIT / 64);
-        final AtomicLongArray readySummary = new AtomicLongArray(LPI_LIMIT / 64 / 64);
-        // One bit per non-zero summary word: an empty CPU is seen with one load.
-        final AtomicLong readyTop = new AtomicLong();
+        // LPIs: the pending bits, held here while EnableLPIs is set (the table is written back
+        // when it is cleared and when the state is saved), and the cached configuration bytes.
+        final long[] lpiPending = new long[LPI_LIMIT / 64];
+        // One mark per pending word that may be non-zero, one per marks word that may be non-zero:
+        // a setter marks, a scan that finds a marked word empty unmarks it. Acknowledge walks these.
+        final long[] pendingMarks = new long[LPI_LIMIT / 64 / 64];
+        volatile long marksTop;
+        // The pending word of the LPI this CPU took last. A scan unmarks the empty words it meets
+        // but this one, so the word that empties and refills with every MSI keeps its marks (no
+        // atomic update of them per MSI); it is unmarked once another word has been taken from.
+        int lastTakenWord = -1;
         // Signals in progress or owed to this CPU's sink (see drain).
         final AtomicInteger signalWip = new AtomicInteger();
         final byte[] lpiConfig = new byte[LPI_COUNT];
         volatile boolean lpisEnabled;
+        /** The pending table address was latched by an EnableLPIs that succeeded: write-back has a target. */
+        volatile boolean tableLatched;
         volatile int lpiLimit = FIRST_LPI;
         volatile long propBase;
         volatile long pendBase;
-        // CPU interface: the stack of active priorities (running priority is its top).
-        final Object cpuLock = new Object();
+        // CPU interface: the stack of active priorities (running priority is its top). Only the
+        // CPU's own acknowledge/EOI touch it, one at a time (see acknowledge).
         final int[] stackId = new int[256];
         final int[] stackPrio = new int[256];
         int depth;
@@ -989,6 +1012,7 @@ public final class Gicv3 implements InterruptController {
                 enableLpis();
             } else if (!enable && lpisEnabled) {
                 lpisEnabled = false;
+                writeBackPending(); // the table is the pending state again once LPIs are off
             }
         }
 
@@ -1000,14 +1024,7 @@ public final class Gicv3 implements InterruptController {
             propBase = prop & 0x000F_FFFF_FFFF_F000L;
             pendBase = pendbaser.value() & 0x000F_FFFF_FFFF_0000L;
             lpiLimit = Math.max(limit, FIRST_LPI);
-            for (int w = 0; w < lpiPending.length(); w++) {
-                lpiPending.set(w, 0);
-                lpiReady.set(w, 0);
-            }
-            for (int w = 0; w < readySummary.length(); w++) {
-                readySummary.set(w, 0);
-            }
-            readyTop.set(0);
+            clearPendingState();
             Arrays.fill(lpiConfig, (byte) 0);
             boolean zeroed = (pendbaser.value() & (1L << 62)) != 0;
             try {
@@ -1019,7 +1036,7 @@ public final class Gicv3 implements InterruptController {
                         }
                     } else {
                         for (int w = FIRST_LPI / 64; w < lpiLimit / 64; w++) {
-                            lpiPending.set(w, memory.load64(pendBase + w * 8L));
+                            WORD.setVolatile(lpiPending, w, memory.load64(pendBase + w * 8L));
                         }
                     }
                 }
@@ -1029,9 +1046,15 @@ public final class Gicv3 implements InterruptController {
                 Arrays.fill(lpiConfig, (byte) 0);
                 return;
             }
+            int n = 0;
             for (int w = FIRST_LPI / 64; w < lpiLimit / 64; w++) {
-                refreshReady(w);
+                long bits = (long) WORD.getVolatile(lpiPending, w);
+                if (bits != 0) {
+                    n += Long.bitCount(bits);
+                    mark(w);
+                }
             }
+            tableLatched = true;
             lpisEnabled = true;
             int best = bestLpi(IDLE_PRIORITY);
             if (best >= 0) {
@@ -1049,11 +1072,9 @@ public final class Gicv3 implements InterruptController {
             active.set(r.active());
             group = r.group();
             System.arraycopy(r.priority(), 0, priority, 0, priority.length);
-            synchronized (cpuLock) {
-                depth = Math.min(r.activeIds().length, stackId.length);
-                System.arraycopy(r.activeIds(), 0, stackId, 0, depth);
-                System.arraycopy(r.activePriorities(), 0, stackPrio, 0, depth);
-            }
+            depth = Math.min(r.activeIds().length, stackId.length);
+            System.arraycopy(r.activeIds(), 0, stackId, 0, depth);
+            System.arraycopy(r.activePriorities(), 0, stackPrio, 0, depth);
             rctlr.set(r.ctlr() & 1);
             lpisEnabled = false;
             if ((r.ctlr() & 1) != 0) {
@@ -1080,89 +1101,88 @@ public final class Gicv3 implements InterruptController {
         }
 
         boolean lpiPending(int intid) {
-            return (lpiPending.get(intid >>> 6) & (1L << intid)) != 0;
+            return ((long) WORD.getVolatile(lpiPending, intid >>> 6) & (1L << intid)) != 0;
         }
 
-        /** Sets or clears {@code intid}'s pending bit; returns whether it was pending before. */
+        /**
+         * Sets or clears {@code intid}'s pending bit; returns whether it was pending before. One
+         * atomic update of the word; the marks are only read, unless the word was unmarked.
+         */
         boolean setLpi(int intid, boolean pending) {
+            int w = intid >>> 6;
             long bit = 1L << intid;
-            long before;
             if (pending) {
-                before = lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a | b);
-            } else {
-                before = lpiPending.getAndAccumulate(intid >>> 6, bit, (a, b) -> a & ~b);
+                long before = (long) WORD.getAndBitwiseOr(lpiPending, w, bit);
+                if ((before & bit) != 0) {
+                    return true;
+                }
+                mark(w);
+                return false;
             }
-            updateReady(intid);
-            writeThrough(intid);
+            long before = (long) WORD.getAndBitwiseAnd(lpiPending, w, ~bit);
             return (before & bit) != 0;
         }
 
-        /**
-         * Brings {@code intid}'s ready bit in line with its pending and enable bits. Racing
-         * updaters each re-check after writing, so the last writer leaves the current value.
-         */
-        void updateReady(int intid) {
-            int w = intid >>> 6;
-            long bit = 1L << intid;
-            for (;;) {
-                boolean want = lpiPending(intid) && lpiEnabled(intid);
-                if (want) {
-                    lpiReady.getAndAccumulate(w, bit, (a, b) -> a | b);
-                    // Summary bits already set are left alone: a racing clearer re-reads after clearing.
-                    if ((readySummary.get(w >>> 6) & (1L << w)) == 0) {
-                        readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
-                    }
-                    if ((readyTop.get() & (1L << (w >>> 6))) == 0) {
-                        readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a | b);
-                    }
-                } else if ((lpiReady.getAndAccumulate(w, bit, (a, b) -> a & ~b) & ~bit) == 0) {
-                    // The word may be empty now: clear its summary bit, then restore it if a racing setter refilled the word.
-                    readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a & ~b);
-                    if (lpiReady.get(w) != 0) {
-                        readySummary.getAndAccumulate(w >>> 6, 1L << w, (a, b) -> a | b);
-                        // Whoever sets a summary bit sees to the top bit after it, as a setter does.
-                        readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a | b);
-                    }
-                    // Likewise one level up: the top bit goes when the summary word is empty.
-                    if (readySummary.get(w >>> 6) == 0) {
-                        readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a & ~b);
-                        if (readySummary.get(w >>> 6) != 0) {
-                            readyTop.getAndAccumulate(1L << (w >>> 6), (a, b) -> a | b);
-                        }
-                    }
-                }
-                if ((lpiPending(intid) && lpiEnabled(intid)) == want) {
-                    return;
-                }
-            }
-        }
-
-        /** Recomputes the ready bits of pending word {@code w} (after a bulk change of pending or configuration). */
-        void refreshReady(int w) {
-            long bits = lpiPending.get(w) | lpiReady.get(w);
-            while (bits != 0) {
-                int id = w * 64 + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                if (id >= FIRST_LPI) {
-                    updateReady(id);
-                }
-            }
+        /** Takes every pending bit of word {@code w} (MOVALL); returns them. */
+        long takeWord(int w) {
+            return (long) WORD.getAndSet(lpiPending, w, 0L);
         }
 
         /**
-         * Copies the pending byte holding {@code intid} to the pending table. A racing writer may
-         * have stored an older byte after ours; storing until the table matches the bits makes
-         * the last writer leave the current value.
+         * Marks pending word {@code w}, after a bit of it was set. A mark already there is left
+         * alone: a scan that unmarks re-reads the word afterwards and marks it again if a bit came
+         * (both sides write then read, with volatile semantics, so one of them sees the other).
          */
-        void writeThrough(int intid) {
-            long addr = pendBase + (intid >>> 3);
+        private void mark(int w) {
+            int m = w >>> 6;
+            long bit = 1L << w;
+            if (((long) WORD.getVolatile(pendingMarks, m) & bit) == 0) {
+                WORD.getAndBitwiseOr(pendingMarks, m, bit);
+            }
+            if ((marksTop & (1L << m)) == 0) {
+                TOP.getAndBitwiseOr(this, 1L << m);
+            }
+        }
+
+        /** A scan found word {@code w} empty: unmark it, unless a setter filled it meanwhile. */
+        private void unmark(int w) {
+            int m = w >>> 6;
+            WORD.getAndBitwiseAnd(pendingMarks, m, ~(1L << w));
+            if ((long) WORD.getVolatile(lpiPending, w) != 0) {
+                mark(w);
+            }
+        }
+
+        /** A scan found marks word {@code m} empty: drop its top bit, unless a setter marked it meanwhile. */
+        private void unmarkTop(int m) {
+            TOP.getAndBitwiseAnd(this, ~(1L << m));
+            if ((long) WORD.getVolatile(pendingMarks, m) != 0) {
+                TOP.getAndBitwiseOr(this, 1L << m);
+            }
+        }
+
+        private void clearPendingState() {
+            for (int w = 0; w < lpiPending.length; w++) {
+                WORD.setVolatile(lpiPending, w, 0L);
+            }
+            for (int m = 0; m < pendingMarks.length; m++) {
+                WORD.setVolatile(pendingMarks, m, 0L);
+            }
+            marksTop = 0;
+        }
+
+        /**
+         * Writes the pending bits back to the pending table, as a redistributor that holds them
+         * does when EnableLPIs is cleared. While LPIs are enabled the architecture leaves the
+         * table's contents to the redistributor, so MSIs do not write it.
+         */
+        void writeBackPending() {
+            if (!tableLatched) {
+                return; // LPIs were never enabled: there is no table to write
+            }
             try {
-                for (int tries = 0; tries < 8; tries++) {
-                    int b = (int) (lpiPending.get(intid >>> 6) >>> ((intid & 0x38))) & 0xff;
-                    memory.store(addr, 1, b);
-                    if (((int) (lpiPending.get(intid >>> 6) >>> (intid & 0x38)) & 0xff) == b) {
-                        return;
-                    }
+                for (int w = FIRST_LPI / 64; w < lpiLimit / 64; w++) {
+                    memory.store64(pendBase + w * 8L, (long) WORD.getVolatile(lpiPending, w));
                 }
             } catch (MemoryAccessException e) {
                 lpiTableErrors.incrementAndGet();
@@ -1173,9 +1193,6 @@ public final class Gicv3 implements InterruptController {
         boolean reloadConfig(int first, int count) {
             try {
                 memory.read(propBase + (first - FIRST_LPI), lpiConfig, first - FIRST_LPI, count);
-                for (int w = first >>> 6; w <= (first + count - 1) >>> 6; w++) {
-                    refreshReady(w);
-                }
                 return true;
             } catch (MemoryAccessException e) {
                 lpiTableErrors.incrementAndGet();
@@ -1185,29 +1202,36 @@ public final class Gicv3 implements InterruptController {
 
         /** The highest-priority enabled pending LPI with priority below {@code limit}, or -1. */
         int bestLpi(int limit) {
-            if (!lpisEnabled) {
+            if (!lpisEnabled || marksTop == 0) {
                 return -1;
             }
             int best = -1;
             int bestPrio = limit;
             int words = lpiLimit / 64;
-            // Only words the summary marks, only bits that are pending and enabled: O(ready LPIs).
-            long top = readyTop.get();
+            // Only marked words, only pending bits: O(pending LPIs), plus marks left by LPIs taken since.
+            long top = marksTop;
             while (top != 0) {
-                int s = Long.numberOfTrailingZeros(top);
+                int m = Long.numberOfTrailingZeros(top);
                 top &= top - 1;
-                long marks = readySummary.get(s);
+                long marks = (long) WORD.getVolatile(pendingMarks, m);
+                if (marks == 0) {
+                    unmarkTop(m);
+                    continue;
+                }
                 while (marks != 0) {
-                    int w = s * 64 + Long.numberOfTrailingZeros(marks);
+                    int w = m * 64 + Long.numberOfTrailingZeros(marks);
                     marks &= marks - 1;
-                    if (w >= words) {
+                    long bits = w < words ? (long) WORD.getVolatile(lpiPending, w) : 0;
+                    if (bits == 0) {
+                        if (w != lastTakenWord) {
+                            unmark(w);
+                        }
                         continue;
                     }
-                    long bits = lpiReady.get(w);
                     while (bits != 0) {
                         int id = w * 64 + Long.numberOfTrailingZeros(bits);
                         bits &= bits - 1;
-                        if (lpiPriority(id) < bestPrio && lpiPending(id) && lpiEnabled(id)) {
+                        if (lpiPriority(id) < bestPrio && lpiEnabled(id)) {
                             best = id;
                             bestPrio = lpiPriority(id);
                         }

@@ -1,8 +1,8 @@
 package org.trapdoor.hw.testdev;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
+import org.trapdoor.api.counter.EventCounter;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiAccounting;
@@ -148,11 +148,11 @@ public final class TestDevice implements PciDevice, MsiSource {
     private final MemoryTransaction dmaTx = new MemoryTransaction();
     private final AtomicBoolean dmaBusy = new AtomicBoolean();
 
-    private final AtomicLong raises = new AtomicLong();
-    private final AtomicLong pended = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong dmaDone = new AtomicLong();
-    private final AtomicLong dmaFailed = new AtomicLong();
+    private final EventCounter raises = new EventCounter();
+    private final EventCounter pended = new EventCounter();
+    private final EventCounter refused = new EventCounter();
+    private final EventCounter dmaDone = new EventCounter();
+    private final EventCounter dmaFailed = new EventCounter();
 
     /**
      * @param msiVectors  MSI vectors (Multiple Message Capable): 1..32, a power of two
@@ -215,12 +215,12 @@ public final class TestDevice implements PciDevice, MsiSource {
         dmaFault = regs.reg64("DMA_FAULT_ADDR", REG_DMA_FAULT_ADDR).readOnly();
         regs.reg32("RAISE", REG_RAISE).writeOnly().onWrite((prev, v) -> raise((int) v));
         raiseOutcome = regs.reg32("RAISE_OUTCOME", REG_RAISE_OUTCOME).readOnly();
-        regs.reg32("RAISES", REG_RAISES).readOnly().onRead(raises::get);
+        regs.reg32("RAISES", REG_RAISES).readOnly().onRead(raises::sum);
         regs.reg32("MSG_SENT", REG_MSG_SENT).readOnly().onRead(this::messagesSent);
-        regs.reg32("MSG_PENDED", REG_MSG_PENDED).readOnly().onRead(pended::get);
-        regs.reg32("RAISE_REFUSED", REG_RAISE_REFUSED).readOnly().onRead(refused::get);
-        regs.reg32("DMA_DONE", REG_DMA_DONE).readOnly().onRead(dmaDone::get);
-        regs.reg32("DMA_FAILED", REG_DMA_FAILED).readOnly().onRead(dmaFailed::get);
+        regs.reg32("MSG_PENDED", REG_MSG_PENDED).readOnly().onRead(pended::sum);
+        regs.reg32("RAISE_REFUSED", REG_RAISE_REFUSED).readOnly().onRead(refused::sum);
+        regs.reg32("DMA_DONE", REG_DMA_DONE).readOnly().onRead(dmaDone::sum);
+        regs.reg32("DMA_FAILED", REG_DMA_FAILED).readOnly().onRead(dmaFailed::sum);
         regs.range("BUFFER", BUFFER_OFFSET, BUFFER_SIZE, new RangeHandler() {
             @Override
             public long read(int offset, int size) {
@@ -367,7 +367,7 @@ public final class TestDevice implements PciDevice, MsiSource {
      */
     @Override
     public MsiOutcome raise(int vector) {
-        raises.incrementAndGet();
+        raises.increment();
         MsiOutcome outcome;
         if (msix != null && msix.enabled()) {
             outcome = msix.signal(vector);
@@ -377,12 +377,14 @@ public final class TestDevice implements PciDevice, MsiSource {
             outcome = MsiOutcome.DISABLED;
         }
         if (outcome == MsiOutcome.PENDING) {
-            pended.incrementAndGet();
+            pended.increment();
         } else if (outcome != MsiOutcome.SENT) {
-            refused.incrementAndGet();
+            refused.increment();
         }
         account(outcome);
-        raiseOutcome.set(outcome.ordinal());
+        if (raiseOutcome.value() != outcome.ordinal()) {
+            raiseOutcome.set(outcome.ordinal()); // a store only on change: the register is volatile
+        }
         return outcome;
     }
 
@@ -405,23 +407,23 @@ public final class TestDevice implements PciDevice, MsiSource {
     }
 
     public long raises() {
-        return raises.get();
+        return raises.sum();
     }
 
     public long raisesPended() {
-        return pended.get();
+        return pended.sum();
     }
 
     public long raisesRefused() {
-        return refused.get();
+        return refused.sum();
     }
 
     public long dmasDone() {
-        return dmaDone.get();
+        return dmaDone.sum();
     }
 
     public long dmasFailed() {
-        return dmaFailed.get();
+        return dmaFailed.sum();
     }
 
     /** Little-endian read of {@code size} bytes of the device buffer. */
@@ -455,7 +457,7 @@ public final class TestDevice implements PciDevice, MsiSource {
     }
 
     private DmaResult refuse(DmaResult why) {
-        dmaFailed.incrementAndGet();
+        dmaFailed.increment();
         dmaStatus.set(STATUS_DONE | STATUS_ERROR | (why.ordinal() << STATUS_CAUSE_SHIFT));
         return why;
     }
@@ -479,7 +481,7 @@ public final class TestDevice implements PciDevice, MsiSource {
             DmaResult r = move(dir, src, dst, length);
             pcie.transactionsPending(false);
             if (r == DmaResult.OK) {
-                dmaDone.incrementAndGet();
+                dmaDone.increment();
                 dmaStatus.set(STATUS_DONE);
                 return r;
             }

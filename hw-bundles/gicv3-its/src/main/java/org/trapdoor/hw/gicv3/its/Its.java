@@ -45,8 +45,11 @@ import org.trapdoor.api.register.RegisterBlock;
  *     software writes CWRITER with Retry set (or rewrites CBASER while disabled).</li>
  * </ul>
  *
- * <p>The translation path (a write to GITS_TRANSLATER) takes no lock and allocates nothing: it
- * reads the tables in guest memory every time, so no cache can go stale.
+ * <p>The translation path (a write to GITS_TRANSLATER) takes no lock and allocates nothing. It
+ * looks in a {@link TranslationCache} first and reads the tables in guest memory on a miss; every
+ * command that rewrites a table entry invalidates the cache, as the architecture has software
+ * change mappings only through commands. A fresh model (after a swap) starts with an empty cache,
+ * so it resumes from the tables in memory.
  */
 public final class Its implements MsiController, ItsInspectable {
     private static final Logger LOG = LoggerFactory.getLogger(Its.class);
@@ -106,6 +109,7 @@ public final class Its implements MsiController, ItsInspectable {
     private volatile boolean enabled;
     private final Object commandLock = new Object();
 
+    private final TranslationCache cache = new TranslationCache();
     private final InterruptCounters counters = new InterruptCounters();
     private final InterruptCounters ledger;
     private final LongAdder commands = new LongAdder();
@@ -170,10 +174,12 @@ public final class Its implements MsiController, ItsInspectable {
             if (en && !enabled) {
                 deviceTable = ItsTable.of(baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
                 collectionTable = ItsTable.of(baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+                cache.invalidateAll();
                 enabled = true;
                 processCommands();
             } else if (!en) {
                 enabled = false;
+                cache.invalidateAll();
             }
         }
     }
@@ -201,6 +207,7 @@ public final class Its implements MsiController, ItsInspectable {
             } else {
                 collectionTable = ItsTable.of(value, ENTRY_SIZE, 1L << ICID_BITS);
             }
+            cache.invalidateAll();
         }
     }
 
@@ -290,6 +297,12 @@ public final class Its implements MsiController, ItsInspectable {
         }
         if (!ok) {
             commandErrors.increment();
+        }
+        switch (op) {
+            // These rewrite a DTE, CTE or ITE (after the write, so a racing fill is dead on arrival).
+            case MAPD, MAPC, MAPTI, MAPI, DISCARD, MOVI -> cache.invalidateAll();
+            default -> {
+            }
         }
     }
 
@@ -461,6 +474,19 @@ public final class Its implements MsiController, ItsInspectable {
      * dropped. No lock, no allocation.
      */
     DropReason trigger(int deviceId, int eventId) {
+        int hit = cache.lookup(deviceId, eventId);
+        if (hit >= 0) {
+            InterruptController g = gic.get();
+            if (g == null) {
+                return DropReason.NO_INTERRUPT_CONTROLLER;
+            }
+            int rd = hit >>> 20;
+            if (rd >= g.cpuCount()) {
+                return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
+            }
+            return g.setLpiPending(hit & 0xF_FFFF, rd);
+        }
+        int gen = cache.generation();
         try {
             ItsTable dt = deviceTable;
             long id = Integer.toUnsignedLong(deviceId);
@@ -503,6 +529,7 @@ public final class Its implements MsiController, ItsInspectable {
             if (rd >= g.cpuCount()) {
                 return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
             }
+            cache.fill(deviceId, eventId, gen, iteIntid(ite), rd);
             return g.setLpiPending(iteIntid(ite), rd);
         } catch (MemoryAccessException e) {
             return DropReason.TABLE_MEMORY_ERROR;
@@ -552,6 +579,15 @@ public final class Its implements MsiController, ItsInspectable {
     @Override
     public MmioHandler region(int index) {
         return index == 0 ? handler : null;
+    }
+
+    /** Translations served from the cache, and those that read the tables. */
+    public long cacheHits() {
+        return cache.hits();
+    }
+
+    public long cacheMisses() {
+        return cache.misses();
     }
 
     /** The control frame's register block (tests, shell). */
@@ -743,8 +779,10 @@ public final class Its implements MsiController, ItsInspectable {
 
     @Override
     public String summary() {
-        return String.format("ITS %s, CREADR 0x%x%s CWRITER 0x%x, %d commands (%d bad, %d unknown); %s",
+        return String.format(
+                "ITS %s, CREADR 0x%x%s CWRITER 0x%x, %d commands (%d bad, %d unknown), translation cache %d hits %d misses; %s",
                 enabled ? "enabled" : "disabled", creadr.value() & ~1L, (creadr.value() & 1) != 0 ? " STALLED" : "",
-                cwriter.value(), commands.sum(), commandErrors.sum(), unknownCommands.sum(), counters.snapshot());
+                cwriter.value(), commands.sum(), commandErrors.sum(), unknownCommands.sum(), cache.hits(),
+                cache.misses(), counters.snapshot());
     }
 }

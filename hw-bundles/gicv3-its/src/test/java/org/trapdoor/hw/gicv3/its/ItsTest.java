@@ -201,6 +201,77 @@ class ItsTest {
         assertEquals(0, its.commandErrors());
     }
 
+    // ---- translation cache: a hit needs no table read, every remapping command invalidates
+
+    /** Takes LPI {@code lpi} on {@code cpu} so the next MSI makes it pending afresh. */
+    void take(int lpi, int cpu) {
+        assertEquals(lpi, gic.acknowledge(cpu));
+        gic.endOfInterrupt(cpu, lpi);
+    }
+
+    @Test
+    void aRepeatedMsiIsServedFromTheTranslationCache() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        long misses = its.cacheMisses();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        assertEquals(misses, its.cacheMisses(), "no table walk the second time");
+        assertEquals(1, its.cacheHits());
+        assertEquals(2, its.counters().delivered());
+    }
+
+    @Test
+    void discardThenMaptiToAnotherLpiIsSeenByTheNextMsi() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        devEvent(Its.DISCARD, 0x10, 3);
+        msi(0x10, 3, 4);
+        assertEquals(1, its.counters().dropped(DropReason.UNMAPPED_EVENT_ID), "DISCARD invalidates");
+        mapti(0x10, 3, 8300, 1);
+        msi(0x10, 3, 4);
+        assertTrue(gic.isPending(8300, 1), "MAPTI invalidates");
+        assertFalse(gic.isPending(8200, 1));
+    }
+
+    @Test
+    void mapdInvalidAndMapcRetargetAreSeenByTheNextMsi() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        mapc(1, 0); // collection 1 now on CPU 0
+        msi(0x10, 3, 4);
+        assertTrue(gic.isPending(8200, 0), "MAPC invalidates");
+        take(8200, 0);
+        mapd(0x10, 5, ITT, false);
+        msi(0x10, 3, 4);
+        assertEquals(1, its.counters().dropped(DropReason.UNMAPPED_DEVICE_ID), "MAPD V=0 invalidates");
+    }
+
+    @Test
+    void moviIsSeenByTheNextMsi() {
+        standardMapping();
+        mapc(2, 0);
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        cmd(Its.MOVI | (0x10L << 32), 3, 2, 0);
+        msi(0x10, 3, 4);
+        assertTrue(gic.isPending(8200, 0));
+        assertFalse(gic.isPending(8200, 1));
+    }
+
+    @Test
+    void disablingTheItsDropsEvenACachedTranslation() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        wr(0x000, 4, 0);
+        msi(0x10, 3, 4);
+        assertEquals(1, its.counters().dropped(DropReason.ITS_DISABLED));
+    }
+
     @Test
     void deviceIdComesFromTheBusNotTheData() {
         standardMapping();
@@ -569,6 +640,8 @@ class ItsTest {
         assertEquals(10_000, its.counters().fired());
         assertEquals(2, its.counters().delivered());
         assertEquals(9_998, its.counters().dropped(DropReason.COALESCED));
+        assertTrue(gic.isPending(8200, 1) && gic.isPending(8201, 1), "both pending");
+        gic.saveState(); // writes the redistributor's pending bits back, as for a swap
         assertEquals(0x3, ram.load(PEND1 + 8200 / 8, 1), "both pending bits reached the table");
     }
 
