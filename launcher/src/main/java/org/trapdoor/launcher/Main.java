@@ -113,7 +113,7 @@ public final class Main {
         p.put("felix.fileinstall.dir", System.getProperty("trapdoor.plugins", "plugins"));
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.poll", "1000");
-        p.put("felix.fileinstall.start.level", Integer.toString(StartLevels.MACHINE));
+        p.put("felix.fileinstall.start.level", Integer.toString(StartLevels.HARDWARE));
         p.put("felix.fileinstall.log.level", "1");
         // Declarative Services prints component failures with stack traces; the session reports
         // the machine's failure as one line instead. -Dds.loglevel=error brings them back.

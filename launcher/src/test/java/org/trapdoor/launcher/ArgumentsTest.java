@@ -86,8 +86,8 @@ class ArgumentsTest {
         assertEquals("a,addr=01.0\nb", p.get(Main.DEVICES));
         assertEquals("platform", p.get(Main.COMMANDS));
         assertNull(p.get(Main.SCRIPT));
-        assertEquals("3", p.get("org.osgi.framework.startlevel.beginning"));
-        assertEquals("4", p.get(Main.CONSOLE_START_LEVEL));
+        assertEquals(Integer.toString(StartLevels.MACHINE), p.get("org.osgi.framework.startlevel.beginning"));
+        assertEquals(Integer.toString(StartLevels.CONSOLE), p.get(Main.CONSOLE_START_LEVEL));
     }
 
     @Test

@@ -19,7 +19,9 @@ class StartLevelsTest {
         assertEquals(StartLevels.SERVICES, StartLevels.of("org.trapdoor.shell"));
         assertEquals(StartLevels.SERVICES, StartLevels.of("org.trapdoor.devicetree"));
         assertEquals(StartLevels.MACHINE, StartLevels.of("org.trapdoor.core"));
-        assertEquals(StartLevels.MACHINE, StartLevels.of("org.trapdoor.hw.pci.ecam"));
+        assertEquals(StartLevels.HARDWARE, StartLevels.of("org.trapdoor.hw.pci.ecam"));
+        assertEquals(StartLevels.MACHINE, StartLevels.of("org.trapdoor.guest"));
+        assertTrue(StartLevels.HARDWARE < StartLevels.MACHINE, "drivers before the machine; on stop, the machine first");
         assertTrue(StartLevels.SERVICES < StartLevels.MACHINE);
     }
 

@@ -278,7 +278,9 @@ final class MsiSubsystem {
         MsiReprobeRule.Decision d = MsiReprobeRule.decide(setUpFor, probedOn.get(node), change);
         log.info("MSI: %s %s: %s; %s", change.node(), what, d.reason(), d.reprobe() ? "re-probing" : "no re-probe");
         if (d.reprobe()) {
-            reprobe();
+            // The controller the old domain drove is no longer there (another kind, or one from
+            // reset): its mappings went with it, so the domain is dropped without commands to it.
+            reprobe(change.node());
         } else if (change.model() != null) {
             // It carries on from the model the set-up was made on: the same set-up, on a new model.
             probedOn.put(node, change.model());
@@ -287,11 +289,23 @@ final class MsiSubsystem {
 
     /** Tears every function's MSI set-up down, then probes again. */
     synchronized void reprobe() {
+        reprobe(null);
+    }
+
+    /**
+     * Tears every function's MSI set-up down, then probes again; the blocks of node {@code gone}
+     * (null: none) are released without commands to their controller, which was replaced.
+     */
+    private void reprobe(String gone) {
         log.info("MSI: re-probing MSI domains");
         for (Setup s : setups) {
             try {
                 s.programmer().shutdown();
-                s.domain().free(s.block());
+                if (s.domain().node().equals(gone)) {
+                    s.domain().forget(s.block());
+                } else {
+                    s.domain().free(s.block());
+                }
             } catch (RuntimeException e) {
                 log.warn("%s: MSI teardown through %s: %s", s.device().bdf(), s.domain().node(), e.getMessage());
             }

@@ -101,6 +101,8 @@ class MsiAutoReprobeTest {
         assertTrue(logged(ITS, "from reset", "re-probing"), k.bootLog().toString());
         assertTrue(k.msiVectors().stream().allMatch(v -> v.target() == Target.LPI), k.msiVectors().toString());
         everyVectorDelivers();
+        assertTrue(k.bootLog().stream().noneMatch(l -> l.contains("teardown")),
+                "the replaced ITS is not sent DISCARDs it cannot consume: " + k.bootLog());
     }
 
     @Test

@@ -7,7 +7,10 @@ import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.trapdoor.api.dt.DeviceTreeLoader;
+import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.memory.MemoryTransaction;
@@ -25,13 +28,45 @@ import org.trapdoor.api.memory.MemoryTransaction;
         "osgi.command.function=unbind",
         "osgi.command.function=mem"})
 public final class MachineCommands {
+    /** How long a bind or unbind waits for the guest to act on it (re-probing its MSIs takes milliseconds). */
+    static final long GUEST_SETTLE_MILLIS = 10_000;
+
     private final Machine machine;
     private final DeviceTreeLoader loader;
+    private volatile GuestKernel guest;
 
     @Activate
     public MachineCommands(@Reference Machine machine, @Reference DeviceTreeLoader loader) {
         this.machine = machine;
         this.loader = loader;
+    }
+
+    /** The guest running on the machine, if any: a bind returns once it has acted on the swap. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, unbind = "unsetGuest")
+    void setGuest(GuestKernel g) {
+        guest = g;
+    }
+
+    void unsetGuest(GuestKernel g) {
+        if (guest == g) {
+            guest = null;
+        }
+    }
+
+    /**
+     * A guest hears of an MSI-controller swap from the machine and re-probes on its own thread;
+     * the next command (a traffic run, {@code msi}) should see the set-up it arrived at.
+     */
+    private void settleGuest() {
+        GuestKernel g = guest;
+        if (g == null) {
+            return;
+        }
+        try {
+            g.awaitMsiSettled(GUEST_SETTLE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Descriptor("list the platform's device-tree nodes: path, compatible, reg, driver and binding state")
@@ -58,6 +93,7 @@ public final class MachineCommands {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure("bind " + node + " " + driver + ": " + e.getMessage());
         }
+        settleGuest();
         return machine.node(before.path());
     }
 
@@ -69,6 +105,7 @@ public final class MachineCommands {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure("bind " + node + ": " + e.getMessage());
         }
+        settleGuest();
         return machine.node(before.path());
     }
 
@@ -80,6 +117,7 @@ public final class MachineCommands {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure("unbind " + node + ": " + e.getMessage());
         }
+        settleGuest();
         return machine.node(before.path());
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeLoader;
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
@@ -191,6 +192,46 @@ class MachineCommandsTest {
                 .startsWith("no node '/nope'"));
         assertEquals("bind pcie bogus: no driver 'bogus'",
                 assertThrows(CommandFailure.class, () -> commands.bind("pcie", "bogus")).getMessage());
+    }
+
+    @Test
+    void bindAndUnbindReturnOnlyOnceTheGuestHasActedOnTheSwap() {
+        List<String> seen = new ArrayList<>();
+        GuestKernel guest = new GuestKernel() {
+            @Override
+            public String name() {
+                return "test";
+            }
+
+            @Override
+            public List<org.trapdoor.api.guest.GuestPciHost> pciHosts() {
+                return List.of();
+            }
+
+            @Override
+            public List<org.trapdoor.api.guest.GuestPciDevice> pciDevices() {
+                return List.of();
+            }
+
+            @Override
+            public List<String> bootLog() {
+                return List.of();
+            }
+
+            @Override
+            public boolean awaitMsiSettled(long timeoutMillis) {
+                seen.add(machine.calls.get(machine.calls.size() - 1));
+                return true;
+            }
+        };
+        commands.setGuest(guest);
+        commands.bind("pcie", "pci-ecam");
+        commands.unbind("pcie");
+        commands.bind("pcie");
+        assertEquals(machine.calls, seen, "each waited for, after the machine call");
+        commands.unsetGuest(guest);
+        commands.unbind("pcie");
+        assertEquals(3, seen.size(), "no guest, no wait");
     }
 
     @Test

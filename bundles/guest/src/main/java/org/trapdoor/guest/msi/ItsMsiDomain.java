@@ -268,6 +268,20 @@ public final class ItsMsiDomain implements MsiDomain {
     }
 
     @Override
+    public synchronized void forget(MsiBlock b) {
+        if (devices.remove(b.deviceId()) == null) {
+            return;
+        }
+        try {
+            for (MsiMessage m : b.messages()) {
+                chip.setLpiConfig(m.intid(), false);
+            }
+        } finally {
+            lpis.free(b.first(), b.reserved());
+        }
+    }
+
+    @Override
     public synchronized void free(MsiBlock b) {
         if (devices.remove(b.deviceId()) == null) {
             return;

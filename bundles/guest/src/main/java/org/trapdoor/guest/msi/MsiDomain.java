@@ -28,4 +28,14 @@ public interface MsiDomain {
 
     /** Unmaps and releases a block this domain allocated. */
     void free(MsiBlock block);
+
+    /**
+     * Releases a block after the controller was replaced under the domain (a hot re-plug): its
+     * mappings went with it, so nothing is sent to it; the interrupt controller's side (LPI
+     * configuration, SPI enables) is undone as {@link #free} does. A domain that sends its
+     * controller nothing on free has nothing more to skip.
+     */
+    default void forget(MsiBlock block) {
+        free(block);
+    }
 }
