@@ -8,8 +8,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 
@@ -33,6 +31,7 @@ import org.trapdoor.api.guest.GuestDmaTest;
 import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -70,7 +69,6 @@ public class IommuSwapIT {
     /** SMMUv3 event ID of F_TRANSLATION. */
     private static final int F_TRANSLATION = 0x10;
     /** The fault count in the SMMUv3 model's summary ("...; 3 faults, 3 events ..."). */
-    private static final Pattern FAULTS = Pattern.compile("; (\\d+) faults, ");
     /** Where the DMA buffers lie: low in RAM, far below the guest's top-down page allocations. */
     private static final long BUFFERS = 0x100_0000;
 
@@ -417,13 +415,11 @@ public class IommuSwapIT {
         throw new AssertionError("no memory node");
     }
 
-    /** The fault count the bound SMMUv3 model reports in its summary. */
+    /** The fault count of the SMMU model bound now, read through the machine's IOMMU view. */
     private long smmuFaults() {
-        NodeInfo n = rig.machine().node(SMMU);
-        assertNotEquals("the SMMU is bound: " + n, null, n.driver());
-        Matcher m = FAULTS.matcher(n.summary());
-        assertTrue("a fault count in the summary: " + n.summary(), m.find());
-        return Long.parseLong(m.group(1));
+        Iommu smmu = rig.interrupts().iommus().get(rig.machine().node(SMMU).path());
+        assertNotEquals("the SMMU is bound: " + rig.machine().node(SMMU), null, smmu);
+        return smmu.faultCount();
     }
 
     private void awaitNode(NodeState state, String driver) {

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeException;
 import org.trapdoor.api.dt.DeviceTreeLoader;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
@@ -244,6 +245,11 @@ public final class MachineComponent implements Machine, MachineInterrupts {
     @Override
     public Traffic traffic() {
         return machine.traffic();
+    }
+
+    @Override
+    public Map<String, Iommu> iommus() {
+        return machine.iommus();
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.osgi.annotation.versioning.ProviderType;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
@@ -53,6 +54,16 @@ public interface MachineInterrupts {
 
     /** The machine's MSI traffic generator. */
     Traffic traffic();
+
+    /**
+     * The IOMMU nodes ({@code #iommu-cells}), by path in tree order, with the model bound now
+     * ({@code null} while unbound): their counters, faults and mode without parsing summaries.
+     *
+     * @throws UnsupportedOperationException if this machine does not expose its IOMMUs
+     */
+    default Map<String, Iommu> iommus() {
+        throw new UnsupportedOperationException("this machine does not expose its IOMMUs");
+    }
 
     /**
      * Registers {@code listener} to hear of every later change of the model bound to an

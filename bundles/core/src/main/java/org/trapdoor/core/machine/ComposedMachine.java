@@ -10,6 +10,7 @@ import java.util.Map;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
@@ -246,6 +247,11 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
     @Override
     public Map<String, MsiController> msiControllers() {
         return bound("msi-controller", MsiController.class);
+    }
+
+    @Override
+    public Map<String, Iommu> iommus() {
+        return bound("#iommu-cells", Iommu.class);
     }
 
     /** Enabled nodes with {@code property}, by path in tree order, with their model of {@code kind} or null. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,6 +116,19 @@ class IommuPathTest {
         assertEquals(DmaResult.OK, dev.dma(TestDevice.Direction.FROM_BUS, IOVA + 0x80, 16, 8));
         assertEquals(0x1111_2222_3333_4444L, dev.readBuffer(16, 8));
         assertEquals(0, iommu().faultCount());
+    }
+
+    @Test
+    void theMachineListsItsIommuNodesWithTheModelBoundNowOrNull() {
+        assertEquals(List.of("/iommu@9050000"), List.copyOf(m.iommus().keySet()));
+        assertSame(iommu(), m.iommus().get("/iommu@9050000"));
+        m.unbind("smmu");
+        assertTrue(m.iommus().containsKey("/iommu@9050000"));
+        assertNull(m.iommus().get("/iommu@9050000"), "unbound: no model");
+        m.autoBind("smmu");
+        assertSame(iommu(), m.iommus().get("/iommu@9050000"));
+        assertEquals(Map.of(),
+                new ComposedMachine(Presets.load(new DeviceTreeService(), "virt-noiommu")).iommus(), "no IOMMU node");
     }
 
     @Test
