@@ -99,4 +99,18 @@ final class LedgerWatch {
             }
         }
     }
+
+    /**
+     * After the traffic stopped: a last sample, then the ledger accounts for every raise once,
+     * stays whole, and the guest handled each delivered MSI exactly once ({@code handled} is the
+     * guest's count of handled interrupts since the baseline).
+     */
+    void assertAllAccountedFor(long handled) {
+        sample();
+        Traffic.Status s = traffic.status();
+        assertTrue("traffic stopped: " + s, !s.running());
+        assertEquals("one outcome per raise: " + ledger.snapshot() + ", " + s, s.raised(), fired());
+        assertEquals("fired = delivered + dropped", fired(), delivered() + dropped());
+        assertEquals("the guest handled each delivered MSI once: " + ledger.snapshot(), delivered(), handled);
+    }
 }

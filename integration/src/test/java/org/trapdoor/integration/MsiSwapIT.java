@@ -241,13 +241,7 @@ public class MsiSwapIT {
         } finally {
             traffic.stop();
         }
-        w.sample();
-        Traffic.Status s = traffic.status();
-        assertFalse(s.toString(), s.running());
-        assertEquals("one outcome per raise: " + rig.ledger().snapshot() + ", " + s, s.raised(), w.fired());
-        assertEquals("fired = delivered + dropped", w.fired(), w.delivered() + w.dropped());
-        assertEquals("the guest handled each delivered MSI once, across its re-probes: " + rig.ledger().snapshot(),
-                w.delivered(), guest.interruptsHandled() - handledBefore);
+        w.assertAllAccountedFor(guest.interruptsHandled() - handledBefore); // across its re-probes
         assertTrue(guest.awaitMsiSettled(MsiRig.TIMEOUT_MS));
         assertEquals("exactly two re-probes: " + rig.bootLogTail(), generation + 2, guest.msiGeneration());
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
@@ -365,14 +359,8 @@ public class MsiSwapIT {
 
     /** Traffic stopped: the ledger has exactly the generator's raises, and the guest every delivery once. */
     private void assertAllAccountedFor(LedgerWatch w, long handledBefore) {
-        w.sample();
-        Traffic.Status s = rig.traffic().status();
-        assertFalse(s.toString(), s.running());
+        w.assertAllAccountedFor(rig.handled() - handledBefore);
         assertTrue("sampled while traffic ran: " + w.samples(), w.samples() > 3 * CYCLES);
-        assertEquals("one outcome per raise: " + rig.ledger().snapshot() + ", " + s, s.raised(), w.fired());
-        assertEquals("fired = delivered + dropped", w.fired(), w.delivered() + w.dropped());
-        assertEquals("the guest handled each delivered MSI once: " + rig.ledger().snapshot(), w.delivered(),
-                rig.handled() - handledBefore);
     }
 
     /** No guest action: the same vectors with the same messages, none masked, none re-counted. */
