@@ -232,7 +232,7 @@ public final class IrqCommands {
             return new ItsListing.Entry(path, null, "unbound: no model serves it");
         }
         if (model instanceof ItsInspectable i) {
-            return new ItsListing.Entry(path, i.inspect(), null);
+            return new ItsListing.Entry(path, i.inspect(), null, model.summary());
         }
         return new ItsListing.Entry(path, null, "its model cannot be inspected (" + model.description() + ")");
     }

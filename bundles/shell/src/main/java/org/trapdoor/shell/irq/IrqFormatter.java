@@ -138,7 +138,8 @@ public final class IrqFormatter {
     public static String its(ItsListing l) {
         List<String> parts = new ArrayList<>();
         for (ItsListing.Entry e : l.entries()) {
-            parts.add(e.inspection() == null ? "ITS " + e.node() + ": " + e.why() : its(e.inspection()));
+            String text = e.inspection() == null ? "ITS " + e.node() + ": " + e.why() : its(e.inspection());
+            parts.add(e.summary() == null || e.summary().isEmpty() ? text : text + "\nmodel: " + e.summary());
         }
         return String.join("\n\n", parts);
     }

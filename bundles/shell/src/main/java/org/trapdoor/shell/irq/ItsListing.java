@@ -16,7 +16,12 @@ public record ItsListing(List<Entry> entries) {
      * @param node       its device-tree path
      * @param inspection what it shows, or {@code null} when it cannot be inspected
      * @param why        why not (unbound, a model without inspection), or {@code null}
+     * @param summary    the model's own one-line summary (its counters, translation cache), or
+     *                   {@code null}
      */
-    public record Entry(String node, ItsInspection inspection, String why) {
+    public record Entry(String node, ItsInspection inspection, String why, String summary) {
+        public Entry(String node, ItsInspection inspection, String why) {
+            this(node, inspection, why, null);
+        }
     }
 }

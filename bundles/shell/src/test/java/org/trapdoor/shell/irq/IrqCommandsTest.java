@@ -277,6 +277,8 @@ class IrqCommandsTest {
                 List.of(), false, List.of());
         fabric.msi.put(ITS, inspectableIts(snapshot));
         assertSame(snapshot, commands.its("its").entries().get(0).inspection());
+        assertEquals("ITS enabled, translation cache 0 hits 0 misses", commands.its("its").entries().get(0).summary(),
+                "the model's own summary line");
         assertTrue(assertThrows(CommandFailure.class, () -> commands.its(GIC)).getMessage()
                 .contains("is not an MSI controller"));
         assertTrue(assertThrows(CommandFailure.class, () -> commands.its("/nope")).getMessage()
@@ -294,6 +296,9 @@ class IrqCommandsTest {
                 new Class<?>[] {InspectableMsi.class}, (p, m, args) -> {
                     if (m.getName().equals("inspect")) {
                         return snapshot;
+                    }
+                    if (m.getName().equals("summary")) {
+                        return "ITS enabled, translation cache 0 hits 0 misses";
                     }
                     throw new UnsupportedOperationException(m.getName());
                 });

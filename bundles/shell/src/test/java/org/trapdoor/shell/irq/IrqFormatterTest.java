@@ -104,7 +104,8 @@ class IrqFormatterTest {
                 List.of(new ItsInspection.DeviceEntry(8, 5, 0x4007_0000L,
                         List.of(new ItsInspection.EventEntry(0, 8192, 0)))),
                 List.of(new ItsInspection.CollectionEntry(0, 1)), false, List.of("ITT of DeviceID 9: no RAM"));
-        String text = IrqFormatter.its(new ItsListing(List.of(new ItsListing.Entry(i.node(), i, null),
+        String text = IrqFormatter.its(new ItsListing(List.of(
+                new ItsListing.Entry(i.node(), i, null, "ITS enabled, translation cache 5 hits 2 misses"),
                 new ItsListing.Entry("/its@2", null, "unbound: no model serves it"))));
         assertEquals(String.join("\n",
                 "ITS /intc@8000000/its@8080000: enabled, busy, TYPER=0x000000000000f7f1",
@@ -120,6 +121,7 @@ class IrqFormatterTest {
                 "collections: 1",
                 "  ICID 0 -> redistributor 1",
                 "problem: ITT of DeviceID 9: no RAM",
+                "model: ITS enabled, translation cache 5 hits 2 misses",
                 "",
                 "ITS /its@2: unbound: no model serves it"), text);
     }
