@@ -1,8 +1,14 @@
 package org.trapdoor.devicetree;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
 
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeException;
@@ -21,6 +27,9 @@ final class DtbReader {
     private int structEnd;
     private int stringsStart;
     private int stringsEnd;
+    /** Offsets of each node's FDT_BEGIN_NODE and each property's FDT_PROP token, for later messages. */
+    private final Map<DtNode, Integer> nodeAt = new IdentityHashMap<>();
+    private final Map<DtProperty, Integer> propertyAt = new IdentityHashMap<>();
 
     DtbReader(byte[] blob, String source) {
         this.blob = blob;
@@ -76,7 +85,19 @@ final class DtbReader {
 
         List<long[]> reservations = readReservations((int) offRsvmap, (int) totalSize);
         DtNode root = readStructure();
-        return new DeviceTree(root, source, reservations);
+        // What dtc -I dtb checks too, so that the DTS written from this tree reads back.
+        BiFunction<DtNode, String, String> malformed = (n, p) -> String.format("%s: malformed DTB at offset 0x%x",
+                source, offset(n, p));
+        Phandles.check(root, malformed);
+        CellCounts.check(root, malformed);
+        return new DeviceTree(root, source, reservations, (n, p) -> offset(n, p) < 0 ? null
+                : String.format("%s at offset 0x%x", source, offset(n, p)));
+    }
+
+    /** Offset of a node's property's FDT_PROP token (null property: the node's FDT_BEGIN_NODE), or -1. */
+    private int offset(DtNode node, String property) {
+        Integer at = property == null ? nodeAt.get(node) : propertyAt.get(node.property(property));
+        return at == null ? -1 : at;
     }
 
     private void checkBlock(String what, long off, long size, long totalSize, int headerSize, int align) {
@@ -112,6 +133,8 @@ final class DtbReader {
         DtNode root = null;
         DtNode current = null;
         int depth = 0;
+        // The names of the open nodes' children: a duplicate check in constant time per node.
+        ArrayDeque<Set<String>> childNames = new ArrayDeque<>();
         while (true) {
             if (o + 4 > structEnd) {
                 throw error(o, "structure block ends without FDT_END");
@@ -140,17 +163,20 @@ final class DtbReader {
                         if (name.isEmpty()) {
                             throw error(tokenAt, "node without a name inside " + current.path());
                         }
-                        if (current.child(name) != null) {
+                        if (!childNames.peek().add(name)) {
                             throw error(tokenAt, "duplicate node " + name + " in " + current.path());
                         }
                         current = new DtNode(name, current);
                     }
+                    childNames.push(new HashSet<>());
+                    nodeAt.put(current, tokenAt);
                 }
                 case Fdt.END_NODE -> {
                     if (current == null) {
                         throw error(tokenAt, "FDT_END_NODE without an open node");
                     }
                     current = current.parent();
+                    childNames.pop();
                     depth--;
                 }
                 case Fdt.PROP -> {
@@ -172,7 +198,9 @@ final class DtbReader {
                     }
                     byte[] value = new byte[(int) len];
                     System.arraycopy(blob, o, value, 0, (int) len);
-                    current.put(new DtProperty(name, value));
+                    DtProperty p = new DtProperty(name, value);
+                    current.put(p);
+                    propertyAt.put(p, tokenAt);
                     o = Fdt.align4(o + (int) len);
                 }
                 case Fdt.NOP -> {

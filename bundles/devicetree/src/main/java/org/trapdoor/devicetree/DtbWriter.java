@@ -2,8 +2,9 @@ package org.trapdoor.devicetree;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 
 import org.trapdoor.api.dt.DeviceTree;
@@ -17,7 +18,8 @@ import org.trapdoor.api.dt.DtProperty;
 final class DtbWriter {
     private final ByteArrayOutputStream struct = new ByteArrayOutputStream();
     private final ByteArrayOutputStream strings = new ByteArrayOutputStream();
-    private final Map<String, Integer> stringOffsets = new HashMap<>();
+    /** Every suffix of every name in the strings block, at its first offset. */
+    private final Map<String, Integer> suffixes = new HashMap<>();
 
     byte[] write(DeviceTree tree) {
         ByteArrayOutputStream rsv = new ByteArrayOutputStream();
@@ -51,7 +53,26 @@ final class DtbWriter {
         return out.toByteArray();
     }
 
-    private void writeNode(DtNode node) {
+    /** Depth-first with an explicit stack: the writer must not depend on the tree's depth. */
+    private void writeNode(DtNode top) {
+        ArrayDeque<Iterator<DtNode>> open = new ArrayDeque<>();
+        beginNode(top);
+        open.push(top.children().iterator());
+        while (!open.isEmpty()) {
+            Iterator<DtNode> next = open.peek();
+            if (next.hasNext()) {
+                DtNode c = next.next();
+                beginNode(c);
+                open.push(c.children().iterator());
+            } else {
+                open.pop();
+                be32(struct, Fdt.END_NODE);
+            }
+        }
+    }
+
+    /** FDT_BEGIN_NODE, the name and the properties. */
+    private void beginNode(DtNode node) {
         be32(struct, Fdt.BEGIN_NODE);
         byte[] name = node.name().getBytes(StandardCharsets.UTF_8);
         struct.writeBytes(name);
@@ -65,10 +86,6 @@ final class DtbWriter {
             struct.writeBytes(v);
             align();
         }
-        for (DtNode c : node.children()) {
-            writeNode(c);
-        }
-        be32(struct, Fdt.END_NODE);
     }
 
     /** Zeros up to the next 4-byte boundary of the structure block. */
@@ -78,19 +95,28 @@ final class DtbWriter {
         }
     }
 
-    /** Like dtc: reuse any place where the name and its NUL already occur, even as a suffix. */
+    /**
+     * Like dtc: reuse the first place where the name and its NUL already occur, even as the
+     * suffix of a longer name. Such a place always ends at a NUL, so it is a suffix of one
+     * string already in the table: every suffix of every string added is remembered at its
+     * first offset, and a look-up is one hash probe instead of a scan of the table.
+     */
     private int stringOffset(String s) {
-        return stringOffsets.computeIfAbsent(s, k -> {
-            byte[] want = (k + "\0").getBytes(StandardCharsets.UTF_8);
-            byte[] have = strings.toByteArray();
-            for (int i = 0; i + want.length <= have.length; i++) {
-                if (Arrays.equals(have, i, i + want.length, want, 0, want.length)) {
-                    return i;
-                }
+        Integer have = suffixes.get(s);
+        if (have != null) {
+            return have;
+        }
+        int at = strings.size();
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        strings.writeBytes(bytes);
+        strings.write(0);
+        for (int i = 0; i < bytes.length; i++) {
+            // A suffix that starts inside a UTF-8 sequence is no name anyone asks for.
+            if ((bytes[i] & 0xc0) != 0x80) {
+                suffixes.putIfAbsent(new String(bytes, i, bytes.length - i, StandardCharsets.UTF_8), at + i);
             }
-            strings.writeBytes(want);
-            return have.length;
-        });
+        }
+        return at;
     }
 
     private static void be32(ByteArrayOutputStream o, long v) {

@@ -7,11 +7,10 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeException;
@@ -32,7 +31,6 @@ final class DtsReader {
     private static final String NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+*#?@-";
     private static final Set<String> CPP_DIRECTIVES = Set.of("include", "define", "undef", "if", "ifdef",
             "ifndef", "elif", "else", "endif", "error", "warning", "pragma", "line");
-    private static final Pattern LINE_MARKER = Pattern.compile("(\\d+)(?:\\s+\"((?:[^\"\\\\]|\\\\.)*)\")?.*");
 
     /** A {@code &label} or {@code &{/path}} at a source position. */
     private record Ref(String target, boolean isPath, int pos) {
@@ -45,16 +43,58 @@ final class DtsReader {
     private record Fixup(int offset, Ref ref, boolean phandle) {
     }
 
+    /**
+     * A node's children by name and by name without unit address, kept beside the tree while it
+     * is read, so that merging a child, checking for a duplicate or following a path costs the
+     * same for the 50,000th sibling as for the first.
+     */
+    private static final class Children {
+        final Map<String, DtNode> byName = new HashMap<>();
+        final Map<String, Set<DtNode>> byBaseName = new HashMap<>();
+
+        void add(DtNode c) {
+            byName.put(c.name(), c);
+            byBaseName.computeIfAbsent(c.baseName(), k -> new LinkedHashSet<>()).add(c);
+        }
+
+        void remove(DtNode c) {
+            byName.remove(c.name(), c);
+            Set<DtNode> same = byBaseName.get(c.baseName());
+            if (same != null) {
+                same.remove(c);
+                if (same.isEmpty()) {
+                    byBaseName.remove(c.baseName());
+                }
+            }
+        }
+
+        /** As {@link DeviceTree#node}: the exact name, else the one child whose base name it is. */
+        DtNode find(String part) {
+            DtNode n = byName.get(part);
+            if (n != null) {
+                return n;
+            }
+            Set<DtNode> same = byBaseName.get(part);
+            return same != null && same.size() == 1 ? same.iterator().next() : null;
+        }
+    }
+
     private final DtsSource src;
     private final String text;
     private int pos;
-    /** Open nodes plus open parentheses and unary operators, bounded so input cannot overflow the stack. */
-    private int nesting;
+    /** Open node bodies, and open parentheses and unary operators: bounded so input cannot overflow the stack. */
+    private int nodeNesting;
+    private int expressionNesting;
     private DtNode root;
     private final List<long[]> reservations = new ArrayList<>();
     private final Map<DtProperty, List<Fixup>> fixups = new IdentityHashMap<>();
     private final Set<DtNode> omitIfNoRef = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<DtNode> referenced = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<DtNode, Children> childIndex = new IdentityHashMap<>();
+    private final Map<String, DtNode> labelIndex = new HashMap<>();
+    /** Where each node was first opened and each property last defined, for later messages. */
+    private final Map<DtNode, Integer> nodeAt = new IdentityHashMap<>();
+    private final Map<DtProperty, Integer> propertyAt = new IdentityHashMap<>();
 
     DtsReader(String text, String sourceName) {
         this.src = new DtsSource(text, sourceName);
@@ -86,7 +126,14 @@ final class DtsReader {
             throw src.error(pos, "no root node '/ { ... };'");
         }
         resolveReferences();
-        return new DeviceTree(root, src.name, reservations);
+        CellCounts.check(root, this::where);
+        return new DeviceTree(root, src.name, reservations, this::where);
+    }
+
+    /** {@code file:line:column} of a node's property (null: of the node), or null if not from the source. */
+    private String where(DtNode node, String property) {
+        Integer at = property == null ? nodeAt.get(node) : propertyAt.get(node.property(property));
+        return at == null ? null : src.location(at);
     }
 
     // ---- top level ----------------------------------------------------------------------------
@@ -123,6 +170,7 @@ final class DtsReader {
             pos++;
             if (root == null) {
                 root = new DtNode("", null);
+                nodeAt.put(root, start);
             }
             addLabels(root, labels, start);
             readNodeBody(root);
@@ -146,11 +194,14 @@ final class DtsReader {
             if (node.parent() == null) {
                 throw src.error(ref.pos, "cannot delete the root node");
             }
-            node.parent().removeChild(node);
+            removeNode(node);
             expect(';');
         } else if (text.startsWith("/omit-if-no-ref/", pos)) {
             pos += "/omit-if-no-ref/".length();
             skipWs();
+            if (peek() != '&') {
+                throw src.error(pos, "at top level /omit-if-no-ref/ takes a reference: &label or &{/path}");
+            }
             Ref ref = readRef();
             omitIfNoRef.add(lookup(ref));
             expect(';');
@@ -162,7 +213,7 @@ final class DtsReader {
     /** Reads {@code { properties and subnodes };} into {@code node}, merging with what it has. */
     private void readNodeBody(DtNode node) {
         expect('{');
-        enter();
+        enterNode();
         int firstSubnode = -1;
         while (true) {
             skipWs();
@@ -172,7 +223,7 @@ final class DtsReader {
             if (peek() == '}') {
                 pos++;
                 expect(';');
-                nesting--;
+                nodeNesting--;
                 return;
             }
             if (text.startsWith("/delete-property/", pos)) {
@@ -190,9 +241,9 @@ final class DtsReader {
                 skipWs();
                 String name = readName("node name");
                 // As dtc: the exact name; deleting a node that is not there is not an error.
-                DtNode child = node.child(name);
+                DtNode child = children(node).byName.get(name);
                 if (child != null) {
-                    node.removeChild(child);
+                    removeNode(child);
                 }
                 expect(';');
                 continue;
@@ -214,9 +265,9 @@ final class DtsReader {
             char c = peek();
             if (c == '{') {
                 firstSubnode = firstSubnode < 0 ? start : firstSubnode;
-                DtNode child = node.child(name);
+                DtNode child = children(node).byName.get(name);
                 if (child == null) {
-                    child = new DtNode(name, node);
+                    child = newChild(node, name, start);
                 }
                 addLabels(child, labels, start);
                 if (omit) {
@@ -231,14 +282,16 @@ final class DtsReader {
                 pos = nameAt + name.length();
                 skipWs();
                 pos++;
-                readPropertyValue(node, name);
+                readPropertyValue(node, name, nameAt);
             } else if (c == ';') {
                 pos = nameAt;
                 propertyAllowed(firstSubnode);
                 pos = nameAt + name.length();
                 skipWs();
                 pos++;
-                node.put(DtProperty.empty(name));
+                DtProperty p = DtProperty.empty(name);
+                node.put(p);
+                propertyAt.put(p, nameAt);
             } else {
                 throw src.error(pos, "expected '=', ';' or '{' after '" + name + "', found " + describeHere());
             }
@@ -255,7 +308,7 @@ final class DtsReader {
 
     // ---- property values --------------------------------------------------------------------
 
-    private void readPropertyValue(DtNode node, String name) {
+    private void readPropertyValue(DtNode node, String name, int nameAt) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         List<Fixup> refs = new ArrayList<>();
         while (true) {
@@ -309,6 +362,7 @@ final class DtsReader {
         }
         DtProperty p = new DtProperty(name, buf.toByteArray());
         node.put(p);
+        propertyAt.put(p, nameAt);
         if (!refs.isEmpty()) {
             fixups.put(p, refs);
         }
@@ -536,16 +590,22 @@ final class DtsReader {
         return v;
     }
 
-    private void enter() {
-        if (++nesting > Fdt.MAX_DEPTH) {
-            throw src.error(pos, "nested deeper than " + Fdt.MAX_DEPTH + " levels");
+    private void enterNode() {
+        if (++nodeNesting > Fdt.MAX_DEPTH) {
+            throw src.error(pos, "nodes nested deeper than " + Fdt.MAX_DEPTH + " levels");
+        }
+    }
+
+    private void enterExpression() {
+        if (++expressionNesting > Fdt.MAX_DEPTH) {
+            throw src.error(pos, "expression nested deeper than " + Fdt.MAX_DEPTH + " levels");
         }
     }
 
     private long expr() {
-        enter();
+        enterExpression();
         long v = ternary();
-        nesting--;
+        expressionNesting--;
         return v;
     }
 
@@ -688,9 +748,9 @@ final class DtsReader {
     }
 
     private long unary() {
-        enter();
+        enterExpression();
         long v = unaryOperand();
-        nesting--;
+        expressionNesting--;
         return v;
     }
 
@@ -795,7 +855,7 @@ final class DtsReader {
 
     private void addLabels(DtNode node, List<String> labels, int at) {
         for (String l : labels) {
-            DtNode other = findLabel(l);
+            DtNode other = labelIndex.putIfAbsent(l, node);
             if (other != null && other != node) {
                 throw src.error(at, "duplicate label '" + l + "' on " + node.path() + " and " + other.path());
             }
@@ -804,22 +864,63 @@ final class DtsReader {
     }
 
     private DtNode findLabel(String label) {
-        if (root == null) {
-            return null;
-        }
-        for (DtNode n : root.subtree()) {
-            if (n.labels().contains(label)) {
-                return n;
-            }
-        }
-        return null;
+        return labelIndex.get(label);
     }
 
+    /** As {@link DeviceTree#node}, through the child index. */
     private DtNode findPath(String path) {
-        if (root == null) {
-            return null;
+        if (root == null || path.equals("/")) {
+            return root;
         }
-        return new DeviceTree(root, src.name, List.of()).node(path);
+        DtNode n = root;
+        for (String part : path.replaceAll("^/+", "").split("/")) {
+            if (n == null) {
+                return null;
+            }
+            n = children(n).find(part);
+        }
+        return n;
+    }
+
+    private Children children(DtNode n) {
+        return childIndex.computeIfAbsent(n, k -> {
+            Children c = new Children();
+            for (DtNode child : k.children()) {
+                c.add(child);
+            }
+            return c;
+        });
+    }
+
+    /**
+     * A new child of {@code parent}, refused past {@link Fdt#MAX_DEPTH} levels from the root: an
+     * {@code &label { }} overlay opens at its node's depth, so the nesting of the source alone
+     * does not bound the tree's.
+     */
+    private DtNode newChild(DtNode parent, String name, int at) {
+        int depth = 2; // levels as a DTB counts them: the root is the first
+        for (DtNode n = parent; n.parent() != null; n = n.parent()) {
+            depth++;
+        }
+        if (depth > Fdt.MAX_DEPTH) {
+            throw src.error(at, "node " + name + " would be nested deeper than " + Fdt.MAX_DEPTH + " levels");
+        }
+        DtNode child = new DtNode(name, parent);
+        children(parent).add(child);
+        nodeAt.put(child, at);
+        return child;
+    }
+
+    /** Deletes a node; its labels go with it, so they may be defined again, as in dtc. */
+    private void removeNode(DtNode node) {
+        DtNode parent = node.parent();
+        parent.removeChild(node);
+        children(parent).remove(node);
+        for (DtNode n : node.subtree()) {
+            for (String l : n.labels()) {
+                labelIndex.remove(l, n);
+            }
+        }
     }
 
     /** The node a reference names now, or an error at the reference. */
@@ -834,31 +935,16 @@ final class DtsReader {
     // ---- resolution ---------------------------------------------------------------------------
 
     private void resolveReferences() {
-        Set<Long> used = new HashSet<>();
-        Map<Long, DtNode> byPhandle = new HashMap<>();
         for (DtNode n : root.subtree()) {
             for (String prop : List.of("phandle", "linux,phandle")) {
                 DtProperty p = n.property(prop);
-                if (p == null) {
-                    continue;
+                if (p != null && fixups.containsKey(p)) {
+                    throw new DeviceTreeException(where(n, prop) + ": " + n.path() + ": " + prop
+                            + " must be a number, not a reference");
                 }
-                if (p.length() != 4 || fixups.containsKey(p)) {
-                    throw new DeviceTreeException(src.name + ": " + n.path() + ": " + prop
-                            + " must be one cell holding a number");
-                }
-                long v = p.u32();
-                if (v == 0 || v == 0xffff_ffffL) {
-                    throw new DeviceTreeException(String.format("%s: %s: %s 0x%x is not a valid phandle",
-                            src.name, n.path(), prop, v));
-                }
-                DtNode other = byPhandle.putIfAbsent(v, n);
-                if (other != null && other != n) {
-                    throw new DeviceTreeException(String.format("%s: duplicate phandle 0x%x on %s and %s",
-                            src.name, v, other.path(), n.path()));
-                }
-                used.add(v);
             }
         }
+        Set<Long> used = new HashSet<>(Phandles.check(root, this::where).keySet());
         long next = 1;
         for (DtNode n : root.subtree()) {
             for (DtProperty p : n.properties()) {
@@ -895,12 +981,14 @@ final class DtsReader {
                     }
                 }
                 out.write(old, copied, old.length - copied);
-                n.put(new DtProperty(p.name(), out.toByteArray()));
+                DtProperty resolved = new DtProperty(p.name(), out.toByteArray());
+                n.put(resolved);
+                propertyAt.put(resolved, propertyAt.get(p));
             }
         }
         for (DtNode n : omitIfNoRef) {
             if (!referenced.contains(n) && n.parent() != null) {
-                n.parent().removeChild(n);
+                removeNode(n);
             }
         }
     }
@@ -969,6 +1057,48 @@ final class DtsReader {
         }
     }
 
+    /**
+     * A cpp line marker from {@code at} (its line number) to {@code eol}: {@code 12 "file.dtsi" 1 3}.
+     * Read by hand, not by a regular expression: Java's regex engine recurses once per character
+     * of a quoted name, and a long one overflowed the stack.
+     */
+    private void lineMarker(int at, int eol) {
+        int i = at;
+        while (i < eol && Character.isDigit(text.charAt(i))) {
+            i++;
+        }
+        if (i == at) {
+            throw src.error(pos, "malformed line marker");
+        }
+        String digits = text.substring(at, i);
+        int line;
+        try {
+            line = Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw src.error(at, "line number " + digits + " in a line marker is too large");
+        }
+        String file = null;
+        int q = i;
+        while (q < eol && (text.charAt(q) == ' ' || text.charAt(q) == '\t')) {
+            q++;
+        }
+        if (q > i && q < eol && text.charAt(q) == '"') {
+            StringBuilder name = new StringBuilder();
+            for (int k = q + 1; k < eol; k++) {
+                char c = text.charAt(k);
+                if (c == '"') {
+                    file = name.toString();
+                    break;
+                }
+                if (c == '\\' && k + 1 < eol) {
+                    c = text.charAt(++k); // cpp escapes '\' and '"' in file names
+                }
+                name.append(c);
+            }
+        }
+        src.lineMarker(Math.min(eol + 1, text.length()), file, line);
+    }
+
     private boolean atLineStart() {
         for (int i = pos - 1; i >= 0; i--) {
             char c = text.charAt(i);
@@ -1005,12 +1135,7 @@ final class DtsReader {
             eol = text.length();
         }
         if (marker) {
-            String rest = text.substring(i, eol).trim();
-            Matcher m = LINE_MARKER.matcher(rest);
-            if (!m.matches()) {
-                throw src.error(pos, "malformed line marker");
-            }
-            src.lineMarker(Math.min(eol + 1, text.length()), m.group(2), Integer.parseInt(m.group(1)));
+            lineMarker(i, eol);
             pos = eol;
             return true;
         }

@@ -1,5 +1,8 @@
 package org.trapdoor.devicetree;
 
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DeviceTreeException;
 import org.trapdoor.api.dt.DtNode;
@@ -22,7 +25,7 @@ final class DtsWriter {
         if (!tree.memoryReservations().isEmpty()) {
             out.append('\n');
         }
-        writeNode(tree.root(), 0);
+        writeNode(tree.root());
         if (!tree.root().labels().isEmpty()) {
             // dtc does not accept "label: / {", but does accept labels on a path reference.
             out.append('\n');
@@ -34,7 +37,28 @@ final class DtsWriter {
         return out.toString();
     }
 
-    private void writeNode(DtNode node, int depth) {
+    /** Depth-first with an explicit stack: the writer must not depend on the tree's depth. */
+    private void writeNode(DtNode top) {
+        ArrayDeque<Iterator<DtNode>> open = new ArrayDeque<>();
+        openNode(top, 0);
+        open.push(top.children().iterator());
+        while (!open.isEmpty()) {
+            Iterator<DtNode> next = open.peek();
+            if (next.hasNext()) {
+                DtNode c = next.next();
+                out.append('\n');
+                openNode(c, open.size());
+                open.push(c.children().iterator());
+            } else {
+                open.pop();
+                indent(open.size());
+                out.append("};\n");
+            }
+        }
+    }
+
+    /** The node's labels, name, {@code {} and properties, at {@code depth}. */
+    private void openNode(DtNode node, int depth) {
         indent(depth);
         if (node.parent() != null) {
             for (String l : node.labels()) {
@@ -51,12 +75,6 @@ final class DtsWriter {
             }
             out.append(";\n");
         }
-        for (DtNode c : node.children()) {
-            out.append('\n');
-            writeNode(c, depth + 1);
-        }
-        indent(depth);
-        out.append("};\n");
     }
 
     private void value(byte[] v) {
@@ -141,7 +159,8 @@ final class DtsWriter {
         return label;
     }
 
+    /** Tabs, one per level up to the deepest tree the readers take: output stays linear in the tree. */
     private void indent(int depth) {
-        out.append("\t".repeat(depth));
+        out.append("\t".repeat(Math.min(depth, Fdt.MAX_DEPTH)));
     }
 }

@@ -117,13 +117,18 @@ class DtsErrorsTest {
 
     @Test
     void duplicatePhandleValues() {
-        assertError("/dts-v1/;\n/ { a { phandle = <1>; }; b { phandle = <1>; }; };\n", "test.dts: duplicate phandle 0x1 on /a and /b");
+        assertError("/dts-v1/;\n/ { a { phandle = <1>; }; b { phandle = <1>; }; };\n",
+                "test.dts:2:31: /b: phandle 0x1 is also the phandle of /a");
     }
 
     @Test
     void phandleMustBeAPlainValidNumber() {
-        assertError("/dts-v1/;\n/ { a: a { phandle = <&a>; }; };\n", "test.dts: /a: phandle must be one cell holding a number");
-        assertError("/dts-v1/;\n/ { a { phandle = <0>; }; };\n", "test.dts: /a: phandle 0x0 is not a valid phandle");
+        assertError("/dts-v1/;\n/ { a: a { phandle = <&a>; }; };\n", "test.dts:2:12: /a: phandle must be a number, not a reference");
+        assertError("/dts-v1/;\n/ { a { phandle = <0>; }; };\n", "test.dts:2:9: /a: phandle 0x0 is not a valid phandle");
+        assertError("/dts-v1/;\n/ { a { phandle = <0xffffffff>; }; };\n", "test.dts:2:9: /a: phandle 0xffffffff is not a valid phandle");
+        assertError("/dts-v1/;\n/ { a {\n linux,phandle = <1 2>; }; };\n", "test.dts:3:2: /a: linux,phandle must be one cell, not 8 bytes");
+        assertError("/dts-v1/;\n/ { a {\n phandle = <1>;\n linux,phandle = <2>; }; };\n",
+                "test.dts:4:2: /a: linux,phandle 0x2 does not match phandle 0x1");
     }
 
     @Test

@@ -2,21 +2,46 @@ package org.trapdoor.api.dt;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /** A whole device tree, with look-ups by path, phandle and label. */
 public final class DeviceTree {
     private final DtNode root;
     private final String source;
     private final List<long[]> memoryReservations;
+    private final BiFunction<DtNode, String, String> locator;
 
     /**
      * @param source              where it came from (file name or preset name), for messages
      * @param memoryReservations  {@code /memreserve/} entries as {address, size} pairs
      */
     public DeviceTree(DtNode root, String source, List<long[]> memoryReservations) {
+        this(root, source, memoryReservations, (n, p) -> null);
+    }
+
+    /**
+     * @param locator where a node's property (a null property: the node) was defined, such as
+     *                {@code board.dts:12:5}, or null when unknown; a reader passes one so that
+     *                whoever finds a property wrong later can name the line
+     */
+    public DeviceTree(DtNode root, String source, List<long[]> memoryReservations,
+            BiFunction<DtNode, String, String> locator) {
         this.root = root;
         this.source = source;
         this.memoryReservations = List.copyOf(memoryReservations);
+        this.locator = locator;
+    }
+
+    /**
+     * Where {@code node}'s {@code property} (null: the node itself) was defined, for messages:
+     * {@code file:line:column} for a DTS, the offset for a DTB, else the source's name.
+     */
+    public String where(DtNode node, String property) {
+        String w = locator.apply(node, property);
+        if (w == null && property != null) {
+            w = locator.apply(node, null);
+        }
+        return w != null ? w : source;
     }
 
     public DtNode root() {

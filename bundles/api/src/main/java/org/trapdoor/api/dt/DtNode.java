@@ -1,5 +1,6 @@
 package org.trapdoor.api.dt;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,6 +12,9 @@ import java.util.Map;
  * source order, and the labels the source gave it. Built by a reader, then treated as read-only.
  */
 public final class DtNode {
+    /** Most cells an address or size may take: Linux's {@code OF_MAX_ADDR_CELLS}. */
+    public static final int MAX_CELLS = 4;
+
     private final String name;
     private final DtNode parent;
     private final Map<String, DtProperty> properties = new LinkedHashMap<>();
@@ -51,8 +55,16 @@ public final class DtNode {
         if (parent == null) {
             return "/";
         }
-        String p = parent.path();
-        return (p.equals("/") ? "" : p) + "/" + name;
+        // Iterative: a tree built by hand may be deeper than any stack.
+        List<String> names = new ArrayList<>();
+        for (DtNode n = this; n.parent != null; n = n.parent) {
+            names.add(n.name);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = names.size() - 1; i >= 0; i--) {
+            sb.append('/').append(names.get(i));
+        }
+        return sb.toString();
     }
 
     public List<DtNode> children() {
@@ -131,16 +143,36 @@ public final class DtNode {
         return p == null || p.cellCount() < 1 ? -1 : p.u32();
     }
 
-    /** {@code #address-cells} this node gives its children (default 2). */
+    /**
+     * {@code #address-cells} this node gives its children (default 2).
+     *
+     * @throws DeviceTreeException if it is not one cell of at most {@link #MAX_CELLS}
+     */
     public int addressCells() {
-        DtProperty p = property("#address-cells");
-        return p == null ? 2 : (int) p.u32();
+        return cellCount("#address-cells", 2);
     }
 
-    /** {@code #size-cells} this node gives its children (default 1). */
+    /**
+     * {@code #size-cells} this node gives its children (default 1).
+     *
+     * @throws DeviceTreeException if it is not one cell of at most {@link #MAX_CELLS}
+     */
     public int sizeCells() {
-        DtProperty p = property("#size-cells");
-        return p == null ? 1 : (int) p.u32();
+        return cellCount("#size-cells", 1);
+    }
+
+    private int cellCount(String prop, int dflt) {
+        DtProperty p = property(prop);
+        if (p == null) {
+            return dflt;
+        }
+        if (p.length() != 4 || p.u32() > MAX_CELLS) {
+            // Checked here, where every user of the count passes, so no caller divides by or
+            // indexes with a count that is not one.
+            throw new DeviceTreeException(String.format("%s: %s must be one cell of at most %d, not %s",
+                    path(), prop, MAX_CELLS, p.length() == 4 ? "0x" + Long.toHexString(p.u32()) : p.length() + " bytes"));
+        }
+        return (int) p.u32();
     }
 
     /** A u32 property, or {@code dflt} when absent. */
@@ -197,22 +229,30 @@ public final class DtNode {
      * ancestors'. {@code hiCell} is the first cell of a 3-cell PCI address (space code), else 0.
      */
     long translate(long addr, long hiCell) {
-        if (parent == null) {
-            return addr;
+        // A loop up the ancestors rather than recursion: its cost is the tree's depth, not the stack's.
+        long a = addr;
+        long hi = hiCell;
+        for (DtNode bus = this; bus.parent != null; bus = bus.parent) {
+            DtProperty ranges = bus.property("ranges");
+            if (ranges == null) {
+                // No ranges: this bus is not mapped into the parent's space; keep the address.
+                return a;
+            }
+            if (!ranges.isEmpty()) {
+                a = bus.translateOneLevel(ranges, a, hi);
+            }
+            hi = 0;
         }
-        DtProperty ranges = property("ranges");
-        if (ranges == null) {
-            // No ranges: this bus is not mapped into the parent's space; keep the address.
-            return addr;
-        }
-        if (ranges.isEmpty()) {
-            return parent.translate(addr, 0);
-        }
+        return a;
+    }
+
+    /** {@code addr} on this bus through this node's non-empty {@code ranges} to its parent's bus. */
+    private long translateOneLevel(DtProperty ranges, long addr, long hiCell) {
         int cac = addressCells();
         int pac = parent.addressCells();
         int csc = sizeCells();
         int per = cac + pac + csc;
-        if (ranges.length() % (per * 4) != 0) {
+        if (per == 0 || ranges.length() % (per * 4) != 0) {
             throw new DeviceTreeException(path() + ": ranges has " + ranges.length()
                     + " bytes, not a multiple of " + (per * 4));
         }
@@ -226,7 +266,7 @@ public final class DtNode {
                 continue;
             }
             if (Long.compareUnsigned(addr, childBase) >= 0 && Long.compareUnsigned(addr - childBase, size) < 0) {
-                return parent.translate(parentBase + (addr - childBase), 0);
+                return parentBase + (addr - childBase);
             }
         }
         throw new DeviceTreeException(String.format("%s: address 0x%x is outside every entry of its ranges", path(), addr));
@@ -355,16 +395,18 @@ public final class DtNode {
 
     /** Depth-first, pre-order walk of this node and its descendants. */
     public List<DtNode> subtree() {
+        // An explicit stack rather than recursion: the walk must not depend on the tree's depth.
         List<DtNode> out = new ArrayList<>();
-        collect(this, out);
-        return out;
-    }
-
-    private static void collect(DtNode n, List<DtNode> out) {
-        out.add(n);
-        for (DtNode c : n.children) {
-            collect(c, out);
+        ArrayDeque<DtNode> stack = new ArrayDeque<>();
+        stack.push(this);
+        while (!stack.isEmpty()) {
+            DtNode n = stack.pop();
+            out.add(n);
+            for (int i = n.children.size() - 1; i >= 0; i--) {
+                stack.push(n.children.get(i));
+            }
         }
+        return out;
     }
 
     @Override

@@ -39,10 +39,10 @@ public final class DtProperty {
 
     /** Cell {@code i} as an unsigned value. */
     public long cell(int i) {
-        int o = i * 4;
-        if (o + 4 > value.length) {
+        if (i < 0 || (long) i * 4 + 4 > value.length) {
             throw new DeviceTreeException(name + ": cell " + i + " is beyond its " + value.length + " bytes");
         }
+        int o = i * 4;
         return ((value[o] & 0xffL) << 24) | ((value[o + 1] & 0xffL) << 16) | ((value[o + 2] & 0xffL) << 8) | (value[o + 3] & 0xffL);
     }
 

@@ -1,4 +1,4 @@
 /** Flattened device tree value types and the loader/writer service. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.trapdoor.api.dt;
