@@ -94,11 +94,18 @@ public final class Ram implements PhysicalMemory, MmioHandler {
         }
     }
 
+    /**
+     * RAM lies below 2^48: the physical address size of an Armv8 CPU without FEAT_LPA
+     * (ID_AA64MMFR0_EL1.PARange 0b0101). It also bounds a bank's page directory (at most 2^22
+     * leaf references), so that a memory node cannot ask for an array the JVM cannot make.
+     */
+    public static final long MAX_ADDRESS = 1L << 48;
+
     private final Bank[] banks;
 
     /**
      * @param banks {base, size} pairs; they must not overlap
-     * @throws IllegalArgumentException for an empty, wrapping or overlapping bank
+     * @throws IllegalArgumentException for an empty, wrapping or overlapping bank, or one beyond {@link #MAX_ADDRESS}
      */
     public Ram(List<long[]> banks) {
         List<long[]> sorted = new ArrayList<>(banks);
@@ -109,6 +116,10 @@ public final class Ram implements PhysicalMemory, MmioHandler {
             long size = sorted.get(i)[1];
             if (size == 0 || Long.compareUnsigned(base + size - 1, base) < 0) {
                 throw new IllegalArgumentException(String.format("RAM bank 0x%x+0x%x is empty or wraps", base, size));
+            }
+            if (Long.compareUnsigned(base + size - 1, MAX_ADDRESS - 1) > 0) {
+                throw new IllegalArgumentException(String.format("RAM bank 0x%x+0x%x ends beyond 0x%x", base, size,
+                        MAX_ADDRESS));
             }
             if (i > 0 && Long.compareUnsigned(this.banks[i - 1].base + this.banks[i - 1].size - 1, base) >= 0) {
                 throw new IllegalArgumentException(String.format("RAM bank 0x%x+0x%x overlaps the bank at 0x%x",

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DeviceTreeException;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.iommu.Iommu;
@@ -59,8 +60,8 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
 
     /**
      * @throws org.trapdoor.api.dt.DeviceTreeException if the memory nodes or a host bridge's
-     *                                                 PCI properties are malformed
-     * @throws IllegalArgumentException                if RAM banks overlap
+     *                                                 PCI properties are malformed, RAM banks
+     *                                                 overlap or lie beyond {@link Ram#MAX_ADDRESS}
      */
     public ComposedMachine(DeviceTree tree) {
         this.tree = tree;
@@ -68,15 +69,22 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
         List<String> bankNames = new ArrayList<>();
         for (DtNode n : tree.nodes()) {
             if (n.isMemory() && Composer.enabled(n) && Composer.onCpuBus(n)) {
-                for (RegEntry r : n.reg()) {
+                List<RegEntry> regs = n.reg();
+                for (int i = 0; i < regs.size(); i++) {
+                    RegEntry r = regs.get(i);
                     if (r.size() != 0) {
+                        checkBank(tree, n, i, r);
                         banks.add(new long[] {r.address(), r.size()});
                         bankNames.add(n.path());
                     }
                 }
             }
         }
-        this.ram = new Ram(banks);
+        try {
+            this.ram = new Ram(banks);
+        } catch (IllegalArgumentException e) {
+            throw new DeviceTreeException(tree.source() + ": memory nodes: " + e.getMessage(), e);
+        }
         for (int i = 0; i < banks.size(); i++) {
             bus.map(banks.get(i)[0], banks.get(i)[1], bankNames.get(i) + " (RAM)", ram);
         }
@@ -92,6 +100,23 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
             }
         }
         this.devices = new DeviceManager(tree, domains, bus);
+    }
+
+    /**
+     * A RAM bank must end within {@link Ram#MAX_ADDRESS}: an error here names the property and its
+     * line, where {@link Ram} could only refuse a bank it was given.
+     */
+    private static void checkBank(DeviceTree tree, DtNode n, int index, RegEntry r) {
+        long last = r.address() + r.size() - 1;
+        String problem = Long.compareUnsigned(last, r.address()) < 0 ? "wraps around the address space"
+                : Long.compareUnsigned(last, Ram.MAX_ADDRESS - 1) > 0
+                        ? String.format("ends beyond the %d-bit physical address space RAM can occupy",
+                                Long.numberOfTrailingZeros(Ram.MAX_ADDRESS))
+                        : null;
+        if (problem != null) {
+            throw new DeviceTreeException(String.format("%s: %s: reg entry %d (0x%x bytes at 0x%x) %s",
+                    tree.where(n, "reg"), n.path(), index, r.size(), r.address(), problem));
+        }
     }
 
     // ---- wiring (by hand or from the service registry) ----
