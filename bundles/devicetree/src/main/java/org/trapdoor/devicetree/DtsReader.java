@@ -1099,6 +1099,18 @@ final class DtsReader {
         src.lineMarker(Math.min(eol + 1, text.length()), file, line);
     }
 
+    private int skipBlanks(int from) {
+        int i = from;
+        while (i < text.length() && blank(text.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean blank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
     private boolean atLineStart() {
         for (int i = pos - 1; i >= 0; i--) {
             char c = text.charAt(i);
@@ -1117,25 +1129,19 @@ final class DtsReader {
      * directive, or returns false for a property name such as {@code #address-cells}.
      */
     private boolean preprocessorLine() {
-        int i = pos + 1;
-        while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
-            i++;
-        }
+        // A marker is dtc's "#"(line)?[ \t]+[0-9]+: the blank is required, so that a property
+        // such as #47b5 at the start of a line is not taken for line 47.
+        int digits = text.startsWith("line", pos + 1) ? skipBlanks(pos + 5) : skipBlanks(pos + 1);
+        boolean marker = digits > pos + 1 && blank(text.charAt(digits - 1)) && digits < text.length()
+                && Character.isDigit(text.charAt(digits));
+        int i = skipBlanks(pos + 1);
         String word = identifierAt(i);
-        boolean marker = i < text.length() && Character.isDigit(text.charAt(i));
-        if (word.equals("line")) {
-            marker = true;
-            i += word.length();
-            while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
-                i++;
-            }
-        }
         int eol = text.indexOf('\n', pos);
         if (eol < 0) {
             eol = text.length();
         }
         if (marker) {
-            lineMarker(i, eol);
+            lineMarker(digits, eol);
             pos = eol;
             return true;
         }

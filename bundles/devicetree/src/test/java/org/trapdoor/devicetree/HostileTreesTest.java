@@ -51,6 +51,15 @@ class HostileTreesTest {
                 rejected("/dts-v1/;\n# 2147483648 \"x.dts\"\n/ { };\n"));
     }
 
+    /** Found by fuzzing: a property whose name starts with '#' and a digit is no line marker (dtc wants a blank). */
+    @Test
+    void aPropertyNamedHashAndDigitsAtTheStartOfALineIsAProperty() {
+        DeviceTree t = Trees.parse("/dts-v1/;\n/ {\n#47b5 = <1>;\n#line5;\n};\n");
+        assertEquals(1, t.root().property("#47b5").u32());
+        assertTrue(t.root().has("#line5"));
+        assertStarts("f.dts:9:1: expected", rejected("/dts-v1/;\n#line 9 \"f.dts\"\n}"));
+    }
+
     // ---- depth ----
 
     /** Each overlay of the deepest node adds its own body's levels below that node. */
