@@ -65,7 +65,7 @@ public class HostBridgeSwapIT {
         probe.close();
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void defaultPlatformEnumeratesTwoTestDevicesBehindTheBridge() {
         List<Integer> found = probe.enumerate();
         assertTrue("00:01.0 present: " + probe.describe(found), found.contains(0x08));
@@ -73,7 +73,7 @@ public class HostBridgeSwapIT {
         assertEquals(0x1234, probe.vendorAt(0x08));
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void stoppingTheEcamBundleUnbindsTheBridgeAndStartingItRebinds() throws Exception {
         List<Integer> before = probe.enumerate();
         Bundle ecam = bundle("org.trapdoor.hw.pci.ecam");
@@ -90,7 +90,7 @@ public class HostBridgeSwapIT {
         assertEquals("enumeration after re-bind finds the same devices", before, probe.enumerate());
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aBetterRankedDriverForTheSameCompatibleTakesOverLive() throws Exception {
         // The built-in bridge also presents its own host-bridge function at 00:00.0; the plain
         // one does not, so compare the endpoints behind them.

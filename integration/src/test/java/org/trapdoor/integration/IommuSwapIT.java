@@ -120,7 +120,7 @@ public class IommuSwapIT {
         }
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void theGuestGivesEachTestEndpointADomainOnTheSmmuUnderItsStreamId() {
         NodeInfo smmu = rig.machine().node(SMMU);
         assertEquals(NodeState.BOUND, smmu.state());
@@ -141,7 +141,7 @@ public class IommuSwapIT {
         }
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aDmaTheGuestMappedReachesRamThroughTheSmmu() {
         String bdf = endpoint();
         long from = buffer(0);
@@ -163,7 +163,7 @@ public class IommuSwapIT {
                 domain(bdf).mappings().stream().filter(m -> "dma".equals(m.purpose())).count());
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aRawDmaToAnIovaOutsideTheDomainFaultsIsRecordedInTheEventQueueAndLeavesRamAlone() {
         String bdf = endpoint();
         GuestIommuDomain dom = domain(bdf);
@@ -198,7 +198,7 @@ public class IommuSwapIT {
         assertTrue("the endpoint still DMAs through its mappings: " + after.message(), after.ok());
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aTrafficRunThroughTheSmmuDeliversEveryMsiToTheGuest() {
         List<Vector> targets = rig.targets();
         Map<Vector, Long> countsBefore = rig.counts();
@@ -222,17 +222,17 @@ public class IommuSwapIT {
         assertEquals("no MSI write faulted in the SMMU", faults, smmuFaults());
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void unbindingTheSmmuUnderTrafficAbortsAndCountsMsisAndDmaUntilItIsBoundAgainWithNoGuestAction() {
         swapUnderTraffic(() -> rig.machine().unbind(SMMU), () -> rig.machine().autoBind(SMMU));
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void bindingTheUnboundSmmuByNameUnderTrafficResumesFromTheTablesInMemory() {
         swapUnderTraffic(() -> rig.machine().unbind(SMMU), () -> rig.machine().bind(SMMU, SMMUV3));
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void stoppingTheSmmuv3BundleUnderTrafficAbortsUntilItsDriverServiceComesBack() {
         Bundle b = bundle(SMMUV3_BUNDLE);
         swapUnderTraffic(() -> bundleAction(b, false), () -> bundleAction(b, true));
@@ -243,7 +243,7 @@ public class IommuSwapIT {
      * model takes the old one's registers and carries on from the tables in RAM. The node is
      * never without a model, so nothing is aborted on it and no MSI is dropped.
      */
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void bindingTheBoundSmmuByNameUnderTrafficHandsOverWithoutDroppingAnything() {
         String bdf = endpoint();
         Map<Vector, GuestMsiVector> setUp = rig.vectors();

@@ -82,26 +82,26 @@ public class MsiSwapIT {
 
     // ---- GICv3 + ITS ----
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aTrafficRunThroughTheItsReachesEveryVectorOfTheGuestExactlyItsShare() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void unbindingTheItsUnderTrafficDropsAndCountsUntilItIsBoundAgainWithNoGuestAction() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         swapUnderTraffic("its", "gicv3-its", () -> rig.machine().unbind("its"), () -> rig.machine().autoBind("its"));
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void stoppingTheItsBundleUnderTrafficDropsUntilItsDriverServiceComesBack() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         Bundle its = bundle(ITS_BUNDLE);
         swapUnderTraffic("its", "gicv3-its", () -> bundleAction(its, false), () -> bundleAction(its, true));
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void bindingTheUnboundItsByNameUnderTrafficResumesFromTheTablesInMemory() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         swapUnderTraffic("its", "gicv3-its", () -> rig.machine().unbind("its"),
@@ -116,7 +116,7 @@ public class MsiSwapIT {
      * NODE_UNBOUND: the node is never without a model; no table or mapping errors: the tables
      * carry over).
      */
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void bindingTheBoundItsByNameUnderTrafficHandsItsStateToAFreshModelAndCountsEveryMsi() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         long generation = rig.guest().msiGeneration();
@@ -147,13 +147,13 @@ public class MsiSwapIT {
 
     // ---- GICv2 + GICv2m ----
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aTrafficRunThroughTheGicv2mFrameReachesEveryVectorAsAnSpi() throws Exception {
         rig.boot("virt-gicv2m", MsiRig.V2M);
         runAndCheck(GuestMsiVector.Target.SPI, MsiRig.V2M);
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void unbindingTheGicv2mFrameUnderTrafficDropsAndCountsUntilItIsBoundAgain() throws Exception {
         rig.boot("virt-gicv2m", MsiRig.V2M);
         runAndCheck(GuestMsiVector.Target.SPI, MsiRig.V2M);
@@ -162,7 +162,7 @@ public class MsiSwapIT {
 
     // ---- GICv2m <-> ITS ----
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void replacingTheItsPlatformByGicv2mAndBackRebootsTheGuestOntoEachController() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
@@ -179,7 +179,7 @@ public class MsiSwapIT {
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
     }
 
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void aGuestReprobeAfterTheItsWasSwappedSetsEveryVectorUpAgainAndDeliveryGoesOn() throws Exception {
         rig.boot("virt", MsiRig.ITS);
         runAndCheck(GuestMsiVector.Target.LPI, MsiRig.ITS);
@@ -209,7 +209,7 @@ public class MsiSwapIT {
      * ledger balances at every sample; after traffic stops it holds exactly the generator's raises,
      * and the guest handled every delivered MSI once (counted across its re-probes).
      */
-    @Test
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void rePluggingTheItsNodeThroughAGicv2mFrameAndBackUnderTrafficHasTheGuestReprobeByItself()
             throws Exception {
         rig.boot("virt", MsiRig.ITS);

@@ -17,6 +17,12 @@ import org.ops4j.pax.exam.Option;
  * reactor and copied to {@code target/bundles} (never stale snapshots from a repository).
  */
 final class TrapdoorContainer {
+    /**
+     * Each suite's test methods carry it ({@code @Test(timeout = ...)}): a deadlock fails that test
+     * within minutes; Jupiter's default timeout does not reach these JUnit 4 tests.
+     */
+    static final long TEST_TIMEOUT_MS = 180_000;
+
     private TrapdoorContainer() {
     }
 

@@ -104,8 +104,9 @@ public final class Fuzz {
             return new Report(name, 1, 0, 0, seed);
         }
         List<Long> kept = keptSeeds();
-        double budget = Double.parseDouble(System.getProperty("trapdoor.fuzz.seconds", Double.toString(seconds)));
-        String seedProp = System.getProperty("trapdoor.fuzz.seed", "");
+        String budgetProp = System.getProperty("trapdoor.fuzz.seconds", "").trim();
+        double budget = budgetProp.isEmpty() ? seconds : Double.parseDouble(budgetProp);
+        String seedProp = System.getProperty("trapdoor.fuzz.seed", "").trim();
         long base = seedProp.isEmpty() ? name.hashCode() * GOLDEN
                 : seedProp.equals("random") ? System.nanoTime() * GOLDEN : Long.parseUnsignedLong(strip(seedProp), 16);
         Worker w = new Worker(c, kept, base, (long) (budget * 1e9), maxCases);
