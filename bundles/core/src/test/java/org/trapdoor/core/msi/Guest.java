@@ -1,6 +1,7 @@
 package org.trapdoor.core.msi;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import org.trapdoor.api.irq.InterruptController;
@@ -36,7 +37,8 @@ final class Guest implements InterruptSink {
     static final int FIRST_LPI = 8192;
 
     final ComposedMachine m;
-    final List<Integer> taken = new ArrayList<>();
+    /** Synchronised: CPU threads add while the test reads. */
+    final List<Integer> taken = Collections.synchronizedList(new ArrayList<>());
     private long cwriter;
 
     Guest(ComposedMachine m) {
