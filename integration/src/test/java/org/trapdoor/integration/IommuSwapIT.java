@@ -250,7 +250,7 @@ public class IommuSwapIT {
         long handledBefore = rig.handled();
         long abortsBefore = rig.machine().node(SMMU).upstreamAborts();
         Traffic traffic = rig.traffic();
-        LedgerWatch w = new LedgerWatch(rig.ledger(), traffic);
+        LedgerWatch w = new LedgerWatch(rig);
         traffic.start(0, rig.sources());
         try {
             for (int i = 0; i < LIVE_SWAPS; i++) {
@@ -266,6 +266,7 @@ public class IommuSwapIT {
         }
         w.sample();
         assertEquals("one outcome per raise", traffic.status().raised(), w.fired());
+        w.assertDevicesAgree(traffic.status().raised());
         assertEquals("nothing dropped in a live swap: " + rig.ledger().snapshot(), 0, w.dropped());
         assertEquals("the guest handled each delivered MSI once", w.delivered(), rig.handled() - handledBefore);
         assertEquals("nothing aborted on the node: it always had a model", abortsBefore,
@@ -292,7 +293,7 @@ public class IommuSwapIT {
         int recordsBefore = rig.guest().iommuFaults().size();
         long dmaAborts = 0;
         Traffic traffic = rig.traffic();
-        LedgerWatch w = new LedgerWatch(rig.ledger(), traffic);
+        LedgerWatch w = new LedgerWatch(rig);
         traffic.start(RATE, rig.sources());
         try {
             for (int i = 0; i < CYCLES; i++) {

@@ -245,6 +245,32 @@ final class MsiRig implements AutoCloseable {
         return n;
     }
 
+    /** Offsets of the test endpoint's counters in its BAR0 (see TestDevice: RAISES, MSG_SENT, MSG_PENDED, RAISE_REFUSED). */
+    private static final int[] DEVICE_COUNTERS = {0x40, 0x44, 0x48, 0x4c};
+
+    /**
+     * The test endpoints' own counters, summed: raises, messages sent, raises left pending, raises
+     * refused. Read as a driver would, from each endpoint's BAR0 at the address the guest gave
+     * it: counts the device keeps apart from the machine's ledger.
+     */
+    long[] deviceCounters() {
+        long[] sum = new long[DEVICE_COUNTERS.length];
+        int endpoints = 0;
+        for (GuestPciDevice d : guest.pciDevices()) {
+            if (d.vendorId() != 0x1234 || d.deviceId() != 0x11e9 || d.bar(0) == null || !d.bar(0).assigned()) {
+                continue;
+            }
+            endpoints++;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += machine.system().read(d.bar(0).cpuAddress() + DEVICE_COUNTERS[i], 4);
+            }
+        }
+        if (endpoints == 0) {
+            throw new AssertionError("no test endpoint with an assigned BAR0: " + guest.pciDevices());
+        }
+        return sum;
+    }
+
     /** The function the guest enumerated at {@code requesterId}, or {@code null}. */
     GuestPciDevice device(int requesterId) {
         for (GuestPciDevice d : guest.pciDevices()) {
