@@ -131,12 +131,17 @@ final class LedgerWatch {
         assertEquals("each ledger entry is a message sent, a raise pended or refused: " + state, fired(),
                 sent + pended + refused);
         assertEquals("pended raises are MASKED drops: " + state, pended, dropped(DropReason.MASKED));
-        long refusals = 0;
-        for (DropReason r : new DropReason[] {DropReason.DISABLED, DropReason.NO_SUCH_VECTOR, DropReason.BRIDGE_UNBOUND,
-            DropReason.NODE_UNBOUND, DropReason.NO_DOORBELL, DropReason.TARGET_ABORT, DropReason.IOMMU_UNBOUND,
-            DropReason.IOMMU_FAULT}) {
-            refusals += dropped(r);
+        // A refusal is the device's own (DISABLED, NO_SUCH_VECTOR) or the upstream path's; which
+        // upstream reason a refused write gets depends on where it ended (NO_DOORBELL can also be a
+        // completed write to a frame with no doorbell there), so the upstream ones bound it.
+        long own = dropped(DropReason.DISABLED) + dropped(DropReason.NO_SUCH_VECTOR);
+        long upstream = 0;
+        for (DropReason r : new DropReason[] {DropReason.BRIDGE_UNBOUND, DropReason.NODE_UNBOUND,
+            DropReason.NO_DOORBELL, DropReason.TARGET_ABORT, DropReason.IOMMU_UNBOUND, DropReason.IOMMU_FAULT}) {
+            upstream += dropped(r);
         }
-        assertEquals("refused raises are the device-side and upstream drops: " + state, refused, refusals);
+        assertTrue("refused raises are the device's own refusals and some upstream drops: " + state,
+                refused >= own && refused <= own + upstream);
+    }
     }
 }

@@ -104,7 +104,7 @@ final class SmmuGuest {
         return a;
     }
 
-    private void command(long dw0, long dw1) {
+    void command(long dw0, long dw1) {
         long slot = CMDQ + (cmdProd & ((1 << CMDQ_LOG2) - 1)) * 16L;
         ram.store64(slot, dw0);
         ram.store64(slot + 8, dw1);
