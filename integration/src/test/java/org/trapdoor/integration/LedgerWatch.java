@@ -143,5 +143,4 @@ final class LedgerWatch {
         assertTrue("refused raises are the device's own refusals and some upstream drops: " + state,
                 refused >= own && refused <= own + upstream);
     }
-    }
 }
