@@ -85,7 +85,7 @@ class ModelMmioFuzzTest {
             try (ComposedMachine m = compose(platform)) {
                 List<Region> regions = m.bus().regions();
                 MemoryTransaction tx = new MemoryTransaction();
-                for (int i = 0; i < 300; i++) {
+                for (int i = 0; i < 1000; i++) {
                     Region g = regions.get(r.nextInt(regions.size()));
                     long offset = offset(r, g.size());
                     int size = SIZES[r.nextInt(SIZES.length)];
@@ -131,13 +131,25 @@ class ModelMmioFuzzTest {
         return size == 8 ? v : v & ((1L << (size * 8)) - 1);
     }
 
-    /** Vendor and device ID read-only; BAR0 (32-bit, 4 KiB) sizes as a power of two. */
+    /** Status bits that are write-one-to-clear (PCI Local Bus 3.0, 6.2.3): parity, aborts, SERR. */
+    private static final int STATUS_RW1C = 0xf900;
+
+    /**
+     * Vendor and device ID read-only; Status: writing zeros changes nothing, writing ones clears
+     * the RW1C bits and leaves the read-only ones; BAR0 (32-bit, 4 KiB) sizes as a power of two.
+     */
     private static void checkConfigSpace(ComposedMachine m, int devfn) {
         long base = ECAM + ((long) devfn << 12);
         long id = m.system().read(base, 4);
         assertEquals(0x11e9_1234L, id, "vendor and device ID survive writes");
         m.system().write(base, 4, 0);
         assertEquals(id, m.system().read(base, 4), "vendor and device ID are read-only");
+        long status = m.system().read(base + 6, 2);
+        m.system().write(base + 6, 2, 0);
+        assertEquals(status, m.system().read(base + 6, 2), "writing zeros to Status changes nothing");
+        m.system().write(base + 6, 2, 0xffff);
+        assertEquals(status & ~STATUS_RW1C, m.system().read(base + 6, 2),
+                "writing ones to Status clears its RW1C bits and no other");
         m.system().write(base + 0x10, 4, 0xffff_ffffL);
         long mask = m.system().read(base + 0x10, 4) & ~0xfL & 0xffff_ffffL;
         long size = (~mask + 1) & 0xffff_ffffL;
