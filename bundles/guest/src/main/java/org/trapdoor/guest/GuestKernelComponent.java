@@ -55,6 +55,10 @@ public final class GuestKernelComponent implements GuestKernel {
         @AttributeDefinition(description = "iommu.passthrough=1: functions behind an SMMU get identity (bypass) "
                 + "domains and do DMA and MSI with physical addresses, instead of DMA domains with IOVAs")
         boolean iommu_passthrough() default false;
+
+        @AttributeDefinition(description = "vfio-pci.ids=: vendor:device pairs (hex) whose functions are bound to "
+                + "vfio-pci and get unmanaged IOMMU domains, their MSI doorbells in the software MSI window")
+        String[] vfio_pci_ids() default {};
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(GuestKernelComponent.class);
@@ -75,7 +79,8 @@ public final class GuestKernelComponent implements GuestKernel {
             // two boots of one machine.
             @Reference(policyOption = ReferencePolicyOption.GREEDY) MachineInterrupts interrupts) {
         this.context = context;
-        this.params = new LinuxKernel.Params(config.iommu_passthrough());
+        this.params = new LinuxKernel.Params(config.iommu_passthrough(),
+                config.vfio_pci_ids() == null ? List.of() : List.of(config.vfio_pci_ids()));
         this.machine = machine;
         this.interrupts = interrupts;
         Bundle system = context.getBundle(0);

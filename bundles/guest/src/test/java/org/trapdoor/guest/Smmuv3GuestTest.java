@@ -16,6 +16,7 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.dma.DmaApi.Direction;
+import org.trapdoor.guest.iommu.DmaDomain;
 import org.trapdoor.guest.iommu.IoPageTable;
 import org.trapdoor.guest.iommu.Smmuv3Driver;
 
@@ -89,12 +90,13 @@ class Smmuv3GuestTest {
     void streamingMappingsTranslateThroughTheGuestsSteCdAndTablesTopDownBelowFourGiB() {
         boot("virt");
         DmaApi dma = kernel.dma();
+        // The ITS doorbell took the top page below the 32-bit mask when MSIs were set up at boot.
         long a = dma.map(DEV1, BUF, 0x100, Direction.BIDIRECTIONAL);
         long b = dma.map(DEV1, 0x4020_0000L, 0x2000, Direction.FROM_DEVICE);
-        assertEquals(0xFFFF_F010L, a, "first IOVA: the top page below the 32-bit mask, plus the offset");
+        assertEquals(0xFFFF_E010L, a, "first buffer: the next page down below the doorbell's, plus the offset");
         assertEquals(0xFFFF_C000L, b, "two pages, size-aligned, next down");
         dma.setMask(DEV2, -1L);
-        assertEquals(0xFFFF_F000L, dma.map(DEV2, 0x4030_0000L, 0x1000, Direction.TO_DEVICE),
+        assertEquals(0xFFFF_E000L, dma.map(DEV2, 0x4030_0000L, 0x1000, Direction.TO_DEVICE),
                 "a 64-bit PCI device still gets IOVAs below 4 GiB first");
         dma.setMask(DEV2, 0x0FFF_FFFFL);
         assertEquals(0x0FFF_F000L, dma.map(DEV2, 0x4031_0000L, 0x1000, Direction.TO_DEVICE), "below a 28-bit mask");
@@ -116,7 +118,7 @@ class Smmuv3GuestTest {
         assertEquals(BUF, translate(smmu, 0x08, a, false).address, "the refused remap left the mapping alone");
 
         List<GuestDmaMapping> maps = domain(DEV1).mappings();
-        assertTrue(maps.contains(new GuestDmaMapping(0xFFFF_F000L, 0x4010_0000L, 0x1000, true, true, "dma")), maps.toString());
+        assertTrue(maps.contains(new GuestDmaMapping(0xFFFF_E000L, 0x4010_0000L, 0x1000, true, true, "dma")), maps.toString());
         assertTrue(maps.contains(new GuestDmaMapping(0xFFFF_C000L, 0x4020_0000L, 0x2000, true, true, "dma")), maps.toString());
     }
 
@@ -187,12 +189,14 @@ class Smmuv3GuestTest {
     }
 
     @Test
-    void msiAddressesAreTheDoorbellsIovaInTheSoftwareMsiWindow() {
+    void msiDoorbellsOfDmaDomainsTakeTheirIovaFromTheAllocatorBelowTheDmaMask() {
         boot("virt");
         List<GuestMsiVector> vectors = kernel.msiVectors();
         assertEquals(12, vectors.size());
         for (GuestMsiVector v : vectors) {
-            assertEquals(0x0800_0040L, v.address(), "ITS translater page at MSI_IOVA_BASE, + offset 0x40: " + v);
+            // iommu_dma_get_msi_page: the first IOVA of each function's domain, top-down below
+            // its 32-bit DMA mask, + GITS_TRANSLATER's offset in its page.
+            assertEquals(0xFFFF_F040L, v.address(), "ITS translater page at the domain's first IOVA: " + v);
             int sid = v.bdf().equals(DEV1) ? 0x08 : 0x10;
             MemoryTransaction tx = translate(rig.iommu(), sid, v.address(), true);
             assertTrue(tx.ok(), tx.toString());
@@ -200,8 +204,48 @@ class Smmuv3GuestTest {
         }
         GuestDmaMapping msi = domain(DEV1).mappings().stream().filter(m -> m.purpose().equals("msi")).findFirst()
                 .orElseThrow();
-        assertEquals(new GuestDmaMapping(0x0800_0000L, 0x0809_0000L, 0x1000, true, true, "msi"), msi);
-        assertTrue(kernel.dma().map(DEV1, BUF, 1, Direction.TO_DEVICE) > 0x0810_0000L);
+        assertEquals(new GuestDmaMapping(0xFFFF_F000L, 0x0809_0000L, 0x1000, true, true, "msi"), msi);
+        assertEquals(DmaDomain.Type.DMA, kernel.iommu().domain(DEV1).type());
+        // IOMMU_RESV_SW_MSI is not reserved in a DMA domain: below a 28-bit mask (the 32-bit PCI
+        // window above it is reserved) the only 128 MiB-aligned 128 MiB is the one over the window.
+        kernel.dma().setMask(DEV1, 0x0FFF_FFFFL);
+        assertEquals(0x0800_0000L, kernel.dma().map(DEV1, 0x4000_0000L, 0x0800_0000L, Direction.TO_DEVICE),
+                "the software MSI window is ordinary IOVA space in a DMA domain");
+    }
+
+    @Test
+    void vfioPciFunctionsGetUnmanagedDomainsWithTheirDoorbellsInTheSoftwareMsiWindow() {
+        rig = new MachineRig("virt", "testdev,addr=01.0,msi=4,msix=8");
+        kernel = rig.boot(new LinuxKernel.Params(false, List.of("1234:11e9")));
+        DmaDomain d = kernel.iommu().domain(DEV1);
+        assertEquals(DmaDomain.Type.UNMANAGED, d.type());
+        List<GuestMsiVector> vectors = kernel.msiVectors();
+        assertEquals(8, vectors.size());
+        for (GuestMsiVector v : vectors) {
+            assertEquals(0x0800_0040L, v.address(), "iommu_get_msi_cookie at MSI_IOVA_BASE: " + v);
+            MemoryTransaction tx = translate(rig.iommu(), 0x08, v.address(), true);
+            assertTrue(tx.ok(), tx.toString());
+            assertEquals(ITS_TRANSLATER, tx.address);
+        }
+        assertEquals(List.of(new GuestDmaMapping(0x0800_0000L, 0x0809_0000L, 0x1000, true, true, "msi")),
+                domain(DEV1).mappings());
+        assertThrows(IllegalStateException.class, () -> kernel.dma().map(DEV1, BUF, 16, Direction.TO_DEVICE),
+                "no DMA API IOVAs in a domain VFIO owns");
+        assertThrows(IllegalArgumentException.class,
+                () -> d.mapAt(0x080F_F000L, 0x4060_0000L, 0x2000, IoPageTable.READ | IoPageTable.WRITE),
+                "the reserved MSI window is refused as VFIO refuses it");
+        d.mapAt(0x1_0000_0000L, 0x4060_0000L, 0x1000, IoPageTable.READ | IoPageTable.WRITE);
+        MemoryTransaction tx = translate(rig.iommu(), 0x08, 0x1_0000_0123L, false);
+        assertTrue(tx.ok(), tx.toString());
+        assertEquals(0x4060_0123L, tx.address);
+        assertTrue(kernel.bootLog().stream().anyMatch(l -> l.contains("unmanaged domain (vfio-pci)")),
+                String.join("\n", kernel.bootLog()));
+    }
+
+    @Test
+    void badVfioPciIdsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new LinuxKernel.Params(false, List.of("1234")));
+        assertThrows(IllegalArgumentException.class, () -> new LinuxKernel.Params(false, List.of("12345:1")));
     }
 
     @Test

@@ -14,8 +14,8 @@ import org.trapdoor.api.dt.DtNode;
  * @param multiMsi true for multi-message MSI: the block must be a power of two whose data values
  *                 differ only in the low bits (the device ORs the vector number into the data)
  * @param doorbell turns the doorbell's physical address into the address the function must write
- *                 ({@code iommu_dma_prepare_msi}: an IOVA in the MSI window behind an IOMMU,
- *                 the physical address itself otherwise)
+ *                 ({@code iommu_dma_prepare_msi}: an IOVA of the function's IOMMU domain
+ *                 behind an IOMMU, the physical address itself otherwise)
  */
 public record MsiRequest(String bdf, int rid, DtNode host, int vectors, boolean multiMsi, LongUnaryOperator doorbell) {
 
