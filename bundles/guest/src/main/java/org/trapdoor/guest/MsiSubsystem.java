@@ -26,8 +26,9 @@ import org.trapdoor.guest.irq.Gicv3Chip;
 import org.trapdoor.guest.irq.IrqChip;
 import org.trapdoor.guest.mem.Mmio;
 import org.trapdoor.guest.mem.PageAllocator;
-import org.trapdoor.guest.msi.IntidBitmap;
+import org.trapdoor.guest.msi.CpuLpiLoad;
 import org.trapdoor.guest.msi.ItsMsiDomain;
+import org.trapdoor.guest.msi.LpiRanges;
 import org.trapdoor.guest.msi.MsiBlock;
 import org.trapdoor.guest.msi.MsiDomain;
 import org.trapdoor.guest.msi.MsiMessage;
@@ -153,7 +154,10 @@ final class MsiSubsystem {
         if (model == null) {
             log.warn("GIC %s: no CPU interface to take interrupts through; vectors are set up but not handled", gic.path());
         }
-        IntidBitmap lpis = new IntidBitmap(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
+        // its_lpi_init: every LPI the property table covers is free; the CPUs online (one
+        // redistributor each) start with no LPI targeting them.
+        LpiRanges lpis = new LpiRanges(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
+        CpuLpiLoad load = new CpuLpiLoad(Math.max(1, Math.min(cpuNodes(), c.redistributors().size())));
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !n.has("msi-controller")) {
                 continue;
@@ -163,7 +167,7 @@ final class MsiSubsystem {
                 continue;
             }
             MsiDomain d = kind == MsiReprobeRule.Kind.ITS
-                    ? pages == null ? null : new ItsMsiDomain(n, c, mmio, pages, lpis, log)
+                    ? pages == null ? null : new ItsMsiDomain(n, c, mmio, pages, lpis, load, log)
                     : new V2mMsiDomain(n, c, mmio, log);
             try {
                 if (d != null) {
