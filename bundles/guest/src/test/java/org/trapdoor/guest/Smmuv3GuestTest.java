@@ -68,7 +68,7 @@ class Smmuv3GuestTest {
         assertEquals(0x10, d2.streamId());
         assertNotEquals(d1.asid(), d2.asid(), "an ASID per domain");
         assertNotEquals(d1.tableBase(), d2.tableBase(), "a page table per domain");
-        assertTrue(kernel.bootLog().stream().anyMatch(l -> l.contains("SMMUv3@0x9050000") && l.contains("linear")),
+        assertTrue(kernel.bootLog().stream().anyMatch(l -> l.contains("SMMUv3@0x9050000") && l.contains("2-level")),
                 String.join("\n", kernel.bootLog()));
 
         // What the guest wrote to memory: STE V | Config S1 -> CD; CD V | AA64 | R | A, T0SZ 16, the ASID, TTB0.
@@ -290,12 +290,11 @@ class Smmuv3GuestTest {
     }
 
     @Test
-    void largeStreamIdsGetATwoLevelStreamTable() {
+    void aStreamIdAttachedAfterBootGetsALevel2TableAndAnSte() {
         boot("virt");
+        // A function that appears later (here: attached by hand) with a StreamID far from the boot's.
+        Smmuv3Driver drv = (Smmuv3Driver) kernel.iommu().drivers().get("/iommu@9050000");
         MsiSubsystem m = kernel.msi();
-        Smmuv3Driver drv = new Smmuv3Driver(rig.machine.platform().node("/iommu@9050000"), m.mmio(), m.pages(),
-                new BootLog(org.slf4j.LoggerFactory.getLogger("test"), 64), 0xC008);
-        drv.init();
         IoPageTable table = new IoPageTable(m.mmio(), m.pages());
         drv.attach(0xC008, table);
         table.map(0x10_0000L, 0x4050_0000L, 0x1000, IoPageTable.READ | IoPageTable.WRITE);
@@ -304,6 +303,8 @@ class Smmuv3GuestTest {
         assertTrue(tx.ok(), tx.toString());
         assertEquals(0x4050_0123L, tx.address);
         assertFalse(translate(rig.iommu(), 0xC009, 0x10_0123L, true).ok(), "its neighbours abort");
+        assertThrows(IllegalStateException.class, () -> drv.attach(0x1_0000, new IoPageTable(m.mmio(), m.pages())),
+                "beyond SIDSIZE (16 bits)");
     }
 
     @Test
@@ -315,6 +316,9 @@ class Smmuv3GuestTest {
         assertTrue(kernel.msiVectors().stream().allMatch(v -> v.address() == ITS_TRANSLATER));
         MemoryTransaction tx = translate(rig.iommu(), 0x08, ITS_TRANSLATER, true);
         assertTrue(tx.ok(), "STE Config = bypass");
+        Smmuv3Driver drv = (Smmuv3Driver) kernel.iommu().drivers().get("/iommu@9050000");
+        assertEquals(0, rig.machine.memory().load64(drv.ste(0x08) + 8),
+                "no SHCFG: the SMMU does not advertise IDR1.ATTR_TYPES_OVR");
         assertEquals(ITS_TRANSLATER, tx.address);
         assertFalse(translate(rig.iommu(), 0x18, BUF, true).ok(), "streams without a function still abort");
     }

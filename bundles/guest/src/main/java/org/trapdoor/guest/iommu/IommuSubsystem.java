@@ -89,7 +89,6 @@ public final class IommuSubsystem {
      */
     public synchronized void probe(List<Function> functions, boolean passthrough,
             java.util.function.Predicate<GuestPciDevice> vfio) {
-        Map<DtNode, Integer> maxSid = new LinkedHashMap<>();
         List<IdMap.Result> sids = new ArrayList<>();
         for (Function f : functions) {
             IdMap.Result r;
@@ -100,16 +99,13 @@ public final class IommuSubsystem {
                 r = null;
             }
             sids.add(r);
-            if (r != null) {
-                maxSid.merge(r.target(), (int) r.id(), Math::max);
-            }
         }
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !(n.compatibles().contains(SMMU_V3) || isV2(n))) {
                 continue;
             }
             IommuDriver d = n.compatibles().contains(SMMU_V3)
-                    ? new Smmuv3Driver(n, mmio, pages, log, maxSid.getOrDefault(n, 0))
+                    ? new Smmuv3Driver(n, mmio, pages, log)
                     : new Smmuv2Driver(n, mmio, pages, log);
             try {
                 d.init();
