@@ -3,10 +3,12 @@ package org.trapdoor.guest.msi;
 import java.util.BitSet;
 
 /**
- * Free INTIDs of one range (a v2m frame's SPIs, the LPI space), handed out as naturally aligned
- * power-of-two blocks: aligned on the INTID itself, so that a multi-message MSI whose data is the
- * first INTID reaches INTIDs {@code first | i} ({@code bitmap_find_free_region} does the same on
- * offsets, which equals this when the range starts aligned).
+ * Free INTIDs of one range (a v2m frame's SPIs), handed out as {@code bitmap_find_free_region}
+ * does over the frame's bitmap: a power-of-two block aligned on its <em>offset</em> from the
+ * range's first INTID, the lowest such block that is free. When the range does not start on a
+ * multiple of the block size, the block's first INTID is not aligned either, and a multi-message
+ * MSI whose data is that INTID does not reach INTIDs first + i (the function replaces the data's
+ * low bits with the vector number); Linux allocates so all the same.
  */
 public final class IntidBitmap {
     private final int first;
@@ -23,13 +25,11 @@ public final class IntidBitmap {
         if (size < 1 || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("block size " + size + " is not a power of two");
         }
-        int start = (first + size - 1) & -size;
-        for (int id = start; id + size <= first + count; id += size) {
-            int off = id - first;
+        for (int off = 0; off + size <= count; off += size) {
             int next = used.nextSetBit(off);
             if (next < 0 || next >= off + size) {
                 used.set(off, off + size);
-                return id;
+                return first + off;
             }
         }
         return -1;

@@ -11,10 +11,14 @@ import org.trapdoor.guest.mem.Mmio;
 
 /**
  * The MSI domain of one {@code arm,gic-v2m-frame} node, following {@code irq-gic-v2m.c}: the SPI
- * range from MSI_TYPER (or {@code arm,msi-base-spi}/{@code arm,msi-num-spis}), validated to lie
- * in 32..1019; vectors are SPIs of the frame handed out in naturally aligned power-of-two blocks
- * (so multi-message MSI works); each message is address = frame + MSI_SETSPI_NS, data = SPI;
- * each SPI is configured edge-triggered and enabled at the distributor. Behind an IOMMU the
+ * range from MSI_TYPER (or {@code arm,msi-base-spi}/{@code arm,msi-num-spis}), validated as
+ * {@code is_msi_spi_valid} does (base at least 32, base + number at most 1019: a frame whose range
+ * ends on SPI 1019, valid in the architecture, is refused as Linux refuses it); vectors are SPIs of
+ * the frame handed out in power-of-two blocks aligned on their offset from the frame's first SPI
+ * ({@code gicv2m_irq_domain_alloc}'s {@code bitmap_find_free_region}: for a multi-message MSI on a
+ * frame whose first SPI is not aligned to the block, the function's vectors then reach other SPIs
+ * than those allocated, as on Linux); each message is address = frame + MSI_SETSPI_NS, data =
+ * SPI; each SPI is configured edge-triggered and enabled at the distributor. Behind an IOMMU the
  * address is the frame's IOVA the request's doorbell mapping gives.
  *
  * <p>The X-Gene and Broadcom NS2 data quirks (MSI_IIDR) are applied as Linux does.
@@ -25,6 +29,7 @@ public final class V2mMsiDomain implements MsiDomain {
     static final int MSI_IIDR = 0xFCC;
     static final int IIDR_XGENE = 0x06000170;
     static final int IIDR_BROADCOM_NS2 = 0x0000013F;
+    static final int V2M_MIN_SPI = 32, V2M_MAX_SPI = 1019;
 
     private final DtNode node;
     private final IrqChip chip;
@@ -68,9 +73,13 @@ public final class V2mMsiDomain implements MsiDomain {
             base = (typer >>> 16) & 0x3ff;
             count = typer & 0x3ff;
         }
-        if (base < 32 || count == 0 || base + count > 1020) {
-            throw new IllegalStateException(String.format("GICv2m@0x%x: Invalid MSI_TYPER: spi_start %d, nr_spis %d", frame,
-                    base, count));
+        // is_msi_spi_valid: V2M_MIN_SPI 32, V2M_MAX_SPI 1019, and base + num must not exceed the latter.
+        if (base < V2M_MIN_SPI) {
+            throw new IllegalStateException(String.format("GICv2m@0x%x: Invalid MSI base SPI (base:%d)", frame, base));
+        }
+        if (count == 0 || base + count > V2M_MAX_SPI) {
+            throw new IllegalStateException(String.format("GICv2m@0x%x: Number of SPIs (%d) exceed maximum (%d)", frame,
+                    count, V2M_MAX_SPI - V2M_MIN_SPI + 1));
         }
         iidr = mmio.read32(frame + MSI_IIDR);
         spis = new IntidBitmap(base, count);

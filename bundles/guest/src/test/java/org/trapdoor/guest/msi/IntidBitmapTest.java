@@ -6,14 +6,15 @@ import org.junit.jupiter.api.Test;
 
 class IntidBitmapTest {
     @Test
-    void blocksAreAlignedOnTheIntidNotTheOffset() {
-        IntidBitmap b = new IntidBitmap(80, 64); // QEMU's v2m frame: 80..143
-        assertEquals(80, b.allocate(1));
-        assertEquals(84, b.allocate(4), "80 is taken; the next 4-aligned block");
-        assertEquals(96, b.allocate(16));
-        assertEquals(88, b.allocate(8));
-        assertEquals(-1, b.allocate(32), "no free 32-aligned block of 32 is left inside 80..143");
-        assertEquals(112, b.allocate(16));
+    void blocksAreAlignedOnTheirOffsetFromTheFirstIntidAsBitmapFindFreeRegionDoes() {
+        IntidBitmap b = new IntidBitmap(83, 64); // a frame whose first SPI is not aligned
+        assertEquals(83, b.allocate(1));
+        assertEquals(87, b.allocate(4), "offset 0 is taken; offset 4, not INTID 84");
+        assertEquals(99, b.allocate(16), "offset 16");
+        assertEquals(91, b.allocate(8), "offset 8");
+        assertEquals(115, b.allocate(32), "offset 32: INTID 115, which is not 32-aligned");
+        assertEquals(-1, b.allocate(32));
+        assertEquals(-1, b.allocate(16), "offsets 0..63 are full except below 16");
     }
 
     @Test
