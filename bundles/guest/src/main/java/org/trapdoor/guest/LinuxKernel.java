@@ -19,6 +19,8 @@ import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.dma.TestEndpointDma;
 import org.trapdoor.guest.iommu.IommuSubsystem;
+import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.printk.BootLog;
 
 /**
  * A Linux-like kernel booted on a device-tree Arm machine: it runs against an address space (its
@@ -153,15 +155,15 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         msi.initIrq();
         List<GuestPciHost> hosts = new ArrayList<>();
         List<GuestPciDevice> devices = new ArrayList<>();
-        List<PciHostController> probed = new ArrayList<>();
+        List<PciHostGeneric> probed = new ArrayList<>();
         int nextSegment = 0;
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !n.compatibles().contains(ECAM_COMPATIBLE)) {
                 continue;
             }
-            PciHostController host;
+            PciHostGeneric host;
             try {
-                host = new PciHostController(n, memory, log, nextSegment);
+                host = new PciHostGeneric(n, memory, log, nextSegment);
             } catch (RuntimeException e) {
                 // A malformed node fails its own probe only, as a driver probe error would.
                 log.warn("pci-host-generic %s: probe failed: %s", n.path(), e.getMessage());
@@ -185,7 +187,7 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
             // buffer or an MSI doorbell.
             iommu = new IommuSubsystem(tree, msi.mmio(), msi.pages(), log);
             List<IommuSubsystem.Function> functions = new ArrayList<>();
-            for (PciHostController host : probed) {
+            for (PciHostGeneric host : probed) {
                 GuestPciHost info = host.info();
                 for (GuestPciDevice d : host.devices()) {
                     functions.add(new IommuSubsystem.Function(info, host.node(), d));

@@ -19,8 +19,8 @@ import org.trapdoor.api.guest.GuestMsiVector.Mode;
 import org.trapdoor.api.guest.GuestMsiVector.Target;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.guest.msi.ItsMsiDomain;
-import org.trapdoor.guest.msi.V2mMsiDomain;
+import org.trapdoor.guest.irqchip.IrqGicv3Its;
+import org.trapdoor.guest.irqchip.IrqGicv2m;
 
 class GuestMsiTest {
     static final String MSIX_DEV = "0000:00:01.0";
@@ -82,7 +82,7 @@ class GuestMsiTest {
      * physical address.
      */
     private static long itsDoorbell(LinuxKernel k, String bdf) {
-        long phys = ITS_BASE + ItsMsiDomain.GITS_TRANSLATER;
+        long phys = ITS_BASE + IrqGicv3Its.GITS_TRANSLATER;
         GuestDmaMapping m = k.iommuDomains().stream().filter(d -> d.bdf().equals(bdf)).findFirst()
                 .orElseThrow(() -> new AssertionError("no DMA domain for " + bdf + ": " + k.bootLog()))
                 .mappings().stream().filter(x -> x.purpose().equals("msi") && phys >= x.phys() && phys < x.phys() + x.length())
@@ -168,7 +168,7 @@ class GuestMsiTest {
         assertEquals(4, msi.size());
         Set<Integer> spis = new HashSet<>();
         for (GuestMsiVector v : k.msiVectors()) {
-            assertEquals(V2M_FRAME + V2mMsiDomain.MSI_SETSPI_NS, v.address());
+            assertEquals(V2M_FRAME + IrqGicv2m.MSI_SETSPI_NS, v.address());
             assertEquals(Target.SPI, v.target());
             assertEquals(v.intid(), v.data(), "data = SPI");
             assertTrue(v.intid() >= 80 && v.intid() < 144, "inside the frame's SPIs 80..143");

@@ -17,6 +17,7 @@ import org.trapdoor.api.pci.MsiCapability;
 import org.trapdoor.api.pci.MsixCapability;
 import org.trapdoor.api.pci.PciBar;
 import org.trapdoor.api.pci.PcieCapability;
+import org.trapdoor.guest.pci.PciHostGeneric;
 
 class LinuxKernelTest {
     private final FakeEcam ecam = new FakeEcam(Trees.ECAM, 16);
@@ -238,7 +239,7 @@ class LinuxKernelTest {
         new PcieCapability(f.cs, 0x40, 0, 256, 1, 1);
         f.cs.constant(0x100, 4, 0x1 | 1 << 16 | 0x100 << 20);
         LinuxKernel k = bootVirt();
-        assertEquals(1 + PciHostController.EXT_CAP_TTL, find(k, 0, 0x08).capabilities().size());
+        assertEquals(1 + PciHostGeneric.EXT_CAP_TTL, find(k, 0, 0x08).capabilities().size());
     }
 
     @Test

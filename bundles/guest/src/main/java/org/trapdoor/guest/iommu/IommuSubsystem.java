@@ -14,7 +14,7 @@ import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.iommu.IommuFault;
-import org.trapdoor.guest.BootLog;
+import org.trapdoor.guest.printk.BootLog;
 import org.trapdoor.guest.mem.Mmio;
 import org.trapdoor.guest.mem.PageAllocator;
 
@@ -40,7 +40,7 @@ public final class IommuSubsystem {
     private final PageAllocator pages;
     private final BootLog log;
     private final Map<DtNode, IommuDriver> drivers = new LinkedHashMap<>();
-    private final Map<String, DmaDomain> domains = new LinkedHashMap<>();
+    private final Map<String, IommuDomain> domains = new LinkedHashMap<>();
     private final ArrayDeque<IommuFault> faults = new ArrayDeque<>();
 
     public IommuSubsystem(DeviceTree tree, Mmio mmio, PageAllocator pages, BootLog log) {
@@ -105,8 +105,8 @@ public final class IommuSubsystem {
                 continue;
             }
             IommuDriver d = n.compatibles().contains(SMMU_V3)
-                    ? new Smmuv3Driver(n, mmio, pages, log)
-                    : new Smmuv2Driver(n, mmio, pages, log);
+                    ? new ArmSmmuv3(n, mmio, pages, log)
+                    : new ArmSmmu(n, mmio, pages, log);
             try {
                 d.init();
                 drivers.put(n, d);
@@ -127,13 +127,13 @@ public final class IommuSubsystem {
             }
             try {
                 if (vfio.test(f.device())) {
-                    attach(f, d, (int) r.id(), DmaDomain.Type.UNMANAGED);
+                    attach(f, d, (int) r.id(), IommuDomain.Type.UNMANAGED);
                 } else if (passthrough) {
                     d.bypass((int) r.id());
                     log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x), identity domain (passthrough)",
                             f.device().bdf(), d.kind(), d.node(), r.id());
                 } else {
-                    attach(f, d, (int) r.id(), DmaDomain.Type.DMA);
+                    attach(f, d, (int) r.id(), IommuDomain.Type.DMA);
                 }
             } catch (RuntimeException e) {
                 log.warn("%s: attaching to %s failed: %s; direct DMA", f.device().bdf(), d.node(), e.getMessage());
@@ -141,13 +141,13 @@ public final class IommuSubsystem {
         }
     }
 
-    private void attach(Function f, IommuDriver d, int sid, DmaDomain.Type type) {
-        IoPageTable table = new IoPageTable(mmio, pages);
+    private void attach(Function f, IommuDriver d, int sid, IommuDomain.Type type) {
+        IoPgtableArm table = new IoPgtableArm(mmio, pages);
         IovaAllocator iovas = null;
-        if (type == DmaDomain.Type.DMA) {
+        if (type == IommuDomain.Type.DMA) {
             // iommu_dma_init_domain: IOVA 0 is never handed out; iova_reserve_pci_windows keeps
             // the bridge's memory windows out (a device's DMA there would be peer-to-peer).
-            iovas = new IovaAllocator(IoPageTable.IAS);
+            iovas = new IovaAllocator(IoPgtableArm.IAS);
             for (GuestPciHost.Window w : f.host().windows()) {
                 if (w.type() != GuestBar.Type.IO) {
                     iovas.reserve(w.pciAddress(), w.size());
@@ -155,17 +155,17 @@ public final class IommuSubsystem {
             }
         }
         IommuDriver.Context c = d.attach(sid, table);
-        DmaDomain domain = new DmaDomain(f.device().bdf(), type, d, c, table, iovas);
+        IommuDomain domain = new IommuDomain(f.device().bdf(), type, d, c, table, iovas);
         domains.put(f.device().bdf(), domain);
         log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x, ASID %d%s), %s TTB0 @0x%x",
                 f.device().bdf(), d.kind(), d.node(), sid, c.asid(), c.bank() >= 0 ? ", context bank " + c.bank() : "",
-                type == DmaDomain.Type.DMA ? "DMA domain"
-                        : String.format("unmanaged domain (vfio-pci), MSI cookie at 0x%x,", DmaDomain.MSI_IOVA_BASE),
+                type == IommuDomain.Type.DMA ? "DMA domain"
+                        : String.format("unmanaged domain (vfio-pci), MSI cookie at 0x%x,", IommuDomain.MSI_IOVA_BASE),
                 table.root());
     }
 
     /** The DMA domain of {@code bdf}, or {@code null} when it does DMA directly. */
-    public synchronized DmaDomain domain(String bdf) {
+    public synchronized IommuDomain domain(String bdf) {
         return domains.get(bdf);
     }
 
@@ -178,7 +178,7 @@ public final class IommuSubsystem {
 
     public synchronized List<GuestIommuDomain> domains() {
         List<GuestIommuDomain> out = new ArrayList<>();
-        for (DmaDomain d : domains.values()) {
+        for (IommuDomain d : domains.values()) {
             out.add(d.info());
         }
         return out;
