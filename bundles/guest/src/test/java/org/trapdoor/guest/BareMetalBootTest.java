@@ -94,9 +94,9 @@ class BareMetalBootTest {
 
     @Test
     void activationBootsAgainstTheMachinesAddressSpaceAndDeviceTree() {
-        FakeEcam ecam = new FakeEcam(Trees.ECAM, 16);
+        FakeEcam ecam = new FakeEcam(EcamTrees.ECAM, 16);
         PciBar.memory32(ecam.add(0, 0x08, FakeEcam.endpoint(0x1234, 0x11e9)).cs, 0, 0x1000, false);
-        LinuxKernel k = boot(new FakeMachine(ecam, Trees.host(16, Trees.virtRanges(0x10_0000))), null);
+        LinuxKernel k = boot(new FakeMachine(ecam, EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000))), null);
         assertEquals(1, k.pciDevices().size());
         assertEquals("0000:00:01.0", k.pciDevices().get(0).bdf());
         assertEquals(1, k.pciHosts().size());
@@ -105,10 +105,10 @@ class BareMetalBootTest {
 
     @Test
     void aNewMachineIsANewBoot() {
-        FakeEcam first = new FakeEcam(Trees.ECAM, 16);
-        FakeEcam second = new FakeEcam(Trees.ECAM, 16);
+        FakeEcam first = new FakeEcam(EcamTrees.ECAM, 16);
+        FakeEcam second = new FakeEcam(EcamTrees.ECAM, 16);
         second.add(0, 0x10, FakeEcam.endpoint(0x1234, 0x11e9));
-        DeviceTree tree = Trees.host(16, Trees.virtRanges(0x10_0000));
+        DeviceTree tree = EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000));
         assertTrue(boot(new FakeMachine(first, tree), null).pciDevices().isEmpty());
         assertEquals(1, boot(new FakeMachine(second, tree), null).pciDevices().size());
     }
@@ -132,7 +132,7 @@ class BareMetalBootTest {
 
     @Test
     void aKernelThatFailsToBootIsNeverPublished() {
-        FakeEcam ecam = new FakeEcam(Trees.ECAM, 16);
+        FakeEcam ecam = new FakeEcam(EcamTrees.ECAM, 16);
         Machine broken = new FakeMachine(ecam, null);
         List<LinuxKernel> published = new ArrayList<>();
         BareMetalBoot b = new BareMetalBoot(broken, null, LinuxKernel.Params.DEFAULT, published::add);
@@ -156,8 +156,8 @@ class BareMetalBootTest {
 
     @Test
     void aMachineWithoutAGicHasNoVectorsBeforeOrAfterAReprobe() {
-        FakeEcam ecam = new FakeEcam(Trees.ECAM, 16);
-        LinuxKernel k = boot(new FakeMachine(ecam, Trees.host(16, Trees.virtRanges(0x10_0000))), null);
+        FakeEcam ecam = new FakeEcam(EcamTrees.ECAM, 16);
+        LinuxKernel k = boot(new FakeMachine(ecam, EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000))), null);
         assertTrue(k.msiVectors().isEmpty());
         k.reprobeMsi();
         assertTrue(k.msiVectors().isEmpty());

@@ -7,13 +7,13 @@ import org.trapdoor.api.dt.DtProperty;
 import java.util.List;
 
 /** Small device trees with one ECAM host bridge, built in code. */
-final class Trees {
+final class EcamTrees {
     static final long ECAM = 0x40_1000_0000L;
     static final long IO_CPU = 0x3eff_0000L;
     static final long MEM32 = 0x1000_0000L;
     static final long MEM64 = 0x80_0000_0000L;
 
-    private Trees() {
+    private EcamTrees() {
     }
 
     /** A root with one {@code pci-host-ecam-generic} node; {@code ranges} cells as given. */
