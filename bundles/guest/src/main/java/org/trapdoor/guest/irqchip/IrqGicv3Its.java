@@ -310,11 +310,6 @@ public final class IrqGicv3Its implements MsiDomain {
         return type == TYPE_DEVICE ? "Devices" : "Interrupt Collections";
     }
 
-    /** Whether the Device table is two-level (tests, diagnostics). */
-    public boolean deviceTableIndirect() {
-        return deviceIndirect;
-    }
-
     /** The DeviceID of a requester: its {@code msi-map} image for this ITS, or the RID itself without a map. */
     private int deviceId(MsiRequest r) {
         IdMap map = r.host().msiMap();
@@ -433,16 +428,6 @@ public final class IrqGicv3Its implements MsiDomain {
             release(dev);
             throw e;
         }
-    }
-
-    /** The CPU whose collection LPI {@code intid} targets, or -1 (tests, diagnostics). */
-    public synchronized int cpuOf(int intid) {
-        for (ItsDevice d : devices.values()) {
-            if (intid >= d.lpiBase && intid < d.lpiBase + d.nrLpis) {
-                return d.cpuOfEvent[intid - d.lpiBase];
-            }
-        }
-        return -1;
     }
 
     private void release(ItsDevice dev) {
