@@ -79,8 +79,11 @@ final class MsiRig {
     static final long SMMU_STRTAB = RAM + 0x36_0000;
     static final long SMMU_CD = RAM + 0x37_0000;
     static final long SMMU_TABLES = RAM + 0x38_0000;
-    /** Where the guest's IOMMU layer maps the ITS doorbell page (Linux's MSI_IOVA_BASE). */
-    static final long MSI_IOVA = 0x800_0000L;
+    /**
+     * Where the guest maps the ITS doorbell page in a function's DMA domain: the domain's first
+     * IOVA, top-down below the 32-bit DMA mask ({@code iommu_dma_get_msi_page}).
+     */
+    static final long MSI_IOVA = 0xFFFF_F000L;
     /** GITS_TRANSLATER as the device writes it when the SMMU translates. */
     static final long MSI_IOVA_DOORBELL = MSI_IOVA + (ITS_DOORBELL & 0xfff);
 

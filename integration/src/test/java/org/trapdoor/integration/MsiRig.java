@@ -30,7 +30,7 @@ import org.trapdoor.api.machine.Traffic;
  * {@link Machine} and {@link MachineInterrupts} the configured machine registered, and the
  * {@link GuestKernel} that booted on that machine and set its MSIs up. Changing the platform
  * through ConfigurationAdmin replaces the machine (and so reboots the guest); {@link #boot}
- * waits for both new services, never for bundle states.
+ * waits for the new services, never for bundle states.
  */
 final class MsiRig implements AutoCloseable {
     static final long TIMEOUT_MS = 10_000;
@@ -57,7 +57,7 @@ final class MsiRig implements AutoCloseable {
 
     private final BundleContext context;
     private final ConfigurationAdmin configurationAdmin;
-    private final ServiceTracker<GuestKernel, GuestKernel> guests;
+    private ServiceTracker<GuestKernel, GuestKernel> guestTracker;
     private ServiceTracker<Machine, Machine> machineTracker;
     private ServiceTracker<MachineInterrupts, MachineInterrupts> interruptsTracker;
     private Machine machine;
@@ -68,8 +68,6 @@ final class MsiRig implements AutoCloseable {
     MsiRig(BundleContext context, ConfigurationAdmin configurationAdmin) {
         this.context = context;
         this.configurationAdmin = configurationAdmin;
-        guests = new ServiceTracker<>(context, GuestKernel.class, null);
-        guests.open();
     }
 
     /**
@@ -99,46 +97,30 @@ final class MsiRig implements AutoCloseable {
     }
 
     /**
-     * The guest that runs on the machine: registered after it (the guest's machine reference is
-     * static, so a guest registered later booted on this machine), booted, with its vectors all
-     * through {@code msiController}, and taking interrupts: an MSI raised on the first vector of
-     * the first device is counted on that vector. The last check tells apart a guest that an
-     * activation left without its CPUs wired and that is about to be replaced.
+     * The guest that runs on the machine. A guest registers its service only once it has booted,
+     * its CPUs wired, so the first guest service registered after the machine (the guest's machine
+     * reference is static: a guest registered later booted on this machine) is booted and takes
+     * interrupts at once: its vectors all go through {@code msiController}, and an MSI raised on
+     * the first vector of the first device is counted on that vector. Either failing is an error,
+     * not a reason to look again.
      */
-    private GuestKernel awaitGuest(long machineId, String msiController) throws InterruptedException {
-        long end = System.currentTimeMillis() + TIMEOUT_MS;
-        String last = "no guest service";
-        while (System.currentTimeMillis() < end) {
-            ServiceReference<GuestKernel>[] refs = guests.getServiceReferences();
-            ServiceReference<GuestKernel> newest = null;
-            if (refs != null) {
-                for (ServiceReference<GuestKernel> r : refs) {
-                    if (newest == null || id(r) > id(newest)) {
-                        newest = r;
-                    }
-                }
-            }
-            if (newest != null && id(newest) > machineId) {
-                GuestKernel g = guests.getService(newest);
-                if (g != null && g.awaitBooted(Math.max(1, end - System.currentTimeMillis()))) {
-                    List<GuestMsiVector> v = g.msiVectors();
-                    if (v.isEmpty() || !v.stream().allMatch(x -> msiController.equals(x.controller()))) {
-                        last = g.name() + " has vectors " + v + "; log: " + tail(g.bootLog());
-                    } else if (takesInterrupts(g)) {
-                        return g;
-                    } else {
-                        last = g.name() + " (service " + id(newest) + ") did not count an MSI on its first vector";
-                    }
-                } else if (g != null) {
-                    last = g.name() + " has not booted";
-                }
-            } else if (newest != null) {
-                last = "only a guest of an older machine (service " + id(newest) + " <= " + machineId + ")";
-            }
-            Thread.sleep(10);
+    private GuestKernel awaitGuest(long machineId, String msiController) throws Exception {
+        guestTracker = new ServiceTracker<>(context,
+                filter(GuestKernel.class, "(" + Constants.SERVICE_ID + ">=" + (machineId + 1) + ")"), null);
+        guestTracker.open();
+        GuestKernel g = awaitService(guestTracker, "guest kernel on machine " + machineId);
+        if (!g.awaitBooted(0)) {
+            throw new AssertionError(g.name() + " is visible but has not booted");
         }
-        throw new AssertionError("no guest booted on the machine with vectors through " + msiController
-                + " and taking interrupts within " + TIMEOUT_MS + " ms: " + last);
+        List<GuestMsiVector> v = g.msiVectors();
+        if (v.isEmpty() || !v.stream().allMatch(x -> msiController.equals(x.controller()))) {
+            throw new AssertionError(g.name() + " has vectors " + v + " not all through " + msiController + "; log: "
+                    + tail(g.bootLog()));
+        }
+        if (!takesInterrupts(g)) {
+            throw new AssertionError(g.name() + " did not count an MSI on its first vector: its CPUs are not wired");
+        }
+        return g;
     }
 
     /** Raises vector 0 of the first device once; true when {@code g} counted it on that vector. */
@@ -302,6 +284,10 @@ final class MsiRig implements AutoCloseable {
     }
 
     private void closeMachineTrackers() {
+        if (guestTracker != null) {
+            guestTracker.close();
+            guestTracker = null;
+        }
         if (interruptsTracker != null) {
             interruptsTracker.close();
             interruptsTracker = null;
@@ -318,6 +304,5 @@ final class MsiRig implements AutoCloseable {
             interrupts.traffic().stop();
         }
         closeMachineTrackers();
-        guests.close();
     }
 }

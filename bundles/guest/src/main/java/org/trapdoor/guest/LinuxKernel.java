@@ -19,6 +19,8 @@ import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.dma.TestEndpointDma;
 import org.trapdoor.guest.iommu.IommuSubsystem;
+import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.printk.BootLog;
 
 /**
  * A Linux-like kernel booted on a device-tree Arm machine: it runs against an address space (its
@@ -72,9 +74,51 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
      *
      * @param iommuPassthrough {@code iommu.passthrough=1}: functions behind an SMMU get identity
      *                         (bypass) domains instead of DMA domains
+     * @param vfioPciIds       {@code vfio-pci.ids=}: {@code vendor:device} pairs (hex) whose
+     *                         functions are bound to {@code vfio-pci}; behind an SMMU they get an
+     *                         unmanaged domain (as when their user attaches the group to a VFIO
+     *                         container), whose MSI doorbells sit in the software MSI window
      */
-    public record Params(boolean iommuPassthrough) {
+    public record Params(boolean iommuPassthrough, List<String> vfioPciIds) {
         public static final Params DEFAULT = new Params(false);
+
+        public Params {
+            vfioPciIds = List.copyOf(vfioPciIds);
+            for (String id : vfioPciIds) {
+                parseId(id);
+            }
+        }
+
+        public Params(boolean iommuPassthrough) {
+            this(iommuPassthrough, List.of());
+        }
+
+        /** Whether {@code d} is bound to {@code vfio-pci} ({@code vfio_pci_core}'s id table match). */
+        boolean vfio(GuestPciDevice d) {
+            for (String id : vfioPciIds) {
+                int[] vd = parseId(id);
+                if (vd[0] == d.vendorId() && vd[1] == d.deviceId()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static int[] parseId(String id) {
+            String[] p = id.trim().split(":");
+            try {
+                if (p.length == 2) {
+                    int v = Integer.parseInt(p[0], 16);
+                    int dev = Integer.parseInt(p[1], 16);
+                    if (v >= 0 && v <= 0xffff && dev >= 0 && dev <= 0xffff) {
+                        return new int[] {v, dev};
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("vfio-pci.ids: '" + id + "' is not vendor:device in hex");
+        }
     }
 
     /** Boots with no CPUs wired to the interrupt controller: vectors are set up, nobody takes them. */
@@ -111,15 +155,15 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         msi.initIrq();
         List<GuestPciHost> hosts = new ArrayList<>();
         List<GuestPciDevice> devices = new ArrayList<>();
-        List<PciHostController> probed = new ArrayList<>();
+        List<PciHostGeneric> probed = new ArrayList<>();
         int nextSegment = 0;
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !n.compatibles().contains(ECAM_COMPATIBLE)) {
                 continue;
             }
-            PciHostController host;
+            PciHostGeneric host;
             try {
-                host = new PciHostController(n, memory, log, nextSegment);
+                host = new PciHostGeneric(n, memory, log, nextSegment);
             } catch (RuntimeException e) {
                 // A malformed node fails its own probe only, as a driver probe error would.
                 log.warn("pci-host-generic %s: probe failed: %s", n.path(), e.getMessage());
@@ -143,13 +187,13 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
             // buffer or an MSI doorbell.
             iommu = new IommuSubsystem(tree, msi.mmio(), msi.pages(), log);
             List<IommuSubsystem.Function> functions = new ArrayList<>();
-            for (PciHostController host : probed) {
+            for (PciHostGeneric host : probed) {
                 GuestPciHost info = host.info();
                 for (GuestPciDevice d : host.devices()) {
                     functions.add(new IommuSubsystem.Function(info, host.node(), d));
                 }
             }
-            iommu.probe(functions, params.iommuPassthrough());
+            iommu.probe(functions, params.iommuPassthrough(), params::vfio);
         }
         DmaApi dma = new DmaApi(iommu, msi.pages());
         msi.dma(dma);

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.trapdoor.api.machine.MsiControllerChange;
+import org.trapdoor.guest.printk.BootLog;
 
 /**
  * The kernel's side of MSI-controller hot-plug: it hears from the machine when the model on an

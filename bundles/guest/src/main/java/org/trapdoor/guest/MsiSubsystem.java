@@ -20,22 +20,25 @@ import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.machine.MsiControllerChange;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.guest.dma.DmaApi;
-import org.trapdoor.guest.irq.GicCpu;
-import org.trapdoor.guest.irq.Gicv2Chip;
-import org.trapdoor.guest.irq.Gicv3Chip;
-import org.trapdoor.guest.irq.IrqChip;
+import org.trapdoor.guest.irqchip.CpuLpiLoad;
+import org.trapdoor.guest.irqchip.GicCpu;
+import org.trapdoor.guest.irqchip.IrqChip;
+import org.trapdoor.guest.irqchip.IrqGic;
+import org.trapdoor.guest.irqchip.IrqGicv2m;
+import org.trapdoor.guest.irqchip.IrqGicv3;
+import org.trapdoor.guest.irqchip.IrqGicv3Its;
+import org.trapdoor.guest.irqchip.LpiRanges;
+import org.trapdoor.guest.irqchip.MsiBlock;
+import org.trapdoor.guest.irqchip.MsiDomain;
+import org.trapdoor.guest.irqchip.MsiMessage;
+import org.trapdoor.guest.irqchip.MsiRequest;
 import org.trapdoor.guest.mem.Mmio;
 import org.trapdoor.guest.mem.PageAllocator;
-import org.trapdoor.guest.msi.IntidBitmap;
-import org.trapdoor.guest.msi.ItsMsiDomain;
-import org.trapdoor.guest.msi.MsiBlock;
-import org.trapdoor.guest.msi.MsiDomain;
-import org.trapdoor.guest.msi.MsiMessage;
-import org.trapdoor.guest.msi.MsiProgrammer;
-import org.trapdoor.guest.msi.MsiRequest;
-import org.trapdoor.guest.msi.MsixProgrammer;
-import org.trapdoor.guest.msi.V2mMsiDomain;
-import org.trapdoor.guest.msi.VectorProgrammer;
+import org.trapdoor.guest.pci.MsiProgrammer;
+import org.trapdoor.guest.pci.MsixProgrammer;
+import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.pci.VectorProgrammer;
+import org.trapdoor.guest.printk.BootLog;
 
 /**
  * The kernel's interrupt and MSI set-up, in boot order: before PCI, the root GIC's driver, the
@@ -59,7 +62,7 @@ final class MsiSubsystem {
 
     private final DeviceTree tree;
     private final BootLog log;
-    private final List<PciHostController> hosts = new ArrayList<>();
+    private final List<PciHostGeneric> hosts = new ArrayList<>();
     private final IrqFabric fabric;
     private final Mmio mmio;
     private final PageAllocator pages;
@@ -70,7 +73,7 @@ final class MsiSubsystem {
     /** MSI controller node to the model its domain was probed on (or carried on to); absent or null: none. */
     private final Map<DtNode, MsiController> probedOn = new HashMap<>();
     /** Host to the MSI domain its functions use, or {@code null}. */
-    private final Map<PciHostController, MsiDomain> hostDomains = new HashMap<>();
+    private final Map<PciHostGeneric, MsiDomain> hostDomains = new HashMap<>();
     /** Completed MSI set-ups: the boot's, then one per re-probe. */
     private volatile long generation;
     private final List<Setup> setups = new ArrayList<>();
@@ -132,8 +135,8 @@ final class MsiSubsystem {
             log.info("GIC: no GICv2/GICv3 interrupt controller in the device tree");
             return;
         }
-        IrqChip c = gic.compatibles().contains(GICV3) ? new Gicv3Chip(gic, mmio, pages, log) : new Gicv2Chip(gic, mmio, log);
-        if (pages == null && c instanceof Gicv3Chip) {
+        IrqChip c = gic.compatibles().contains(GICV3) ? new IrqGicv3(gic, mmio, pages, log) : new IrqGic(gic, mmio, log);
+        if (pages == null && c instanceof IrqGicv3) {
             log.warn("GICv3: no RAM for LPI tables; interrupts are not set up");
             return;
         }
@@ -153,7 +156,10 @@ final class MsiSubsystem {
         if (model == null) {
             log.warn("GIC %s: no CPU interface to take interrupts through; vectors are set up but not handled", gic.path());
         }
-        IntidBitmap lpis = new IntidBitmap(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
+        // its_lpi_init: every LPI the property table covers is free; the CPUs online (one
+        // redistributor each) start with no LPI targeting them.
+        LpiRanges lpis = new LpiRanges(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
+        CpuLpiLoad load = new CpuLpiLoad(Math.max(1, Math.min(cpuNodes(), c.redistributors().size())));
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !n.has("msi-controller")) {
                 continue;
@@ -163,8 +169,8 @@ final class MsiSubsystem {
                 continue;
             }
             MsiDomain d = kind == MsiReprobeRule.Kind.ITS
-                    ? pages == null ? null : new ItsMsiDomain(n, c, mmio, pages, lpis, log)
-                    : new V2mMsiDomain(n, c, mmio, log);
+                    ? pages == null ? null : new IrqGicv3Its(n, c, mmio, pages, lpis, load, log)
+                    : new IrqGicv2m(n, c, mmio, log);
             try {
                 if (d != null) {
                     d.init();
@@ -202,7 +208,7 @@ final class MsiSubsystem {
     }
 
     /** {@code pci_alloc_irq_vectors} for every function behind {@code probed}, through each host's MSI domain. */
-    synchronized void setUpDevices(List<PciHostController> probed) {
+    synchronized void setUpDevices(List<PciHostGeneric> probed) {
         if (probed != hosts) {
             hosts.clear();
             hosts.addAll(probed);
@@ -213,7 +219,7 @@ final class MsiSubsystem {
             return;
         }
         int slots = 0;
-        for (PciHostController host : hosts) {
+        for (PciHostGeneric host : hosts) {
             MsiDomain domain = domainFor(host);
             hostDomains.put(host, domain);
             if (domain == null) {
@@ -259,7 +265,7 @@ final class MsiSubsystem {
         DtNode node = tree.find(change.node());
         MsiDomain domain = node == null ? null : domains.get(node);
         boolean used = false;
-        for (PciHostController host : hosts) {
+        for (PciHostGeneric host : hosts) {
             MsiDomain d = hostDomains.get(host);
             if (d != null ? d.node().equals(change.node()) : host.msiControllers().contains(node)) {
                 used = true;
@@ -274,7 +280,7 @@ final class MsiSubsystem {
             return;
         }
         MsiReprobeRule.Kind setUpFor = domain == null ? null
-                : domain instanceof ItsMsiDomain ? MsiReprobeRule.Kind.ITS : MsiReprobeRule.Kind.GICV2M;
+                : domain instanceof IrqGicv3Its ? MsiReprobeRule.Kind.ITS : MsiReprobeRule.Kind.GICV2M;
         MsiReprobeRule.Decision d = MsiReprobeRule.decide(setUpFor, probedOn.get(node), change);
         log.info("MSI: %s %s: %s; %s", change.node(), what, d.reason(), d.reprobe() ? "re-probing" : "no re-probe");
         if (d.reprobe()) {
@@ -341,7 +347,7 @@ final class MsiSubsystem {
     }
 
     /** The first of the host's MSI controllers ({@code msi-map} targets, then {@code msi-parent}) that probed. */
-    private MsiDomain domainFor(PciHostController host) {
+    private MsiDomain domainFor(PciHostGeneric host) {
         String name = host.node().path();
         for (DtNode n : host.msiControllers()) {
             MsiDomain d = domains.get(n);
@@ -358,7 +364,7 @@ final class MsiSubsystem {
     }
 
     /** MSI-X if the function has it and its table BAR is assigned, else MSI; {@code null} when neither works. */
-    private Setup setUp(PciHostController host, GuestPciDevice d, MsiDomain domain, int firstSlot) {
+    private Setup setUp(PciHostGeneric host, GuestPciDevice d, MsiDomain domain, int firstSlot) {
         var cfg = host.configPort(d);
         GuestCapability msix = d.capability(CAP_ID_MSIX);
         if (msix != null) {
@@ -389,7 +395,7 @@ final class MsiSubsystem {
         return null;
     }
 
-    private Setup program(PciHostController host, GuestPciDevice d, VectorProgrammer p, MsiDomain domain, int n,
+    private Setup program(PciHostGeneric host, GuestPciDevice d, VectorProgrammer p, MsiDomain domain, int n,
             boolean multi, int firstSlot) {
         MsiBlock b;
         try {
@@ -412,7 +418,7 @@ final class MsiSubsystem {
         List<GuestMsiVector> out = new ArrayList<>();
         for (Setup s : setups) {
             List<MsiMessage> m = s.block().messages();
-            boolean lpi = s.domain() instanceof ItsMsiDomain;
+            boolean lpi = s.domain() instanceof IrqGicv3Its;
             for (int i = 0; i < m.size(); i++) {
                 MsiMessage msg = m.get(i);
                 out.add(new GuestMsiVector(s.device().bdf(),

@@ -17,16 +17,17 @@ import org.trapdoor.api.pci.MsiCapability;
 import org.trapdoor.api.pci.MsixCapability;
 import org.trapdoor.api.pci.PciBar;
 import org.trapdoor.api.pci.PcieCapability;
+import org.trapdoor.guest.pci.PciHostGeneric;
 
 class LinuxKernelTest {
-    private final FakeEcam ecam = new FakeEcam(Trees.ECAM, 16);
+    private final FakeEcam ecam = new FakeEcam(EcamTrees.ECAM, 16);
 
     private LinuxKernel boot(DeviceTree tree) {
         return LinuxKernel.boot("test", ecam, tree);
     }
 
     private LinuxKernel bootVirt() {
-        return boot(Trees.host(16, Trees.virtRanges(0x2eff_0000L)));
+        return boot(EcamTrees.host(16, EcamTrees.virtRanges(0x2eff_0000L)));
     }
 
     private static GuestPciDevice find(LinuxKernel k, int bus, int devfn) {
@@ -71,7 +72,7 @@ class LinuxKernelTest {
         for (FakeEcam.Access a : ecam.trace) {
             assertTrue(a.size() == 1 || a.size() == 2 || a.size() == 4, "access size " + a.size());
             assertEquals(0, a.address() & (a.size() - 1), "misaligned access " + a);
-            assertTrue(a.address() >= Trees.ECAM && a.address() < Trees.ECAM + (16L << 20), "outside ECAM " + a);
+            assertTrue(a.address() >= EcamTrees.ECAM && a.address() < EcamTrees.ECAM + (16L << 20), "outside ECAM " + a);
         }
         assertEquals(32, ecam.trace.size(), "one vendor read per slot of the root bus; other buses are reached through bridges");
     }
@@ -125,22 +126,22 @@ class LinuxKernelTest {
         LinuxKernel k = bootVirt();
         GuestPciDevice da = find(k, 0, 0x08);
         GuestPciDevice db = find(k, 0, 0x10);
-        assertEquals(Trees.MEM32, db.bar(0).busAddress());
-        assertEquals(Trees.MEM32 + 0x10_0000, db.bar(1).busAddress());
-        assertEquals(Trees.MEM32 + 0x11_0000, da.bar(0).busAddress());
+        assertEquals(EcamTrees.MEM32, db.bar(0).busAddress());
+        assertEquals(EcamTrees.MEM32 + 0x10_0000, db.bar(1).busAddress());
+        assertEquals(EcamTrees.MEM32 + 0x11_0000, da.bar(0).busAddress());
         // A 64-bit prefetchable BAR goes into the 64-bit window when there is one.
-        assertEquals(Trees.MEM64, db.bar(2).busAddress());
-        assertEquals(Trees.MEM64, db.bar(2).cpuAddress());
+        assertEquals(EcamTrees.MEM64, db.bar(2).busAddress());
+        assertEquals(EcamTrees.MEM64, db.bar(2).cpuAddress());
         // I/O: bus address from PCIBIOS_MIN_IO, CPU address inside the I/O window.
         assertEquals(0x1000, db.bar(5).busAddress());
-        assertEquals(Trees.IO_CPU + 0x1000, db.bar(5).cpuAddress());
+        assertEquals(EcamTrees.IO_CPU + 0x1000, db.bar(5).cpuAddress());
         for (GuestPciDevice d : k.pciDevices()) {
             for (GuestBar bar : d.bars()) {
                 assertEquals(0, bar.busAddress() & (bar.size() - 1), "natural alignment of " + bar);
             }
         }
         // The registers hold what the kernel reported.
-        assertEquals((int) Trees.MEM32, ecam.config(0, 0x10, BAR0, 4));
+        assertEquals((int) EcamTrees.MEM32, ecam.config(0, 0x10, BAR0, 4));
         assertEquals(0x0000000c, ecam.config(0, 0x10, BAR0 + 8, 4));
         assertEquals(0x80, ecam.config(0, 0x10, BAR0 + 12, 4));
         assertEquals(0x1001, ecam.config(0, 0x10, BAR0 + 20, 4));
@@ -153,8 +154,8 @@ class LinuxKernelTest {
     void prefetchable64BitBarFallsBackToThe32BitWindowWithoutA64BitOne() {
         FakeEcam.Fn f = ecam.add(0, 0x08, FakeEcam.endpoint(0x1234, 0x11e9));
         PciBar.memory64(f.cs, 0, 0x4000, true);
-        LinuxKernel k = boot(Trees.host(16, Trees.range(0x0200_0000L, Trees.MEM32, Trees.MEM32, 0x10_0000)));
-        assertEquals(Trees.MEM32, find(k, 0, 0x08).bar(0).busAddress());
+        LinuxKernel k = boot(EcamTrees.host(16, EcamTrees.range(0x0200_0000L, EcamTrees.MEM32, EcamTrees.MEM32, 0x10_0000)));
+        assertEquals(EcamTrees.MEM32, find(k, 0, 0x08).bar(0).busAddress());
     }
 
     @Test
@@ -162,10 +163,10 @@ class LinuxKernelTest {
         FakeEcam.Fn f = ecam.add(0, 0x08, FakeEcam.endpoint(0x1234, 0x11e9));
         PciBar.memory32(f.cs, 0, 0x1000, false);
         PciBar.memory32(f.cs, 1, 0x1000, true);
-        LinuxKernel k = boot(Trees.host(16, Trees.range(0x4200_0000L, Trees.MEM32, Trees.MEM32, 0x10_0000)));
+        LinuxKernel k = boot(EcamTrees.host(16, EcamTrees.range(0x4200_0000L, EcamTrees.MEM32, EcamTrees.MEM32, 0x10_0000)));
         GuestPciDevice d = find(k, 0, 0x08);
         assertFalse(d.bar(0).assigned());
-        assertEquals(Trees.MEM32, d.bar(1).busAddress());
+        assertEquals(EcamTrees.MEM32, d.bar(1).busAddress());
     }
 
     @Test
@@ -177,7 +178,7 @@ class LinuxKernelTest {
         PciBar.memory32(b.cs, 1, 0x1000, false);
         FakeEcam.Fn c = ecam.add(0, 0x18, FakeEcam.endpoint(0x1234, 0x0003));
         PciBar.memory32(c.cs, 0, 0x2000, false);
-        LinuxKernel k = boot(Trees.host(16, Trees.range(0x0200_0000L, Trees.MEM32, Trees.MEM32, 0x4000)));
+        LinuxKernel k = boot(EcamTrees.host(16, EcamTrees.range(0x0200_0000L, EcamTrees.MEM32, EcamTrees.MEM32, 0x4000)));
         GuestPciDevice da = find(k, 0, 0x08);
         GuestPciDevice db = find(k, 0, 0x10);
         GuestPciDevice dc = find(k, 0, 0x18);
@@ -238,7 +239,7 @@ class LinuxKernelTest {
         new PcieCapability(f.cs, 0x40, 0, 256, 1, 1);
         f.cs.constant(0x100, 4, 0x1 | 1 << 16 | 0x100 << 20);
         LinuxKernel k = bootVirt();
-        assertEquals(1 + PciHostController.EXT_CAP_TTL, find(k, 0, 0x08).capabilities().size());
+        assertEquals(1 + PciHostGeneric.EXT_CAP_TTL, find(k, 0, 0x08).capabilities().size());
     }
 
     @Test
@@ -251,7 +252,7 @@ class LinuxKernelTest {
 
     @Test
     void busRangeIsClampedToWhatTheEcamWindowHolds() {
-        DeviceTree tree = Trees.host(4, Trees.virtRanges(0x10_0000));
+        DeviceTree tree = EcamTrees.host(4, EcamTrees.virtRanges(0x10_0000));
         tree.node("/pcie@10000000").put(DtProperty.ofCells("bus-range", 0, 0xff));
         LinuxKernel k = boot(tree);
         GuestPciHost h = k.pciHosts().get(0);
@@ -262,11 +263,11 @@ class LinuxKernelTest {
 
     @Test
     void hostInfoCarriesWindowsSegmentAndMsiParent() {
-        DeviceTree tree = Trees.host(16, Trees.virtRanges(0x10_0000), "linux,pci-domain=3");
+        DeviceTree tree = EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000), "linux,pci-domain=3");
         LinuxKernel k = boot(tree);
         GuestPciHost h = k.pciHosts().get(0);
         assertEquals(3, h.segment());
-        assertEquals(Trees.ECAM, h.ecamBase());
+        assertEquals(EcamTrees.ECAM, h.ecamBase());
         assertEquals(3, h.windows().size());
         assertEquals(GuestBar.Type.IO, h.windows().get(0).type());
         assertNull(h.msiParent());
@@ -275,7 +276,7 @@ class LinuxKernelTest {
 
     @Test
     void msiParentComesFromMsiMapAndABrokenOneOnlyCostsMsi() {
-        DeviceTree tree = Trees.host(16, Trees.virtRanges(0x10_0000));
+        DeviceTree tree = EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000));
         DtNode its = new DtNode("its@8080000", tree.root());
         its.put(DtProperty.ofCells("phandle", 7));
         tree.node("/pcie@10000000").put(DtProperty.ofCells("msi-map", 0, 7, 0, 0x10000));
@@ -290,7 +291,7 @@ class LinuxKernelTest {
 
     @Test
     void malformedHostNodeFailsItsProbeOnly() {
-        DeviceTree tree = Trees.host(16, Trees.virtRanges(0x10_0000));
+        DeviceTree tree = EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000));
         tree.node("/pcie@10000000").remove("reg");
         LinuxKernel k = boot(tree);
         assertEquals(1, k.pciHosts().size());
@@ -304,7 +305,7 @@ class LinuxKernelTest {
         for (int slot = 0; slot < 8; slot++) {
             PciBar.memory32(ecam.add(0, slot << 3, FakeEcam.endpoint(0x1234, slot)).cs, 0, 0x1000, false);
         }
-        LinuxKernel k = LinuxKernel.boot("test", ecam, Trees.host(16, Trees.virtRanges(0x10_0000)), 10);
+        LinuxKernel k = LinuxKernel.boot("test", ecam, EcamTrees.host(16, EcamTrees.virtRanges(0x10_0000)), 10);
         assertEquals(10, k.bootLog().size());
         assertTrue(k.bootLog().stream().anyMatch(l -> l.contains("8 function(s) enumerated")));
     }

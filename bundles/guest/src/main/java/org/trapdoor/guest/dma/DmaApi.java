@@ -3,8 +3,8 @@ package org.trapdoor.guest.dma;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.trapdoor.guest.iommu.DmaDomain;
-import org.trapdoor.guest.iommu.IoPageTable;
+import org.trapdoor.guest.iommu.IommuDomain;
+import org.trapdoor.guest.iommu.IoPgtableArm;
 import org.trapdoor.guest.iommu.IommuSubsystem;
 import org.trapdoor.guest.mem.PageAllocator;
 
@@ -45,7 +45,7 @@ public final class DmaApi {
         this.pages = pages;
     }
 
-    private DmaDomain domain(String bdf) {
+    private IommuDomain domain(String bdf) {
         return iommu == null ? null : iommu.domain(bdf);
     }
 
@@ -56,7 +56,7 @@ public final class DmaApi {
 
     /** {@code dma_set_mask_and_coherent}. */
     public synchronized void setMask(String bdf, long mask) {
-        DmaDomain d = domain(bdf);
+        IommuDomain d = domain(bdf);
         if (d != null) {
             d.dmaMask(mask);
             return;
@@ -68,15 +68,15 @@ public final class DmaApi {
     }
 
     public synchronized long mask(String bdf) {
-        DmaDomain d = domain(bdf);
+        IommuDomain d = domain(bdf);
         return d != null ? d.dmaMask() : directMasks.getOrDefault(bdf, DEFAULT_MASK);
     }
 
     private static int prot(Direction dir) {
         return switch (dir) {
-            case TO_DEVICE -> IoPageTable.READ | IoPageTable.CACHE | IoPageTable.NOEXEC;
-            case FROM_DEVICE -> IoPageTable.WRITE | IoPageTable.CACHE | IoPageTable.NOEXEC;
-            case BIDIRECTIONAL -> IoPageTable.READ | IoPageTable.WRITE | IoPageTable.CACHE | IoPageTable.NOEXEC;
+            case TO_DEVICE -> IoPgtableArm.READ | IoPgtableArm.CACHE | IoPgtableArm.NOEXEC;
+            case FROM_DEVICE -> IoPgtableArm.WRITE | IoPgtableArm.CACHE | IoPgtableArm.NOEXEC;
+            case BIDIRECTIONAL -> IoPgtableArm.READ | IoPgtableArm.WRITE | IoPgtableArm.CACHE | IoPgtableArm.NOEXEC;
         };
     }
 
@@ -87,7 +87,7 @@ public final class DmaApi {
      *                               beyond the function's DMA mask
      */
     public long map(String bdf, long phys, long length, Direction dir) {
-        DmaDomain d = domain(bdf);
+        IommuDomain d = domain(bdf);
         if (d != null) {
             return d.map(phys, length, prot(dir), "dma");
         }
@@ -101,7 +101,7 @@ public final class DmaApi {
 
     /** {@code dma_unmap_single}: without an IOMMU there is nothing to undo. */
     public void unmap(String bdf, long dmaAddress, long length, Direction dir) {
-        DmaDomain d = domain(bdf);
+        IommuDomain d = domain(bdf);
         if (d != null) {
             d.unmap(dmaAddress);
         }
@@ -118,7 +118,7 @@ public final class DmaApi {
         }
         long size = (length + PageAllocator.PAGE - 1) & -PageAllocator.PAGE;
         long cpu = pages.allocate(size, PageAllocator.PAGE);
-        DmaDomain d = domain(bdf);
+        IommuDomain d = domain(bdf);
         if (d != null) {
             return new Coherent(cpu, d.map(cpu, size, prot(Direction.BIDIRECTIONAL), "coherent"), size);
         }
@@ -127,7 +127,7 @@ public final class DmaApi {
 
     /** The address {@code bdf} must write to reach the MSI doorbell at {@code doorbell}. */
     public long msiAddress(String bdf, long doorbell) {
-        DmaDomain d = domain(bdf);
+        IommuDomain d = domain(bdf);
         return d == null ? doorbell : d.msiAddress(doorbell);
     }
 }

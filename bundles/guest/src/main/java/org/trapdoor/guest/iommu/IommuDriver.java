@@ -29,7 +29,7 @@ public interface IommuDriver {
      * @throws IllegalStateException when the StreamID cannot be attached (out of range, no free
      *                               context, the SMMU refused the configuration)
      */
-    Context attach(int streamId, IoPageTable table);
+    Context attach(int streamId, IoPgtableArm table);
 
     /**
      * Lets {@code streamId} through untranslated: an identity default domain

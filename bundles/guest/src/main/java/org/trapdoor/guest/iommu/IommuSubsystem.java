@@ -14,7 +14,7 @@ import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.iommu.IommuFault;
-import org.trapdoor.guest.BootLog;
+import org.trapdoor.guest.printk.BootLog;
 import org.trapdoor.guest.mem.Mmio;
 import org.trapdoor.guest.mem.PageAllocator;
 
@@ -24,8 +24,11 @@ import org.trapdoor.guest.mem.PageAllocator;
  * ({@code iommu_probe_device} + the default DMA domain). A function without an {@code iommu-map}
  * entry, or whose SMMU did not probe, does DMA with physical addresses.
  *
- * <p>Each domain reserves IOVA 0, the software MSI window and the PCI addresses of its host
- * bridge's memory windows ({@code iova_reserve_iommu_regions}, {@code iova_reserve_pci_windows}).
+ * <p>A DMA domain reserves IOVA 0 and the PCI addresses of its host bridge's memory windows
+ * ({@code iova_reserve_pci_windows}); the software MSI window the SMMU drivers report is not
+ * reserved, as {@code iova_reserve_iommu_regions} skips {@code IOMMU_RESV_SW_MSI}: the kernel
+ * manages MSI doorbells itself in such a domain. Functions handed to {@code vfio-pci}
+ * ({@code vfio-pci.ids=}) get an unmanaged domain with an MSI cookie at the window instead.
  */
 public final class IommuSubsystem {
     public static final String SMMU_V3 = "arm,smmu-v3";
@@ -37,7 +40,7 @@ public final class IommuSubsystem {
     private final PageAllocator pages;
     private final BootLog log;
     private final Map<DtNode, IommuDriver> drivers = new LinkedHashMap<>();
-    private final Map<String, DmaDomain> domains = new LinkedHashMap<>();
+    private final Map<String, IommuDomain> domains = new LinkedHashMap<>();
     private final ArrayDeque<IommuFault> faults = new ArrayDeque<>();
 
     public IommuSubsystem(DeviceTree tree, Mmio mmio, PageAllocator pages, BootLog log) {
@@ -76,7 +79,16 @@ public final class IommuSubsystem {
      * bypasses translation and it does DMA with physical addresses.
      */
     public synchronized void probe(List<Function> functions, boolean passthrough) {
-        Map<DtNode, Integer> maxSid = new LinkedHashMap<>();
+        probe(functions, passthrough, f -> false);
+    }
+
+    /**
+     * As {@link #probe(List, boolean)}; functions {@code vfio} accepts are bound to
+     * {@code vfio-pci} and attached to an unmanaged domain, as when its user attaches the group
+     * to a VFIO container (which also takes precedence over {@code passthrough}).
+     */
+    public synchronized void probe(List<Function> functions, boolean passthrough,
+            java.util.function.Predicate<GuestPciDevice> vfio) {
         List<IdMap.Result> sids = new ArrayList<>();
         for (Function f : functions) {
             IdMap.Result r;
@@ -87,17 +99,14 @@ public final class IommuSubsystem {
                 r = null;
             }
             sids.add(r);
-            if (r != null) {
-                maxSid.merge(r.target(), (int) r.id(), Math::max);
-            }
         }
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !(n.compatibles().contains(SMMU_V3) || isV2(n))) {
                 continue;
             }
             IommuDriver d = n.compatibles().contains(SMMU_V3)
-                    ? new Smmuv3Driver(n, mmio, pages, log, maxSid.getOrDefault(n, 0))
-                    : new Smmuv2Driver(n, mmio, pages, log);
+                    ? new ArmSmmuv3(n, mmio, pages, log)
+                    : new ArmSmmu(n, mmio, pages, log);
             try {
                 d.init();
                 drivers.put(n, d);
@@ -117,12 +126,14 @@ public final class IommuSubsystem {
                 continue;
             }
             try {
-                if (passthrough) {
+                if (vfio.test(f.device())) {
+                    attach(f, d, (int) r.id(), IommuDomain.Type.UNMANAGED);
+                } else if (passthrough) {
                     d.bypass((int) r.id());
                     log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x), identity domain (passthrough)",
                             f.device().bdf(), d.kind(), d.node(), r.id());
                 } else {
-                    attach(f, d, (int) r.id());
+                    attach(f, d, (int) r.id(), IommuDomain.Type.DMA);
                 }
             } catch (RuntimeException e) {
                 log.warn("%s: attaching to %s failed: %s; direct DMA", f.device().bdf(), d.node(), e.getMessage());
@@ -130,25 +141,31 @@ public final class IommuSubsystem {
         }
     }
 
-    private void attach(Function f, IommuDriver d, int sid) {
-        IoPageTable table = new IoPageTable(mmio, pages);
-        IovaAllocator iovas = new IovaAllocator(IoPageTable.IAS);
-        iovas.reserve(DmaDomain.MSI_IOVA_BASE, DmaDomain.MSI_IOVA_LENGTH);
-        for (GuestPciHost.Window w : f.host().windows()) {
-            if (w.type() != GuestBar.Type.IO) {
-                iovas.reserve(w.pciAddress(), w.size());
+    private void attach(Function f, IommuDriver d, int sid, IommuDomain.Type type) {
+        IoPgtableArm table = new IoPgtableArm(mmio, pages);
+        IovaAllocator iovas = null;
+        if (type == IommuDomain.Type.DMA) {
+            // iommu_dma_init_domain: IOVA 0 is never handed out; iova_reserve_pci_windows keeps
+            // the bridge's memory windows out (a device's DMA there would be peer-to-peer).
+            iovas = new IovaAllocator(IoPgtableArm.IAS);
+            for (GuestPciHost.Window w : f.host().windows()) {
+                if (w.type() != GuestBar.Type.IO) {
+                    iovas.reserve(w.pciAddress(), w.size());
+                }
             }
         }
         IommuDriver.Context c = d.attach(sid, table);
-        DmaDomain domain = new DmaDomain(f.device().bdf(), d, c, table, iovas);
+        IommuDomain domain = new IommuDomain(f.device().bdf(), type, d, c, table, iovas);
         domains.put(f.device().bdf(), domain);
-        log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x, ASID %d%s), DMA domain TTB0 @0x%x",
+        log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x, ASID %d%s), %s TTB0 @0x%x",
                 f.device().bdf(), d.kind(), d.node(), sid, c.asid(), c.bank() >= 0 ? ", context bank " + c.bank() : "",
+                type == IommuDomain.Type.DMA ? "DMA domain"
+                        : String.format("unmanaged domain (vfio-pci), MSI cookie at 0x%x,", IommuDomain.MSI_IOVA_BASE),
                 table.root());
     }
 
     /** The DMA domain of {@code bdf}, or {@code null} when it does DMA directly. */
-    public synchronized DmaDomain domain(String bdf) {
+    public synchronized IommuDomain domain(String bdf) {
         return domains.get(bdf);
     }
 
@@ -161,7 +178,7 @@ public final class IommuSubsystem {
 
     public synchronized List<GuestIommuDomain> domains() {
         List<GuestIommuDomain> out = new ArrayList<>();
-        for (DmaDomain d : domains.values()) {
+        for (IommuDomain d : domains.values()) {
             out.add(d.info());
         }
         return out;

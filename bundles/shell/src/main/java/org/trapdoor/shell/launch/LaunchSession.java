@@ -277,9 +277,12 @@ public final class LaunchSession {
 
     /**
      * Waits, bounded, until every registered guest kernel has booted, so that the first command
-     * sees the BARs and MSI vectors the guest assigned. A kernel replaced while it was awaited (its
-     * service went away: a reboot) is looked up again. A guest that does not make it is an error
-     * on standard error; the commands still run, since the machine itself is there.
+     * sees the BARs and MSI vectors the guest assigned. A guest may register its service only once
+     * it has booted: while a component that provides {@link GuestKernel} is enabled but still
+     * waiting for its references (its kernel is booting), its service is awaited too. A kernel
+     * replaced while it was awaited (its service went away: a reboot) is looked up again. A guest
+     * that does not make it is an error on standard error; the commands still run, since the
+     * machine itself is there.
      */
     private void awaitGuests() throws InterruptedException {
         long deadline = System.currentTimeMillis() + GUEST_BOOT_TIMEOUT_MS;
@@ -291,7 +294,16 @@ public final class LaunchSession {
                 throw new IllegalStateException(e);
             }
             if (refs == null) {
-                return; // no guest on this machine
+                if (!guestBooting()) {
+                    return; // no guest on this machine
+                }
+                if (System.currentTimeMillis() >= deadline) {
+                    err.println("trapdoor: the guest kernel has not booted after " + GUEST_BOOT_TIMEOUT_MS / 1000
+                            + " s (see the log); the BARs and MSI vectors it would assign are missing");
+                    return;
+                }
+                Thread.sleep(10);
+                continue;
             }
             Map<GuestKernel, ServiceReference<?>> held = new IdentityHashMap<>();
             List<GuestKernel> late;
@@ -321,6 +333,25 @@ public final class LaunchSession {
                 }
             }
         }
+    }
+
+    /** True while an enabled component that provides {@link GuestKernel} waits for its references (a kernel booting). */
+    private boolean guestBooting() {
+        if (scr == null) {
+            return false;
+        }
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (d.serviceInterfaces == null || !Arrays.asList(d.serviceInterfaces).contains(GuestKernel.class.getName())
+                    || !scr.isComponentEnabled(d)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Why the machine component failed to activate, from Declarative Services; null if it has not. */
