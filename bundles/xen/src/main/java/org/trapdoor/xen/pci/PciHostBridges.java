@@ -52,10 +52,21 @@ public final class PciHostBridges {
                 continue;
             }
             String compatible = driverFor(n);
-            if (compatible == null || n.has("xen,passthrough")) {
+            Runnable bringUp = bringUps.apply(n);
+            String regName;
+            if (compatible != null) {
+                regName = DRIVERS.get(compatible);
+            } else if (bringUp != null) {
+                // A vendor bridge Xen has a sequence for: its config window by the usual names, else reg 0.
+                compatible = n.compatibles().get(0);
+                regName = n.reg("cfg") != null ? "cfg" : n.reg("config") != null ? "config" : "";
+            } else {
                 continue;
             }
-            RegEntry cfg = configWindow(n, DRIVERS.get(compatible));
+            if (n.has("xen,passthrough")) {
+                continue;
+            }
+            RegEntry cfg = configWindow(n, regName);
             if (cfg == null) {
                 console.accept(n.path() + ": no config window, bridge ignored");
                 continue;
@@ -71,7 +82,7 @@ public final class PciHostBridges {
             } else {
                 throw new HypervisorException("Inconsistent \"linux,pci-domain\" property in DT (" + n.path() + ")");
             }
-            XenHostBridge b = new XenHostBridge(n, compatible, segment, cfg, system, bringUps.apply(n), console);
+            XenHostBridge b = new XenHostBridge(n, compatible, segment, cfg, system, bringUp, console);
             console.accept(String.format("PCI: %s: %s, segment %04x, buses %02x-%02x, config window 0x%x", n.path(),
                     compatible, segment, b.busStart(), b.busEnd(), b.cfgBase()));
             found.add(b);

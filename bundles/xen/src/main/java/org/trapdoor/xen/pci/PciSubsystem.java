@@ -121,7 +121,7 @@ public final class PciSubsystem implements PciPassthrough {
         for (XenHostBridge b : bridges.all()) {
             b.owner(owner == null ? "none" : owner.name());
             if (owner != null) {
-                owner.bridgeFound(b);
+                found(owner, b);
             }
             HwdomWindow w = new HwdomWindow(b, d0);
             windows.put(b.node(), w);
@@ -131,6 +131,15 @@ public final class PciSubsystem implements PciPassthrough {
             }
         }
         xen.physdevOp().register(PhysdevOp.PHYSDEVOP_PCI_DEVICE_ADD, (caller, arg) -> deviceAdd(caller, arg));
+    }
+
+    /** Tells the ownership policy of a bridge; a failed bring-up leaves the bridge not ready (said on the console). */
+    private void found(HostBridgeOwnershipPolicy owner, XenHostBridge b) {
+        try {
+            owner.bridgeFound(b);
+        } catch (RuntimeException e) {
+            printk("%s: %s: %s", b.node(), owner.name(), e.getMessage());
+        }
     }
 
     /** The host bridges Xen found (null before Dom0 is built). */
@@ -171,6 +180,9 @@ public final class PciSubsystem implements PciPassthrough {
         HostBridgeOwnershipPolicy owner = policies.active(HostBridgeOwnershipPolicy.KIND, HostBridgeOwnershipPolicy.class);
         if (owner != null) {
             owner.hardwareDomainReported(bridge, sbdf.toString());
+        } else if (!bridge.ready()) {
+            // No ownership policy registered at all: what upstream does (Dom0 initialised the bridge).
+            bridge.markReady("Dom0 reported " + sbdf + " with PHYSDEVOP_pci_device_add (no bridge-owner policy: upstream)");
         }
         if ((flags & XEN_PCI_DEV_VIRTFN) != 0 && !pdevs.containsKey(new Sbdf(sbdf.segment(), physBus, physDevfn))) {
             printk("%s: SR-IOV VF without its PF", sbdf);
@@ -546,7 +558,7 @@ public final class PciSubsystem implements PciPassthrough {
             for (XenHostBridge b : all) {
                 b.owner(now == null ? "none" : now.name());
                 if (now instanceof HostBridgeOwnershipPolicy o) {
-                    o.bridgeFound(b);
+                    found(o, b);
                 }
             }
         } else if (HwdomConfigAccessPolicy.KIND.equals(kind) && now instanceof HwdomConfigAccessPolicy a) {

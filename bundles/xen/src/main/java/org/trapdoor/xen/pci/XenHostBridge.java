@@ -121,7 +121,14 @@ public final class XenHostBridge implements HostBridgeControl {
     public void bringUp() {
         if (bringUp != null) {
             console.accept(String.format("%s: running the bridge's bring-up sequence", node.path()));
-            bringUp.run();
+            try {
+                bringUp.run();
+            } catch (RuntimeException e) {
+                // The bridge stays not ready: Xen keeps refusing its config space, and says why.
+                readyReason = "Xen's bring-up failed: " + e.getMessage();
+                console.accept(String.format("%s: %s", node.path(), readyReason));
+                throw e;
+            }
         }
     }
 
