@@ -330,6 +330,33 @@ public final class Xen implements Hypervisor {
         }
     }
 
+    /**
+     * Stops Xen (the machine is going away): every DomU is destroyed, Dom0's kernel shuts down and
+     * Dom0's interrupts are released. Idempotent.
+     */
+    public synchronized void shutdown() {
+        for (XenDomain d : new ArrayList<>(domains.values())) {
+            if (!d.hardwareDomain()) {
+                try {
+                    teardown(d);
+                } catch (RuntimeException e) {
+                    console.printk("d%d: teardown at shutdown failed: %s", d.id(), e.getMessage());
+                }
+            }
+        }
+        XenDomain d0 = dom0;
+        if (d0 != null && d0.state() != DomainState.DEAD) {
+            d0.state(DomainState.DYING);
+            GuestKernel k = d0.kernel();
+            if (k != null) {
+                k.shutdown();
+            }
+            interrupts.destroy(d0);
+            d0.state(DomainState.DEAD);
+            console.printk("Xen shut down");
+        }
+    }
+
     private int freeId(int from, int limit) {
         for (int i = from; i < limit; i++) {
             if (!domains.containsKey(i)) {
