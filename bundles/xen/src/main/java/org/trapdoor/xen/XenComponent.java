@@ -17,6 +17,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -28,11 +30,15 @@ import org.trapdoor.api.guest.GuestKernelFactory;
 import org.trapdoor.api.hypervisor.DomainConfig;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.hypervisor.HypervisorException;
+import org.trapdoor.api.hypervisor.HypervisorPolicy;
 import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
+import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.pci.PciSubsystem;
+import org.trapdoor.xen.pci.XenBringUps;
 import org.trapdoor.xen.toolstack.CreateConfigs;
 
 /**
@@ -89,6 +95,11 @@ public final class XenComponent {
     private final Map<String, Object> properties;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private FrameworkListener waitForStart;
+    /** Policy services bound before Xen's PCI subsystem exists, by kind (xpci). */
+    private final List<Map.Entry<String, HypervisorPolicy>> earlyPolicies = new ArrayList<>();
+    /** The host-bridge bring-up sequences registered now, for xen-init (xpci). */
+    private final List<HostBridgeBringUp> bringUps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private PciSubsystem pci;
     private Xen xen;
     private boolean closed;
 
@@ -126,6 +137,12 @@ public final class XenComponent {
         Xen x;
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
+            pci = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
+            for (Map.Entry<String, HypervisorPolicy> e : earlyPolicies) {
+                pci.policyRegistry().add(e.getKey(), e.getValue());
+            }
+            earlyPolicies.clear();
+            x.pci(pci);
             x.boot();
         } catch (RuntimeException e) {
             LOG.error("Xen failed to boot: {}", e.getMessage(), e);
@@ -205,6 +222,41 @@ public final class XenComponent {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("dom0_mem=" + s + ": expected a size such as 512M or 1G");
         }
+    }
+
+    /** A policy service arrived (xpci): Xen's PCI subsystem tracks it by kind and applies it live. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void addPolicy(HypervisorPolicy policy, Map<String, Object> props) {
+        String kind = String.valueOf(props.get(HypervisorPolicy.KIND));
+        if (pci == null) {
+            earlyPolicies.add(Map.entry(kind, policy));
+        } else {
+            pci.policyRegistry().add(kind, policy);
+        }
+    }
+
+    /** Its bundle stopped: whoever used it falls back to the kind's default (said on Xen's console). */
+    void removePolicy(HypervisorPolicy policy, Map<String, Object> props) {
+        String kind = String.valueOf(props.get(HypervisorPolicy.KIND));
+        PciSubsystem p;
+        synchronized (this) {
+            earlyPolicies.removeIf(e -> e.getValue() == policy);
+            p = pci;
+        }
+        if (p != null) {
+            p.policyRegistry().remove(kind, policy);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addBringUp(HostBridgeBringUp sequence) {
+        bringUps.add(sequence);
+    }
+
+    void removeBringUp(HostBridgeBringUp sequence) {
+        bringUps.remove(sequence);
     }
 
     @Deactivate
