@@ -130,7 +130,26 @@ public final class PciSubsystem implements PciPassthrough {
                 access.apply(w);
             }
         }
+        if (!smmus.isEmpty()) {
+            mapDoorbells(host, d0);
+        }
         xen.physdevOp().register(PhysdevOp.PHYSDEVOP_PCI_DEVICE_ADD, (caller, arg) -> deviceAdd(caller, arg));
+    }
+
+    /**
+     * The ITS doorbell pages ({@code GITS_TRANSLATER}'s 64 KiB frame at ITS base + 0x10000) mapped
+     * 1:1 into Dom0's P2M, which is also its devices' stage 2 in the SMMU: upstream's
+     * {@code vgic_v3_its_init_virtual} {@code iommu_map}s them (f9f6b22abf), without which every
+     * MSI of a Dom0 device would fault at stage 2. Only the first page, where GITS_TRANSLATER is.
+     */
+    private void mapDoorbells(DeviceTree host, XenDomain d0) {
+        for (DtNode n : host.nodes()) {
+            if (n.isEnabled() && n.compatibles().contains("arm,gic-v3-its") && !n.reg().isEmpty()) {
+                long page = n.reg().get(0).address() + 0x10000;
+                d0.p2m().map(page, page, 0x1000, P2mType.MMIO_DIRECT_DEV);
+                printk("%s: doorbell 0x%x mapped 1:1 in Domain-0's IOMMU context", n.path(), page);
+            }
+        }
     }
 
     /** Tells the ownership policy of a bridge; a failed bring-up leaves the bridge not ready (said on the console). */

@@ -281,4 +281,19 @@ class XenPciTest {
         assertTrue(rig.xen.console().stream().anyMatch(l -> l.contains("vpci went away, falling back to direct")),
                 String.join("\n", rig.xen.console()));
     }
+
+    @Test
+    void dom0sDevicesReachTheItsDoorbellThroughTheSmmuButNothingElseOutsideDom0() {
+        rig = new XenRig();
+        org.trapdoor.api.iommu.Iommu smmu = rig.host.machine.iommus().get("/iommu@9050000");
+        org.trapdoor.api.memory.MemoryTransaction t = new org.trapdoor.api.memory.MemoryTransaction();
+        t.write(0x0809_0040L, 4, 0).streamId = 0x08;
+        smmu.translate(t);
+        assertEquals(MemResult.OK, t.result, "GITS_TRANSLATER mapped in Dom0's stage 2");
+        assertEquals(0x0809_0040L, t.address);
+        t.write(0x0800_0000L, 4, 0).streamId = 0x08;
+        smmu.translate(t);
+        assertEquals(MemResult.ABORT, t.result, "the GIC distributor is not Dom0's to DMA into");
+        assertEquals(1, rig.pci.faults(0), "read back against Domain-0");
+    }
 }
