@@ -15,7 +15,7 @@ import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciConfig;
 import org.trapdoor.api.pci.PciUpstream;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.bus.Ram;
 import org.trapdoor.core.bus.SystemBus;
@@ -380,7 +380,7 @@ final class MsiRig {
     }
 
     /** A model reference that never changes. */
-    private record FixedRef<T extends org.trapdoor.api.platform.DeviceModel>(T model) implements ModelRef<T> {
+    private record FixedRef<T extends org.trapdoor.api.model.DeviceModel>(T model) implements ModelRef<T> {
         @Override
         public T get() {
             return model;

@@ -14,7 +14,7 @@ import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;

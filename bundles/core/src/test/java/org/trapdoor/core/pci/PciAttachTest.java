@@ -28,7 +28,7 @@ import org.trapdoor.api.pci.PciDeviceFactory;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.pci.PciUpstream;
 import org.trapdoor.api.platform.BindContext;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Trees;
 import org.trapdoor.core.machine.ComposedMachine;

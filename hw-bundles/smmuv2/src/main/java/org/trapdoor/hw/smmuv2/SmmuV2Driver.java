@@ -6,7 +6,7 @@ import org.osgi.service.component.annotations.Component;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 
 /**

@@ -24,7 +24,7 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.testkit.ArrayRam;
 import org.trapdoor.testkit.FakeBindContext;
 import org.trapdoor.testkit.Lpae4kTables;
