@@ -16,7 +16,7 @@ import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.pci.ecam.EcamHostBridge;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
@@ -63,7 +63,7 @@ final class Rigs {
         ComposedMachine m = new ComposedMachine(tree);
         m.addDriver(new EcamDriver());
         // The launcher's SMMUv3 driver, so the device's iommu-map names a bound (reset, bypass) SMMU.
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach(DEVICE_SPEC);
         AddressSpace sys = m.system();

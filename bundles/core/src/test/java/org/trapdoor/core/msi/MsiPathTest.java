@@ -39,7 +39,7 @@ import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.Its;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -65,7 +65,7 @@ class MsiPathTest {
         m.addDriver(new Gicv2Driver());
         m.addDriver(new Gicv2mDriver());
         // virt's bridge puts the SMMU in the path (iommu-map); left disabled by the guest, it bypasses.
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=8");
         dev = (TestDevice) m.msiSources().get(0);
@@ -465,7 +465,7 @@ class MsiPathTest {
         m.addDriver(new EcamDriver());
         m.addDriver(new Gicv3Driver());
         m.addDriver(checked);
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=8");
         dev = (TestDevice) m.msiSources().get(0);

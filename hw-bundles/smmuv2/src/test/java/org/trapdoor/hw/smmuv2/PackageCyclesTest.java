@@ -7,6 +7,6 @@ import org.trapdoor.testkit.PackageGraph;
 class PackageCyclesTest {
     @Test
     void noCycleAmongThisBundlesPackages() {
-        PackageGraph.ofModuleOf(SmmuV2Driver.class, "org.trapdoor").assertNoCycles();
+        PackageGraph.ofModuleOf(Smmuv2Driver.class, "org.trapdoor").assertNoCycles();
     }
 }

@@ -7,6 +7,6 @@ import org.trapdoor.testkit.PackageGraph;
 class PackageCyclesTest {
     @Test
     void noCycleAmongThisBundlesPackages() {
-        PackageGraph.ofModuleOf(SmmuV3Driver.class, "org.trapdoor").assertNoCycles();
+        PackageGraph.ofModuleOf(Smmuv3Driver.class, "org.trapdoor").assertNoCycles();
     }
 }
