@@ -238,12 +238,16 @@ public final class XenInterrupts implements VirtualInterrupts {
         if (hostLpis == null || owner != null && owner.hardwareDomain()) {
             return;
         }
-        int slot = owner == null ? 0 : owner.id() + 1;
-        for (HostIts its : hostIts) {
-            HostIts.Device d = its.device(deviceId);
+        reroute(hostIts, hostLpis, deviceId, owner == null ? 0 : owner.id() + 1);
+    }
+
+    /** Every host LPI of the device to the domain in {@code slot} with no virtual LPI (0: nobody). */
+    static void reroute(List<HostIts> its, HostLpis lpis, int deviceId, int slot) {
+        for (HostIts h : its) {
+            HostIts.Device d = h.device(deviceId);
             if (d != null) {
                 for (int e = 0; e < d.events(); e++) {
-                    hostLpis.setRoute(d.hostLpi(e), slot == 0 ? 0 : HostLpis.route(slot, 0, HostLpis.NO_VIRQ));
+                    lpis.setRoute(d.hostLpi(e), slot == 0 ? 0 : HostLpis.route(slot, 0, HostLpis.NO_VIRQ));
                 }
             }
         }

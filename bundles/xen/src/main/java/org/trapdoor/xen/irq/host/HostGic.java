@@ -69,16 +69,25 @@ public final class HostGic {
      * @param node the host's {@code arm,gic-v3} node ({@code reg}: GICD, then the redistributor region)
      */
     public HostGic(DtNode node, AddressSpace bus, PhysicalMemory ram, HostPages pages) {
+        this(regions(node), bus, ram, pages);
+    }
+
+    private static long[] regions(DtNode node) {
         List<RegEntry> reg = node.reg();
         if (reg.size() < 2) {
             throw new IllegalArgumentException(node.path() + ": GICv3 needs GICD and GICR regions in reg");
         }
+        return new long[] {reg.get(0).address(), reg.get(1).address(), reg.get(1).size()};
+    }
+
+    /** @param regions GICD address, redistributor region address and size */
+    public HostGic(long[] regions, AddressSpace bus, PhysicalMemory ram, HostPages pages) {
         this.bus = bus;
         this.ram = ram;
         this.pages = pages;
-        this.gicd = reg.get(0).address();
-        long frame = reg.get(1).address();
-        long end = frame + reg.get(1).size();
+        this.gicd = regions[0];
+        long frame = regions[1];
+        long end = frame + regions[2];
         while (frame < end) {
             int arch = (int) (bus.read(frame + GICR_PIDR2, 4) >>> 4) & 0xf;
             if (arch != 3 && arch != 4) {
