@@ -1,0 +1,134 @@
+package org.trapdoor.xen.irq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.guest.GuestInterrupts;
+import org.trapdoor.api.guest.GuestKernelFactory;
+import org.trapdoor.api.guest.GuestMsiVector;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.core.Presets;
+import org.trapdoor.core.machine.ComposedMachine;
+import org.trapdoor.devicetree.DeviceTreeService;
+import org.trapdoor.guest.IrqFabric;
+import org.trapdoor.guest.LinuxKernel;
+import org.trapdoor.hw.gicv3.Gicv3Driver;
+import org.trapdoor.hw.gicv3.its.ItsDriver;
+import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.testdev.TestDevice;
+import org.trapdoor.hw.testdev.TestDeviceFactory;
+import org.trapdoor.xen.Xen;
+import org.trapdoor.xen.domain.XenDomain;
+
+/**
+ * Xen on the composed virt machine (without the IOMMU, whose driver is another part of Xen):
+ * Dom0's kernel boots on its IPA space, probes the vGIC and the vITS at the host's addresses,
+ * sets up its test endpoint's MSI-X vectors through the vITS, and each MSI the endpoint raises
+ * travels host ITS -> host LPI -> Xen -> Dom0's virtual LPI -> Dom0's handler.
+ */
+class Dom0MsiEndToEndTest {
+    static final String BDF = "0000:00:01.0";
+    ComposedMachine machine;
+    LinuxKernel dom0Kernel;
+
+    /** The guest's IRQ fabric over the domain's interrupt wiring. */
+    static IrqFabric fabric(GuestInterrupts gi) {
+        return new IrqFabric() {
+            @Override
+            public InterruptController interruptController(String node) {
+                return gi.interruptController(node);
+            }
+
+            @Override
+            public void attach(String node, InterruptSink sink) {
+                gi.attach(node, sink);
+            }
+        };
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (dom0Kernel != null) {
+            dom0Kernel.close();
+        }
+        if (machine != null) {
+            machine.close();
+        }
+    }
+
+    XenInterrupts boot(String... devices) {
+        machine = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt-noiommu"));
+        machine.addDriver(new EcamDriver());
+        machine.addDriver(new Gicv3Driver());
+        machine.addDriver(new ItsDriver());
+        machine.addFactory(new TestDeviceFactory());
+        for (String d : devices) {
+            machine.attach(d);
+        }
+        GuestKernelFactory kernels = (platform, cmdline) -> {
+            dom0Kernel = LinuxKernel.boot(platform.name(), platform.memory(), platform.deviceTree(),
+                    fabric(platform.interrupts()));
+            return dom0Kernel;
+        };
+        Xen xen = new Xen(machine, kernels, new Xen.Options(256L << 20, 1, 40));
+        XenInterrupts irqs = new XenInterrupts(machine, machine, xen::heap);
+        xen.interrupts(irqs);
+        XenDomain d0 = xen.boot();
+        assertNotNull(d0.kernel(), "Dom0 booted");
+        return irqs;
+    }
+
+    @Test
+    void dom0MsisThroughTheVitsExactPerVectorWithTheLedgersBalanced() {
+        XenInterrupts irqs = boot("testdev,addr=01.0,msi=4,msix=8");
+        List<GuestMsiVector> vectors = dom0Kernel.msiVectors().stream().filter(v -> v.bdf().equals(BDF)).toList();
+        assertEquals(8, vectors.size(), String.join("\n", dom0Kernel.bootLog()));
+        assertTrue(vectors.stream().allMatch(v -> v.target() == GuestMsiVector.Target.LPI));
+        assertEquals(1, irqs.hostIts().get(0).mappedDevices(), "Dom0's MAPD became a host MAPD");
+        assertNotNull(irqs.hostIts().get(0).device(0x8), "Dom0's DeviceID (RID 00:01.0) is the host DeviceID");
+        assertEquals(32, irqs.hostIts().get(0).device(0x8).events(), "8 events rounded up to an LPI block");
+        GuestPciDevice dev = dom0Kernel.pciDevices().stream().filter(d -> d.bdf().equals(BDF)).findFirst().orElseThrow();
+        long bar0 = dev.bar(0).cpuAddress();
+        int[] raises = {3, 1, 0, 7, 2, 5, 4, 6};
+        long total = 0;
+        for (int v = 0; v < raises.length; v++) {
+            for (int i = 0; i < raises[v]; i++) {
+                assertEquals(MemResult.OK, machine.system().write(bar0 + TestDevice.REG_RAISE, 4, v));
+                total++;
+            }
+        }
+        List<GuestMsiVector> after = dom0Kernel.msiVectors().stream().filter(v -> v.bdf().equals(BDF)).toList();
+        for (int v = 0; v < raises.length; v++) {
+            assertEquals(raises[v], after.get(v).count(), "vector " + v);
+        }
+        InterruptCounters m = machine.msiLedger();
+        InterruptCounters x = irqs.ledger();
+        assertEquals(total, m.fired(), "every raise in the machine's ledger once");
+        assertEquals(total, m.delivered(), "every MSI made a host LPI pending");
+        assertEquals(m.delivered(), x.fired(), "Xen took each host LPI once");
+        assertEquals(total, x.delivered(), "and injected each into Dom0");
+        assertEquals(total, after.stream().mapToLong(GuestMsiVector::count).sum(), "which handled each");
+        assertFalse(irqs.summary().isEmpty());
+    }
+
+    @Test
+    void dom0ProbesTheVgicAndVitsAsXensHardware() {
+        boot();
+        List<String> log = dom0Kernel.bootLog();
+        assertTrue(log.stream().anyMatch(l -> l.contains("GICv3") && l.contains("SPIs")), String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.contains("ITS@")), String.join("\n", log));
+        Map<String, InterruptController> ics = machine.interruptControllers();
+        assertEquals(1, ics.size());
+    }
+}
