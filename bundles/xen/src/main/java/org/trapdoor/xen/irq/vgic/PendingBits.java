@@ -5,21 +5,43 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The virtual interrupts queued for one vCPU (Xen's {@code inflight} list): a bitmap by INTID that
- * injectors on any thread set with one atomic OR, with one mark bit per non-empty word so that a
- * scan visits only the words that may hold something. The vCPU side clears bits as it takes them.
- * Marks are cleared lazily by scans; a scan that clears a mark re-reads the word and marks it again
- * if a setter filled it meanwhile, so no set bit is ever left unmarked.
+ * injectors on any thread set with one atomic OR, with two levels of marks above it (one bit per
+ * word that may be non-zero, one bit per marks word) so that a scan visits only words that may
+ * hold something and an empty queue is seen with one load. The vCPU side clears bits as it takes
+ * them.
+ *
+ * <p>Marks are cleared lazily by the vCPU's scans, except for the word the vCPU took from last:
+ * the word that empties and refills with every MSI keeps its marks, so the steady state costs one
+ * atomic OR to queue and one atomic AND to take, and no mark traffic (the GICv3 model's
+ * redistributor does the same). A scan that clears a mark re-reads the word and marks it again if
+ * a setter filled it meanwhile, so no set bit is ever left unmarked.
  */
 final class PendingBits {
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TOP;
+
+    static {
+        try {
+            TOP = MethodHandles.lookup().findVarHandle(PendingBits.class, "top", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final long[] words;
     private final long[] marks;
+    @SuppressWarnings("unused") // through TOP
+    private volatile long top;
+    /** The word last taken from (vCPU side only): its marks stay. */
+    private int sticky = -1;
 
-    /** @param ids INTIDs 0..ids-1 can be queued */
+    /** @param ids INTIDs 0..ids-1 can be queued (at most 2^18) */
     PendingBits(int ids) {
         words = new long[(ids + 63) >>> 6];
         marks = new long[(words.length + 63) >>> 6];
+        if (marks.length > 64) {
+            throw new IllegalArgumentException("too many INTIDs: " + ids);
+        }
     }
 
     int capacity() {
@@ -30,15 +52,25 @@ final class PendingBits {
     boolean set(int id) {
         int w = id >>> 6;
         long bit = 1L << id;
-        long before = (long) WORD.getAndBitwiseOr(words, w, bit);
-        if ((before & bit) != 0) {
+        if (((long) WORD.getAndBitwiseOr(words, w, bit) & bit) != 0) {
             return false;
         }
+        int m = w >>> 6;
         long mbit = 1L << w;
-        if (((long) WORD.getVolatile(marks, w >>> 6) & mbit) == 0) {
-            WORD.getAndBitwiseOr(marks, w >>> 6, mbit);
+        if (((long) WORD.getVolatile(marks, m) & mbit) == 0) {
+            WORD.getAndBitwiseOr(marks, m, mbit);
+        }
+        long tbit = 1L << m;
+        if (((long) TOP.getVolatile(this) & tbit) == 0) {
+            TOP.getAndBitwiseOr(this, tbit);
         }
         return true;
+    }
+
+    /** Clears {@code id}; true when it was set. The vCPU's own take: its word stays marked. */
+    boolean take(int id) {
+        sticky = id >>> 6;
+        return clear(id);
     }
 
     /** Clears {@code id}; true when it was set. */
@@ -51,14 +83,9 @@ final class PendingBits {
         return id >= 0 && id < capacity() && ((long) WORD.getVolatile(words, id >>> 6) & (1L << id)) != 0;
     }
 
-    /** True when no bit can be set (every mark word reads zero). */
+    /** True when nothing is queued. */
     boolean isEmpty() {
-        for (int m = 0; m < marks.length; m++) {
-            if ((long) WORD.getVolatile(marks, m) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return next(0) < 0;
     }
 
     /** The lowest set INTID at or above {@code from}, or -1. */
@@ -66,28 +93,39 @@ final class PendingBits {
         if (from < 0) {
             from = 0;
         }
-        int w = from >>> 6;
-        if (w >= words.length) {
+        int w0 = from >>> 6;
+        if (w0 >= words.length) {
             return -1;
         }
-        long first = (long) WORD.getVolatile(words, w) & (-1L << from);
+        long first = (long) WORD.getVolatile(words, w0) & (-1L << from);
         if (first != 0) {
-            return (w << 6) + Long.numberOfTrailingZeros(first);
+            return (w0 << 6) + Long.numberOfTrailingZeros(first);
         }
-        int start = w + 1;
-        for (int m = start >>> 6; m < marks.length; m++) {
+        int start = w0 + 1; // words after w0
+        long t = (long) TOP.getVolatile(this) & (-1L << (start >>> 6));
+        while (t != 0) {
+            int m = Long.numberOfTrailingZeros(t);
+            t &= t - 1;
             long mk = (long) WORD.getVolatile(marks, m);
             if (m == start >>> 6) {
-                mk &= -1L << (start & 63); // only the words after w
+                mk &= -1L << (start & 63);
             }
+            boolean sawAny = false;
             while (mk != 0) {
-                int wi = (m << 6) + Long.numberOfTrailingZeros(mk);
+                int w = (m << 6) + Long.numberOfTrailingZeros(mk);
                 mk &= mk - 1;
-                long bits = (long) WORD.getVolatile(words, wi);
+                long bits = (long) WORD.getVolatile(words, w);
                 if (bits != 0) {
-                    return (wi << 6) + Long.numberOfTrailingZeros(bits);
+                    return (w << 6) + Long.numberOfTrailingZeros(bits);
                 }
-                unmark(wi);
+                if (w == sticky) {
+                    sawAny = true;
+                } else {
+                    unmark(w);
+                }
+            }
+            if (!sawAny && m != start >>> 6) {
+                unmarkTop(m);
             }
         }
         return -1;
@@ -101,6 +139,17 @@ final class PendingBits {
         }
     }
 
+    private void unmarkTop(int m) {
+        if ((long) WORD.getVolatile(marks, m) != 0) {
+            return;
+        }
+        long tbit = 1L << m;
+        TOP.getAndBitwiseAnd(this, ~tbit);
+        if ((long) WORD.getVolatile(marks, m) != 0) {
+            TOP.getAndBitwiseOr(this, tbit); // a setter marked meanwhile
+        }
+    }
+
     /** Clears everything (the domain is being torn down). */
     void clearAll() {
         for (int i = 0; i < words.length; i++) {
@@ -109,5 +158,6 @@ final class PendingBits {
         for (int i = 0; i < marks.length; i++) {
             WORD.setVolatile(marks, i, 0L);
         }
+        TOP.setVolatile(this, 0L);
     }
 }

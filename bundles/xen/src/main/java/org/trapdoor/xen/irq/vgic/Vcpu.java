@@ -84,7 +84,7 @@ final class Vcpu {
         }
         int intid = lrIntid[best];
         // Taken: the queue no longer holds it; an injection from now on makes it pending again.
-        queued.clear(intid);
+        queued.take(intid);
         lrState[best] = STATE_ACTIVE;
         stackIntid[depth] = intid;
         stackPriority[depth] = lrPriority[best];
@@ -153,26 +153,38 @@ final class Vcpu {
                 lrState[i] |= STATE_PENDING;
             }
         }
-        for (int i = 0; i < LIST_REGISTERS; i++) {
-            if (lrIntid[i] >= 0) {
+        // One pass over the queue: free registers take candidates as they come; once full, a
+        // candidate of higher priority replaces the lowest-priority one filled in this pass.
+        int filled = 0;
+        for (int id = queued.next(0); id >= 0; id = queued.next(id + 1)) {
+            if (!vgic.enabled(this, id) || inRegister(id)) {
                 continue;
             }
-            int best = -1;
-            int bestPrio = Integer.MAX_VALUE;
-            for (int id = queued.next(0); id >= 0; id = queued.next(id + 1)) {
-                int p = vgic.priority(this, id);
-                if (p < bestPrio && vgic.enabled(this, id) && !inRegister(id)) {
-                    best = id;
-                    bestPrio = p;
+            int p = vgic.priority(this, id);
+            int slot = -1;
+            for (int i = 0; i < LIST_REGISTERS; i++) {
+                if (lrIntid[i] < 0) {
+                    slot = i;
+                    break;
                 }
             }
-            if (best < 0) {
-                return;
+            if (slot < 0) {
+                int worst = -1;
+                for (int i = 0; i < LIST_REGISTERS; i++) {
+                    if ((filled & (1 << i)) != 0 && (worst < 0 || lrPriority[i] > lrPriority[worst])) {
+                        worst = i;
+                    }
+                }
+                if (worst < 0 || lrPriority[worst] <= p) {
+                    continue;
+                }
+                slot = worst;
             }
-            lrIntid[i] = best;
-            lrState[i] = STATE_PENDING;
-            lrPriority[i] = bestPrio;
-            lrHw[i] = vgic.hwIntid(best);
+            lrIntid[slot] = id;
+            lrState[slot] = STATE_PENDING;
+            lrPriority[slot] = p;
+            lrHw[slot] = vgic.hwIntid(id);
+            filled |= 1 << slot;
         }
     }
 
@@ -219,9 +231,10 @@ final class Vcpu {
         int next = intid;
         for (;;) {
             InterruptSink s = vgic.sink();
-            if (s != null && (next >= 0 || !queued.isEmpty())) {
+            int hint = next >= 0 ? next : queued.next(0);
+            if (s != null && hint >= 0) {
                 try {
-                    s.interruptPending(id, next >= 0 ? next : queued.next(0));
+                    s.interruptPending(id, hint);
                 } catch (RuntimeException e) {
                     // A failing guest CPU must not wedge the virtual line for later interrupts.
                     LOG.warn("{}: guest interrupt handler failed on vCPU {}", vgic.name(), id, e);
