@@ -32,6 +32,7 @@ import org.trapdoor.xen.irq.vgic.Vgicv3Redistributors;
 import org.trapdoor.xen.irq.vgic.VirtualCpuInterface;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.FrameAllocator;
+import org.trapdoor.xen.mm.P2mType;
 
 /**
  * Xen's interrupt subsystem: it owns the physical GIC (its driver programs the distributor,
@@ -59,6 +60,8 @@ public final class XenInterrupts implements VirtualInterrupts {
     static final int DOMU_SPIS = 32;
     /** INTID bits of a DomU's vGIC without an ITS (Xen's {@code vgic_v3_domain_init}). */
     static final int DOMU_ID_BITS = 10;
+    /** The page Xen maps for a domain's devices to reach an ITS's GITS_TRANSLATER. */
+    static final long DOORBELL_PAGE = 0x1000;
 
     private final MachineInterrupts machineIrqs;
     private final Machine machine;
@@ -145,6 +148,10 @@ public final class XenInterrupts implements VirtualInterrupts {
             VirtualIts v = new VirtualIts(vgic, memory, h, hostLpis, slot, true);
             traps.add(space.addTrap(h.base(), VirtualIts.SIZE, "vITS", v::access));
             its.add(v);
+            // vgic_v3_its_init_virtual: the doorbell page is mapped 1:1 for the domain's devices (the
+            // P2M is the SMMU's stage 2 too), so their MSI writes reach the host GITS_TRANSLATER.
+            long page = h.doorbell() & -DOORBELL_PAGE;
+            dom0.p2m().map(page, page, DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
         }
         router.addDomain(slot, vgic, true);
         Attached a = new Attached(dom0, slot, vgic, new VirtualCpuInterface(vgic), its, traps);

@@ -29,7 +29,11 @@ import org.trapdoor.hw.pci.ecam.EcamDriver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 import org.trapdoor.xen.Xen;
+import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.mm.DomainAddressSpace;
+import org.trapdoor.xen.mm.P2m;
+import org.trapdoor.xen.mm.P2mType;
 
 /**
  * Xen on the composed virt machine (without the IOMMU, whose driver is another part of Xen):
@@ -41,6 +45,8 @@ class Dom0MsiEndToEndTest {
     static final String BDF = "0000:00:01.0";
     ComposedMachine machine;
     LinuxKernel dom0Kernel;
+    Xen xen;
+    XenDomain dom0;
 
     /** The guest's IRQ fabric over the domain's interrupt wiring. */
     static IrqFabric fabric(GuestInterrupts gi) {
@@ -81,11 +87,11 @@ class Dom0MsiEndToEndTest {
                     fabric(platform.interrupts()));
             return dom0Kernel;
         };
-        Xen xen = new Xen(machine, kernels, new Xen.Options(256L << 20, 1, 40));
+        xen = new Xen(machine, kernels, new Xen.Options(256L << 20, 1, 40));
         XenInterrupts irqs = new XenInterrupts(machine, machine, xen::heap);
         xen.interrupts(irqs);
-        XenDomain d0 = xen.boot();
-        assertNotNull(d0.kernel(), "Dom0 booted");
+        dom0 = xen.boot();
+        assertNotNull(dom0.kernel(), "Dom0 booted");
         return irqs;
     }
 
@@ -130,5 +136,31 @@ class Dom0MsiEndToEndTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("ITS@")), String.join("\n", log));
         Map<String, InterruptController> ics = machine.interruptControllers();
         assertEquals(1, ics.size());
+        long doorbell = 0x0808_0000L + 0x10040;
+        assertEquals(doorbell, dom0.p2m().translate(doorbell), "the doorbell page is mapped 1:1 for Dom0's devices");
+        assertEquals(P2mType.MMIO_DIRECT_DEV, dom0.p2m().type(doorbell));
+        assertEquals(0x5800_034cL, dom0.ipaSpace().read(0x0808_0004L, 4), "Dom0 reads the vITS's GITS_IIDR");
+        assertEquals(0x34cL, dom0.ipaSpace().read(0x0800_0008L, 4), "and the vGIC's GICD_IIDR");
+    }
+
+    @Test
+    void aDomuGetsAVgicAtXensGuestLayoutAndNoLpis() {
+        XenInterrupts irqs = boot();
+        P2m p2m = new P2m(machine.memory(), xen.heap(), 1, 40);
+        XenDomain domU = new XenDomain(1, "guest1", false, 2, p2m, new DomainAddressSpace("d1", p2m, machine.system()));
+        GuestInterrupts gi = irqs.attachDomU(domU);
+        long typer = domU.ipaSpace().read(GuestLayout.GICV3_GICD_BASE + 4, 4);
+        assertEquals(0, typer & (1 << 17), "no LPIs: DomUs have no ITS");
+        assertEquals(1, typer & 0x1f, "32 SPIs");
+        assertEquals(10, ((typer >>> 19) & 0x1f) + 1);
+        long rd1 = domU.ipaSpace().read(GuestLayout.GICV3_GICR0_BASE + GuestLayout.GICV3_RDIST_STRIDE + 8, 8);
+        assertEquals(1, (rd1 >>> 8) & 0xffff, "vCPU 1's redistributor");
+        assertEquals(1 << 4, rd1 & (1 << 4), "the last one");
+        assertEquals(0, domU.ipaSpace().read(GuestLayout.GICV3_GICR0_BASE + 0x70, 8), "PROPBASER RAZ without an ITS");
+        assertEquals(null, gi.interruptController("/nonexistent"));
+        irqs.destroy(domU);
+        long aborts = domU.stage2Aborts();
+        assertEquals(0xffff_ffffL, domU.ipaSpace().read(GuestLayout.GICV3_GICD_BASE + 4, 4), "traps gone");
+        assertEquals(aborts + 1, domU.stage2Aborts());
     }
 }
