@@ -129,6 +129,41 @@ class Dom0MsiEndToEndTest {
     }
 
     @Test
+    void underTrafficFromTwoDevicesEveryMsiHasOneFateAndTheLedgersBalance() throws Exception {
+        XenInterrupts irqs = boot("testdev,addr=01.0,msi=4,msix=4", "testdev,addr=02.0,msi=4,msix=4");
+        List<org.trapdoor.api.irq.MsiSource> sources = machine.msiSources();
+        assertEquals(2, sources.size());
+        int perThread = 20_000;
+        Thread[] threads = new Thread[sources.size()];
+        for (int t = 0; t < threads.length; t++) {
+            org.trapdoor.api.irq.MsiSource src = sources.get(t);
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    src.raise(i & 3);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        InterruptCounters m = machine.msiLedger();
+        InterruptCounters x = irqs.ledger();
+        long handled = dom0Kernel.msiVectors().stream().mapToLong(GuestMsiVector::count).sum();
+        assertEquals(2L * perThread, m.fired(), "every raise counted once by the machine");
+        assertEquals(m.delivered(), x.fired(), "every host LPI delivered was taken by Xen once");
+        assertEquals(x.delivered(), handled, "every injection handled by Dom0 once");
+        assertEquals(m.fired(), handled + m.dropped() + x.dropped(), "and every other MSI dropped with a reason");
+        assertEquals(m.dropped(), m.dropped(org.trapdoor.api.irq.DropReason.COALESCED), "only merges with a pending one");
+        assertEquals(x.dropped(), x.dropped(org.trapdoor.api.irq.DropReason.COALESCED));
+        // Raises of a vector while it is still pending merge with it (on 2 busy cores, about half).
+        assertTrue(handled > 0);
+        for (GuestMsiVector v : dom0Kernel.msiVectors()) {
+            assertTrue(v.count() <= perThread / 4, v + " handled more than its device raised");
+        }
+    }
+
+    @Test
     void dom0ProbesTheVgicAndVitsAsXensHardware() {
         boot();
         List<String> log = dom0Kernel.bootLog();
