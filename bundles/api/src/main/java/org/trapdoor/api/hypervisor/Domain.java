@@ -44,4 +44,12 @@ public interface Domain {
 
     /** DMA of the domain's devices that faulted at stage 2 in the IOMMU. */
     long dmaFaults();
+
+    /**
+     * CPU time the domain's vCPUs have run, in nanoseconds ({@code xl list}'s Time(s) column); 0
+     * from a hypervisor that does not account it.
+     */
+    default long cpuTimeNanos() {
+        return 0;
+    }
 }
