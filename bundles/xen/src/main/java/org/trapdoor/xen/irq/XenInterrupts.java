@@ -67,6 +67,8 @@ public final class XenInterrupts implements VirtualInterrupts {
     private final Machine machine;
     private final Supplier<FrameAllocator> heap;
     private final Map<Integer, Attached> attached = new ConcurrentHashMap<>();
+    /** Host DeviceIDs of devices a DomU owns (Dom0's vITS may not map them), to the owner's domid. */
+    private final Map<Integer, Integer> assignedElsewhere = new ConcurrentHashMap<>();
     private HostGic hostGic;
     private HostLpis hostLpis;
     private final List<HostIts> hostIts = new ArrayList<>();
@@ -146,6 +148,7 @@ public final class XenInterrupts implements VirtualInterrupts {
         List<VirtualIts> its = new ArrayList<>();
         for (HostIts h : hostIts) {
             VirtualIts v = new VirtualIts(vgic, memory, h, hostLpis, slot, true);
+            v.foreignDevices(assignedElsewhere::containsKey);
             traps.add(space.addTrap(h.base(), VirtualIts.SIZE, "vITS", v::access));
             its.add(v);
             // vgic_v3_its_init_virtual: the doorbell page is mapped 1:1 for the domain's devices (the
@@ -240,12 +243,21 @@ public final class XenInterrupts implements VirtualInterrupts {
      * (xpci, on assignment): a DomU owner means its MSIs, still translated by the host ITS from
      * Dom0's mapping, are dropped as {@link org.trapdoor.api.irq.DropReason#DOMU_NO_MSI}; null
      * (quarantine) drops them as unmapped. Dom0 as owner changes nothing: its vITS maps it anew.
+     * While a DomU owns it, Dom0's vITS refuses to MAPD it.
      */
     public void deviceOwner(int deviceId, XenDomain owner) {
-        if (hostLpis == null || owner != null && owner.hardwareDomain()) {
+        if (owner != null && owner.hardwareDomain()) {
+            assignedElsewhere.remove(deviceId);
             return;
         }
-        reroute(hostIts, hostLpis, deviceId, owner == null ? 0 : owner.id() + 1);
+        if (owner != null) {
+            assignedElsewhere.put(deviceId, owner.id());
+        } else {
+            assignedElsewhere.remove(deviceId);
+        }
+        if (hostLpis != null) {
+            reroute(hostIts, hostLpis, deviceId, owner == null ? 0 : owner.id() + 1);
+        }
     }
 
     /** Every host LPI of the device to the domain in {@code slot} with no virtual LPI (0: nobody). */

@@ -209,6 +209,19 @@ class Dom0VitsTest {
     }
 
     @Test
+    void aDeviceIdDom0DoesNotOwnIsNotMapped() {
+        rig.vits.foreignDevices(id -> id == 0x20); // assigned to a DomU
+        rig.mapd(0x20, 2, HostRig.DOM0_ITT);
+        rig.mapti(0x20, 0, VLPI, 0);
+        assertEquals(1, rig.vits.foreignMapds());
+        assertEquals(2, rig.vits.commandErrors(), "MAPD refused, so the MAPTI after it fails too");
+        assertNull(rig.hostIts.device(0x20), "no host mapping: Dom0 cannot take the DomU's MSIs");
+        msi(0x20, 0);
+        assertEquals(1, rig.msiLedger.dropped(DropReason.UNMAPPED_DEVICE_ID));
+        assertEquals(0, rig.handled.total());
+    }
+
+    @Test
     void enablingWithoutTablesIsRefused() {
         HostRig fresh = new HostRig();
         fresh.vits(0x0, 4, 1);

@@ -1,6 +1,7 @@
 package org.trapdoor.xen.irq.its;
 
 import java.util.BitSet;
+import java.util.function.IntPredicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,7 @@ public final class VirtualIts implements MmioHandler {
     private final boolean hardwareDomain;
     private final int deviceBits;
     private final int eventBits;
+    private volatile IntPredicate foreign = id -> false;
     private final RegisterBlock regs;
     private final Object cmdLock = new Object();
 
@@ -106,6 +108,7 @@ public final class VirtualIts implements MmioHandler {
     private final EventCounter overruns = new EventCounter();
     private final EventCounter stalls = new EventCounter();
     private final EventCounter badWidth = new EventCounter();
+    private final EventCounter foreignMapds = new EventCounter();
 
     /**
      * @param vgic           the domain's vGIC (the vLPIs' home)
@@ -139,6 +142,21 @@ public final class VirtualIts implements MmioHandler {
         regs.reg64("GITS_BASER0", GITS_BASER0).onRead(() -> baserDev).onWrite((p, v) -> baserWritten(v, true));
         regs.reg64("GITS_BASER1", GITS_BASER1).onRead(() -> baserColl).onWrite((p, v) -> baserWritten(v, false));
         regs.reg32("GITS_PIDR2", GITS_PIDR2).readOnly().reset(0x30);
+    }
+
+    /**
+     * Which DeviceIDs belong to devices another domain owns now (assigned by the toolstack): a MAPD
+     * of one is refused. Upstream takes any DeviceID Dom0 names ("there is no easy and clean way
+     * for Xen to know the ITS device ID"); Xen here knows the owners from its PCI subsystem, and a
+     * Dom0 that maps a DomU's device would take its MSIs.
+     */
+    public void foreignDevices(IntPredicate p) {
+        foreign = p;
+    }
+
+    /** MAPDs refused because another domain owns the device. */
+    public long foreignMapds() {
+        return foreignMapds.sum();
     }
 
     /** The guest address of the frame: the host ITS's. */
@@ -423,6 +441,11 @@ public final class VirtualIts implements MmioHandler {
         }
         if (!valid) {
             unmapDevice(devid);
+        }
+        if (valid && foreign.test(devid)) {
+            foreignMapds.increment();
+            LOG.warn("{}: MAPD 0x{}: the device belongs to another domain", vgic.name(), Integer.toHexString(devid));
+            return false;
         }
         if (hardwareDomain) {
             try {
