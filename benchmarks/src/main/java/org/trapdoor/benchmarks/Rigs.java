@@ -3,7 +3,6 @@ package org.trapdoor.benchmarks;
 import java.util.Arrays;
 import java.util.List;
 
-import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.memory.AddressSpace;
@@ -12,6 +11,8 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.PciConfig;
 import org.trapdoor.api.pci.PciFunction;
 import org.trapdoor.api.pci.PciHierarchy;
+import org.trapdoor.api.pci.ecam.EcamLayout;
+import org.trapdoor.api.pci.ecam.EcamWindow;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
@@ -118,8 +119,8 @@ final class Rigs {
         HandWired() {
             // The factory's defaults, as "testdev,addr=01.0" gets them.
             device = new TestDevice(TestDeviceFactory.DEFAULT_MSI, TestDeviceFactory.DEFAULT_MSIX);
-            bridge = new EcamHostBridge("/pcie@10000000", new RegEntry(ECAM_BASE, ECAM_SIZE, null),
-                    new BusRange(0, 255), List.of(), new ArrayHierarchy().put(0, DEVFN, device));
+            bridge = new EcamHostBridge(new EcamWindow("/pcie@10000000", 0, new RegEntry(ECAM_BASE, ECAM_SIZE, null),
+                    0, 255, List.of(), EcamLayout.ECAM), new ArrayHierarchy().put(0, DEVFN, device));
             bridge.configWrite(0, DEVFN, PciConfig.BAR0, 4, (int) BAR0_ADDRESS);
             bridge.configWrite(0, DEVFN, PciConfig.COMMAND, 2, COMMAND_ON);
             device.registers().write(TestDevice.REG_SCRATCH, 4, SCRATCH_VALUE);
