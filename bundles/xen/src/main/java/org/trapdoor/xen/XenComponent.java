@@ -17,6 +17,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -28,11 +30,16 @@ import org.trapdoor.api.guest.GuestKernelFactory;
 import org.trapdoor.api.hypervisor.DomainConfig;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.hypervisor.HypervisorException;
+import org.trapdoor.api.hypervisor.HypervisorPolicy;
 import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
+import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.irq.XenInterrupts;
+import org.trapdoor.xen.pci.PciSubsystem;
+import org.trapdoor.xen.pci.XenBringUps;
 import org.trapdoor.xen.toolstack.CreateConfigs;
 
 /**
@@ -90,7 +97,12 @@ public final class XenComponent {
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private FrameworkListener waitForStart;
     private Xen xen;
+    private PciSubsystem pci;
     private boolean closed;
+    /** The policy services bound now, with their kind (handed to the PCI subsystem once it exists). */
+    private final Map<HypervisorPolicy, String> policies = new java.util.LinkedHashMap<>();
+    /** Vendor bridges' bring-up sequences, read when Xen probes a bridge (policy xen-init). */
+    private final List<HostBridgeBringUp> bringUps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public XenComponent(BundleContext context, Config config, Map<String, Object> properties,
@@ -126,6 +138,12 @@ public final class XenComponent {
         Xen x;
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
+            x.interrupts(new XenInterrupts(interrupts, machine, x::heap));
+            PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
+            x.pci(p);
+            pci = p;
+            // Policies bound before Xen existed; later ones are applied live by the bind method.
+            policies.forEach((policy, kind) -> p.policyRegistry().add(kind, policy));
             x.boot();
         } catch (RuntimeException e) {
             LOG.error("Xen failed to boot: {}", e.getMessage(), e);
@@ -145,6 +163,46 @@ public final class XenComponent {
         props.put("hypervisor", "xen");
         registrations.add(context.registerService(Xen.class, x, props));
         registrations.add(context.registerService(Hypervisor.class, x, props));
+    }
+
+    @Reference(service = HypervisorPolicy.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addPolicy(HypervisorPolicy policy, Map<String, Object> props) {
+        Object kind = props.get(HypervisorPolicy.KIND);
+        if (!(kind instanceof String k)) {
+            LOG.warn("policy {} has no {} property: ignored", policy.name(), HypervisorPolicy.KIND);
+            return;
+        }
+        PciSubsystem p;
+        synchronized (this) {
+            policies.put(policy, k);
+            p = pci;
+        }
+        if (p != null) {
+            p.policyRegistry().add(k, policy);
+        }
+    }
+
+    void removePolicy(HypervisorPolicy policy, Map<String, Object> props) {
+        String k;
+        PciSubsystem p;
+        synchronized (this) {
+            k = policies.remove(policy);
+            p = pci;
+        }
+        if (k != null && p != null) {
+            p.policyRegistry().remove(k, policy);
+        }
+    }
+
+    @Reference(service = HostBridgeBringUp.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addBringUp(HostBridgeBringUp b) {
+        bringUps.add(b);
+    }
+
+    void removeBringUp(HostBridgeBringUp b) {
+        bringUps.remove(b);
     }
 
     /** The configuration's create files, or the default guest; a file that does not parse creates nothing. */
