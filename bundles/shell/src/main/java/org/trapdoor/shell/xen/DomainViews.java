@@ -1,5 +1,7 @@
 package org.trapdoor.shell.xen;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.service.component.annotations.Component;
@@ -8,6 +10,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.DtProperty;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.hypervisor.Hypervisor;
@@ -37,6 +41,50 @@ public final class DomainViews {
     /** True when {@code --domain} was not given (Gogo's absent value is the empty string). */
     public static boolean absent(String domain) {
         return domain == null || domain.isEmpty();
+    }
+
+    /**
+     * {@code --domain NAME} taken out of a command's free arguments (for commands that parse their
+     * own options, like {@code lspci}): the name ({@code ""} when absent) and the rest in order.
+     */
+    public record Split(String domain, String[] rest) {
+    }
+
+    public static Split split(String command, String... args) {
+        List<String> rest = new ArrayList<>();
+        String domain = "";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--domain")) {
+                if (i + 1 >= args.length) {
+                    throw new CommandFailure(command + ": --domain needs a domain name or id");
+                }
+                domain = args[++i];
+            } else if (args[i].startsWith("--domain=")) {
+                domain = args[i].substring("--domain=".length());
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        return new Split(domain, rest.toArray(new String[0]));
+    }
+
+    /**
+     * The host bridges a domain's tree describes: enabled nodes with {@code device_type = "pci"}
+     * that are not below another one (Dom0's are the host's; a DomU's is libxl's vPCI node).
+     */
+    public static List<String> hostBridges(DeviceTree tree) {
+        List<String> out = new ArrayList<>();
+        for (DtNode n : tree.nodes()) {
+            if (isPci(n) && n.isEnabled() && (n.parent() == null || !isPci(n.parent()))) {
+                out.add(n.path());
+            }
+        }
+        return out;
+    }
+
+    private static boolean isPci(DtNode n) {
+        DtProperty t = n.property("device_type");
+        return t != null && "pci".equals(t.string());
     }
 
     /** The named domain (name or domid); a command failure naming the command if there is none. */
