@@ -11,6 +11,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -53,6 +54,12 @@ public final class IrqCommands {
     public IrqCommands(@Reference Machine machine, @Reference MachineInterrupts interrupts) {
         this.machine = machine;
         this.interrupts = interrupts;
+    }
+
+    /** A burst or background traffic started from the shell ends with the shell. */
+    @Deactivate
+    void deactivate() {
+        interrupts.traffic().stop();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -172,8 +179,8 @@ public final class IrqCommands {
                     List<MsiSource> chosen = a.select(interrupts.msiSources());
                     InterruptCounters ledger = interrupts.msiLedger();
                     InterruptCounters.Snapshot before = ledger.snapshot();
-                    Traffic.Status s = t.run(count, chosen);
-                    return new TrafficReport("run", names(chosen), s, difference(before, ledger.snapshot()));
+                    Traffic.Status s = TrafficBurst.run(t, count, chosen, System.err);
+                    return new TrafficReport("run", names(chosen), s, difference(before, ledger.snapshot()), count);
                 }
                 default -> throw new IllegalArgumentException("traffic " + action
                         + ": unknown action (start [RATE] [DEVICES], stop, run COUNT [DEVICES], status)");

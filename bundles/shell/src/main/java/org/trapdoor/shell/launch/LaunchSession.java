@@ -109,7 +109,8 @@ public final class LaunchSession {
             status = session(options);
         } catch (InterruptedException e) {
             return; // the framework is stopping
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Any failure of the session, a bug included, ends it with one line and status 1.
             if (closing) {
                 return;
             }

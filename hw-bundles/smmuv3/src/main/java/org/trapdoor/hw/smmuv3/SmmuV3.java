@@ -125,6 +125,8 @@ public final class SmmuV3 implements Iommu {
     private long eventOverflows;
     private long commandsExecuted;
     private long syncSev;
+    // True while the command processor runs (under lock): its own MSI writes do not re-enter it.
+    private boolean consuming;
     private final long[] raised = new long[LINES.size()];
     private volatile IommuInterruptSink sink;
 
@@ -291,40 +293,59 @@ public final class SmmuV3 implements Iommu {
         return (p + 1) & ((1L << (log2 + 1)) - 1);
     }
 
-    /** Consumes commands from CMDQ_CONS up to CMDQ_PROD while the queue is enabled and error-free. */
+    /**
+     * Consumes commands from CMDQ_CONS up to CMDQ_PROD while the queue is enabled and error-free.
+     * A command's own MSI write may land on this SMMU's registers (a CMD_SYNC whose MSI address
+     * is CMDQ_PROD, GERRORN or CR0): the command processor is not re-entered, it sees the new
+     * values before its next command, as hardware's single consumer does. One call consumes at
+     * most one lap of the pointer space (2 x the queue's entries): every outside CMDQ_PROD write
+     * kicks the processor again afterwards, so only a queue fed by its own MSI writes waits for
+     * the next outside write instead of running forever.
+     */
     void processCommands() {
         synchronized (lock) {
-            if ((cr0.value() & CR0_CMDQEN) == 0 || gerrorActive(GERROR_CMDQ_ERR)) {
+            if (consuming) {
                 return;
             }
-            int log2 = log2Size(cmdqBase, CMDQS);
-            long base = queueBase(cmdqBase);
-            long prod = ptr(cmdqProd.value(), log2);
-            long cons = ptr(cmdqCons.value(), log2);
-            // At most one pass over the queue: prod and cons are both reduced to its size.
-            while (cons != prod) {
-                long entry = base + (cons & ((1L << log2) - 1)) * 16;
-                long dw0;
-                long dw1;
-                try {
-                    if (!memory.isRam(entry, 16)) {
-                        commandError(cons, CMDQ_ERR_ABT);
-                        return;
-                    }
-                    dw0 = memory.load64(entry);
-                    dw1 = memory.load64(entry + 8);
-                } catch (MemoryAccessException e) {
+            consuming = true;
+            try {
+                consumeCommands();
+            } finally {
+                consuming = false;
+            }
+        }
+    }
+
+    private void consumeCommands() {
+        int log2 = log2Size(cmdqBase, CMDQS);
+        long base = queueBase(cmdqBase);
+        long cons = ptr(cmdqCons.value(), log2);
+        for (long budget = 2L << log2; budget > 0; budget--) {
+            if ((cr0.value() & CR0_CMDQEN) == 0 || gerrorActive(GERROR_CMDQ_ERR)
+                    || cons == ptr(cmdqProd.value(), log2)) {
+                return;
+            }
+            long entry = base + (cons & ((1L << log2) - 1)) * 16;
+            long dw0;
+            long dw1;
+            try {
+                if (!memory.isRam(entry, 16)) {
                     commandError(cons, CMDQ_ERR_ABT);
                     return;
                 }
-                if (!execute(dw0, dw1)) {
-                    commandError(cons, CMDQ_ERR_ILL);
-                    return;
-                }
-                commandsExecuted++;
-                cons = next(cons, log2);
-                cmdqCons.set(cons);
+                dw0 = memory.load64(entry);
+                dw1 = memory.load64(entry + 8);
+            } catch (MemoryAccessException e) {
+                commandError(cons, CMDQ_ERR_ABT);
+                return;
             }
+            if (!execute(dw0, dw1)) {
+                commandError(cons, CMDQ_ERR_ILL);
+                return;
+            }
+            commandsExecuted++;
+            cons = next(cons, log2);
+            cmdqCons.set(cons);
         }
     }
 

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.pci.MsiOutcome;
 import org.trapdoor.core.Presets;
@@ -19,14 +19,10 @@ import org.trapdoor.hw.testdev.DmaResult;
 import org.trapdoor.hw.testdev.TestDevice;
 
 /**
- * Bugs of models this suite does not own (issue 9), each reproduced through the composed machine
- * as the fuzz tests would reach it; the fuzz tests leave these inputs out until they are fixed.
- * Tagged {@code model-bug}, which the build excludes by default; run them with
- * {@code mvn verify -Dtrapdoor.test.excludedGroups=none -Dgroups=model-bug}, and drop the tag (and
- * the exclusion in the fuzz test named) once a test passes.
+ * Model bugs found by fuzzing (issue 9), each reproduced through the composed machine as the
+ * fuzz tests reach it, kept as regression cases now that they are fixed.
  */
-@Tag("model-bug")
-class KnownModelBugsTest {
+class ModelBugRegressionTest {
     private static final int DEVFN = 0x08;
     private ComposedMachine m;
 
@@ -48,9 +44,9 @@ class KnownModelBugsTest {
     }
 
     /**
-     * SMMUv3: a CMD_SYNC with CS=SIG_IRQ whose MSI address is the SMMU's own CMDQ_PROD re-enters
+     * SMMUv3: a CMD_SYNC with CS=SIG_IRQ whose MSI address is the SMMU's own CMDQ_PROD re-entered
      * command processing from the MSI write without bound (StackOverflowError out of an MMIO
-     * write). Excluded from {@link SmmuPathFuzzTest} (it issues CMD_SYNC with CS=NONE only).
+     * write).
      */
     @Test
     void aCmdSyncWhoseMsiTargetsTheSmmusOwnCmdqProdDoesNotRecurse() {
@@ -62,12 +58,15 @@ class KnownModelBugsTest {
         } catch (Throwable t) {
             fail("a write to CMDQ_PROD threw " + t);
         }
+        assertEquals(1, m.system().read(SmmuGuest.SMMU + 0x9C, 4), "the CMD_SYNC was consumed once: CMDQ_CONS = 1");
+        assertEquals(0, m.system().read(SmmuGuest.SMMU + 0x60, 4), "no global error (GERROR)");
+        smmu.command(0x46, 0); // the queue still moves
+        assertEquals(2, m.system().read(SmmuGuest.SMMU + 0x9C, 4));
     }
 
     /**
-     * TestDevice: {@code src + length <= BUFFER_SIZE} wraps for a source offset near
-     * {@code Long.MAX_VALUE}: ArrayIndexOutOfBoundsException, and the device stays BUSY. Excluded
-     * from {@link SmmuPathFuzzTest} (its buffer offsets are in range).
+     * TestDevice: {@code src + length <= BUFFER_SIZE} wrapped for a source offset near
+     * {@code Long.MAX_VALUE}: ArrayIndexOutOfBoundsException, and the device stayed BUSY.
      */
     @Test
     void aDmaWithASourceOffsetNearLongMaxIsABadRequestAndLeavesTheDeviceIdle() {
@@ -85,8 +84,9 @@ class KnownModelBugsTest {
     }
 
     /**
-     * GICv2m: with the SPI left level-sensitive (GICD_ICFGR), an MSI through the frame is
-     * delivered, re-pended on every EOI and the raise never returns.
+     * GICv2m: with the SPI left level-sensitive (GICD_ICFGR), an MSI through the frame was
+     * delivered, re-pended on every EOI and the raise never returned. The frame's write is a
+     * pulse: the CPU takes it once.
      */
     @Test
     void anMsiToALevelSensitiveV2mSpiReturns() {
@@ -103,5 +103,6 @@ class KnownModelBugsTest {
         stuck = false;
         assertEquals(MsiOutcome.SENT, o);
         assertEquals(1, m.msiLedger().fired());
+        assertEquals(List.of(80), g.taken, "the CPU took the SPI once: the pulse is over before its EOI");
     }
 }
