@@ -27,7 +27,7 @@ import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;

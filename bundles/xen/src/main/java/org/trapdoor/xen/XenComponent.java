@@ -37,6 +37,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.irq.XenInterrupts;
 import org.trapdoor.xen.pci.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
 import org.trapdoor.xen.toolstack.CreateConfigs;
@@ -95,13 +96,13 @@ public final class XenComponent {
     private final Map<String, Object> properties;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private FrameworkListener waitForStart;
-    /** Policy services bound before Xen's PCI subsystem exists, by kind (xpci). */
-    private final List<Map.Entry<String, HypervisorPolicy>> earlyPolicies = new ArrayList<>();
-    /** The host-bridge bring-up sequences registered now, for xen-init (xpci). */
-    private final List<HostBridgeBringUp> bringUps = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private PciSubsystem pci;
     private Xen xen;
+    private PciSubsystem pci;
     private boolean closed;
+    /** The policy services bound now, with their kind (handed to the PCI subsystem once it exists). */
+    private final Map<HypervisorPolicy, String> policies = new java.util.LinkedHashMap<>();
+    /** Vendor bridges' bring-up sequences, read when Xen probes a bridge (policy xen-init). */
+    private final List<HostBridgeBringUp> bringUps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public XenComponent(BundleContext context, Config config, Map<String, Object> properties,
@@ -137,12 +138,12 @@ public final class XenComponent {
         Xen x;
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
-            pci = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
-            for (Map.Entry<String, HypervisorPolicy> e : earlyPolicies) {
-                pci.policyRegistry().add(e.getKey(), e.getValue());
-            }
-            earlyPolicies.clear();
-            x.pci(pci);
+            x.interrupts(new XenInterrupts(interrupts, machine, x::heap));
+            PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
+            x.pci(p);
+            pci = p;
+            // Policies bound before Xen existed; later ones are applied live by the bind method.
+            policies.forEach((policy, kind) -> p.policyRegistry().add(kind, policy));
             x.boot();
         } catch (RuntimeException e) {
             LOG.error("Xen failed to boot: {}", e.getMessage(), e);
@@ -162,6 +163,46 @@ public final class XenComponent {
         props.put("hypervisor", "xen");
         registrations.add(context.registerService(Xen.class, x, props));
         registrations.add(context.registerService(Hypervisor.class, x, props));
+    }
+
+    @Reference(service = HypervisorPolicy.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addPolicy(HypervisorPolicy policy, Map<String, Object> props) {
+        Object kind = props.get(HypervisorPolicy.KIND);
+        if (!(kind instanceof String k)) {
+            LOG.warn("policy {} has no {} property: ignored", policy.name(), HypervisorPolicy.KIND);
+            return;
+        }
+        PciSubsystem p;
+        synchronized (this) {
+            policies.put(policy, k);
+            p = pci;
+        }
+        if (p != null) {
+            p.policyRegistry().add(k, policy);
+        }
+    }
+
+    void removePolicy(HypervisorPolicy policy, Map<String, Object> props) {
+        String k;
+        PciSubsystem p;
+        synchronized (this) {
+            k = policies.remove(policy);
+            p = pci;
+        }
+        if (k != null && p != null) {
+            p.policyRegistry().remove(k, policy);
+        }
+    }
+
+    @Reference(service = HostBridgeBringUp.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addBringUp(HostBridgeBringUp b) {
+        bringUps.add(b);
+    }
+
+    void removeBringUp(HostBridgeBringUp b) {
+        bringUps.remove(b);
     }
 
     /** The configuration's create files, or the default guest; a file that does not parse creates nothing. */
@@ -222,41 +263,6 @@ public final class XenComponent {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("dom0_mem=" + s + ": expected a size such as 512M or 1G");
         }
-    }
-
-    /** A policy service arrived (xpci): Xen's PCI subsystem tracks it by kind and applies it live. */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    synchronized void addPolicy(HypervisorPolicy policy, Map<String, Object> props) {
-        String kind = String.valueOf(props.get(HypervisorPolicy.KIND));
-        if (pci == null) {
-            earlyPolicies.add(Map.entry(kind, policy));
-        } else {
-            pci.policyRegistry().add(kind, policy);
-        }
-    }
-
-    /** Its bundle stopped: whoever used it falls back to the kind's default (said on Xen's console). */
-    void removePolicy(HypervisorPolicy policy, Map<String, Object> props) {
-        String kind = String.valueOf(props.get(HypervisorPolicy.KIND));
-        PciSubsystem p;
-        synchronized (this) {
-            earlyPolicies.removeIf(e -> e.getValue() == policy);
-            p = pci;
-        }
-        if (p != null) {
-            p.policyRegistry().remove(kind, policy);
-        }
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void addBringUp(HostBridgeBringUp sequence) {
-        bringUps.add(sequence);
-    }
-
-    void removeBringUp(HostBridgeBringUp sequence) {
-        bringUps.remove(sequence);
     }
 
     @Deactivate

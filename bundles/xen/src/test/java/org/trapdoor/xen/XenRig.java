@@ -39,6 +39,14 @@ final class XenRig implements AutoCloseable {
         xen = new Xen(machine, new LinuxKernelFactory(), options);
     }
 
+    /** Xen with its vGIC and PCI subsystem, wired as {@link XenComponent} wires them. */
+    static XenRig full(String platform, Xen.Options options, String... devices) {
+        XenRig rig = new XenRig(platform, options, devices);
+        rig.xen.interrupts(new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine, rig.xen::heap));
+        rig.xen.pci(new org.trapdoor.xen.pci.PciSubsystem(rig.xen));
+        return rig;
+    }
+
     @Override
     public void close() {
         for (var d : xen.xenDomains()) {

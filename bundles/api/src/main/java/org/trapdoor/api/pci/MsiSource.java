@@ -1,7 +1,6 @@
-package org.trapdoor.api.irq;
+package org.trapdoor.api.pci;
 
 import org.osgi.annotation.versioning.ConsumerType;
-import org.trapdoor.api.pci.MsiOutcome;
 
 /**
  * A device that can raise message-signalled interrupts, as a traffic generator or a shell sees

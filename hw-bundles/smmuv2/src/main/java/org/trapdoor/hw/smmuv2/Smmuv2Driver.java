@@ -6,15 +6,15 @@ import org.osgi.service.component.annotations.Component;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 
 /**
- * Driver service for Arm SMMUv2 and MMU-500 nodes: one {@link SmmuV2} per node, sized from the
+ * Driver service for Arm SMMUv2 and MMU-500 nodes: one {@link Smmuv2} per node, sized from the
  * node's {@code reg} (global space in the lower half, one 4 KiB page per context bank above).
  */
 @Component(service = HardwareDriver.class)
-public final class SmmuV2Driver implements HardwareDriver {
+public final class Smmuv2Driver implements HardwareDriver {
     @Override
     public String name() {
         return "smmuv2";
@@ -37,11 +37,11 @@ public final class SmmuV2Driver implements HardwareDriver {
             throw new BindException(context.node().path() + ": an SMMUv2 needs a reg entry");
         }
         long size = reg.get(0).size();
-        if (size < SmmuV2.MIN_SIZE || size > SmmuV2.MAX_SIZE || Long.bitCount(size) != 1) {
+        if (size < Smmuv2.MIN_SIZE || size > Smmuv2.MAX_SIZE || Long.bitCount(size) != 1) {
             throw new BindException(String.format(
                     "%s: reg size 0x%x is not a power of two between 0x%x and 0x%x (4 KiB pages, half of them context banks)",
-                    context.node().path(), size, SmmuV2.MIN_SIZE, SmmuV2.MAX_SIZE));
+                    context.node().path(), size, Smmuv2.MIN_SIZE, Smmuv2.MAX_SIZE));
         }
-        return new SmmuV2(context.node().path(), (int) size, context.memory());
+        return new Smmuv2(context.node().path(), (int) size, context.memory());
     }
 }

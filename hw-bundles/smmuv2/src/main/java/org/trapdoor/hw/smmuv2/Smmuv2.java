@@ -39,7 +39,7 @@ import org.trapdoor.api.register.RegisterBlock;
  * <li>An S2CR of type fault reports sGFSR.USF, like an unmatched stream with USFCFG = 1.</li>
  * </ul>
  */
-public final class SmmuV2 implements Iommu {
+public final class Smmuv2 implements Iommu {
     public static final int PAGE = 0x1000;
     public static final int MIN_SIZE = 4 * PAGE;
     public static final int MAX_SIZE = 64 * PAGE;
@@ -87,7 +87,7 @@ public final class SmmuV2 implements Iommu {
     private final Vmsav8Walker.Regime regime = new Vmsav8Walker.Regime();
 
     /** @param size the frame size: a power of two, half global space and half context banks */
-    public SmmuV2(String path, int size, PhysicalMemory memory) {
+    public Smmuv2(String path, int size, PhysicalMemory memory) {
         if (size < MIN_SIZE || size > MAX_SIZE || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException(path + ": SMMUv2 frame size 0x" + Integer.toHexString(size));
         }

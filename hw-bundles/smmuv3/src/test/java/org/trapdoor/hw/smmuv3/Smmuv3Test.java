@@ -24,12 +24,12 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.testkit.ArrayRam;
 import org.trapdoor.testkit.FakeBindContext;
 import org.trapdoor.testkit.Lpae4kTables;
 
-class SmmuV3Test {
+class Smmuv3Test {
     static final long RAM = 0x4000_0000L;
     static final long CMDQ = RAM + 0x1_0000;
     static final long EVTQ = RAM + 0x2_0000;
@@ -39,7 +39,7 @@ class SmmuV3Test {
     static final int EVTQ_LOG2 = 6;
 
     ArrayRam ram;
-    SmmuV3 smmu;
+    Smmuv3 smmu;
     int cmdProd;
     int evtCons;
     final List<Integer> irqs = new ArrayList<>();
@@ -47,7 +47,7 @@ class SmmuV3Test {
     @BeforeEach
     void setUp() {
         ram = new ArrayRam(RAM, 32 << 20);
-        smmu = new SmmuV3("/smmu@9050000", ram, ram.asAddressSpace());
+        smmu = new Smmuv3("/smmu@9050000", ram, ram.asAddressSpace());
         smmu.connect(irqs::add);
     }
 
@@ -704,7 +704,7 @@ class SmmuV3Test {
         translated(5, 0x1000, false);
         Object state = smmu.saveState();
         assertTrue(state instanceof Map<?, ?>);
-        SmmuV3 next = new SmmuV3("/smmu", ram, ram.asAddressSpace());
+        Smmuv3 next = new Smmuv3("/smmu", ram, ram.asAddressSpace());
         next.restoreState(state);
         MemoryTransaction tx = new MemoryTransaction().read(0x1000, 4);
         tx.streamId = 5;
@@ -725,11 +725,11 @@ class SmmuV3Test {
         DtNode node = new DtNode("smmu@9050000", root);
         node.put(DtProperty.ofStrings("compatible", "arm,smmu-v3"));
         node.put(DtProperty.ofCells("reg", 0, 0x0905_0000L, 0, 0x20000));
-        SmmuV3Driver driver = new SmmuV3Driver();
+        Smmuv3Driver driver = new Smmuv3Driver();
         assertEquals("smmuv3", driver.name());
         assertTrue(driver.compatibles().contains("arm,smmu-v3"));
         DeviceModel m = driver.create(context(node));
-        assertTrue(m instanceof SmmuV3);
+        assertTrue(m instanceof Smmuv3);
         assertTrue(m.region(0) != null);
         node.put(DtProperty.ofCells("reg", 0, 0x0905_0000L, 0, 0x10000));
         assertThrows(BindException.class, () -> driver.create(context(node)));

@@ -24,20 +24,20 @@ import org.trapdoor.testkit.ArrayRam;
 import org.trapdoor.testkit.FakeBindContext;
 import org.trapdoor.testkit.Lpae4kTables;
 
-class SmmuV2Test {
+class Smmuv2Test {
     static final long RAM = 0x8000_0000L;
     static final int SIZE = 0x10000;
     static final int CB0 = SIZE / 2;
     static final int GR1 = 0x1000;
 
     ArrayRam ram;
-    SmmuV2 smmu;
+    Smmuv2 smmu;
     final List<Integer> irqs = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
         ram = new ArrayRam(RAM, 16 << 20);
-        smmu = new SmmuV2("/iommu@fd800000", SIZE, ram);
+        smmu = new Smmuv2("/iommu@fd800000", SIZE, ram);
         smmu.connect(irqs::add);
     }
 
@@ -62,7 +62,7 @@ class SmmuV2Test {
 
     /** Linux's reset: clear CLIENTPD, report and interrupt on global faults, fault unmatched streams. */
     void enable(boolean faultUnmatched) {
-        wr(0x000, 4, SmmuV2.SCR0_GFRE | SmmuV2.SCR0_GFIE | (faultUnmatched ? SmmuV2.SCR0_USFCFG : 0));
+        wr(0x000, 4, Smmuv2.SCR0_GFRE | Smmuv2.SCR0_GFIE | (faultUnmatched ? Smmuv2.SCR0_USFCFG : 0));
     }
 
     void smr(int n, int id, int mask) {
@@ -81,7 +81,7 @@ class SmmuV2Test {
         wr(cb(n, 0x010), 4, 5 | 1 << 4); // TCR2: PASIZE 48, AS
         wr(cb(n, 0x020), 8, pt.root | (long) asid << 48);
         wr(cb(n, 0x030), 4, 16); // TCR: T0SZ 16, TG0 4K
-        wr(cb(n, 0x000), 4, SmmuV2.SCTLR_M | SmmuV2.SCTLR_CFRE | (cfie ? SmmuV2.SCTLR_CFIE : 0));
+        wr(cb(n, 0x000), 4, Smmuv2.SCTLR_M | Smmuv2.SCTLR_CFRE | (cfie ? Smmuv2.SCTLR_CFIE : 0));
         return pt;
     }
 
@@ -93,7 +93,7 @@ class SmmuV2Test {
         wr(GR1 + 0x800 + 4 * n, 4, 1);
         wr(cb(n, 0x020), 8, l1);
         wr(cb(n, 0x030), 4, 24 | 1 << 6 | 5 << 16); // T0SZ 24, SL0 1, PS 48
-        wr(cb(n, 0x000), 4, SmmuV2.SCTLR_M | SmmuV2.SCTLR_CFRE | SmmuV2.SCTLR_CFIE);
+        wr(cb(n, 0x000), 4, Smmuv2.SCTLR_M | Smmuv2.SCTLR_CFRE | Smmuv2.SCTLR_CFIE);
         return pt;
     }
 
@@ -148,13 +148,13 @@ class SmmuV2Test {
         assertEquals(0x4000, translated(0x42, 0x4000, false));
         enable(true);
         aborted(0x42, 0x4008, true);
-        assertEquals(SmmuV2.GFSR_USF, rd(0x048, 4));
+        assertEquals(Smmuv2.GFSR_USF, rd(0x048, 4));
         assertEquals(0x42, rd(0x054, 4), "sGFSYNR1 StreamID");
         assertEquals(0x4008, rd(0x040, 8), "sGFAR");
         assertEquals(2, rd(0x050, 4), "sGFSYNR0.WNR");
         assertEquals(List.of(0), irqs, "global fault interrupt");
         aborted(0x43, 0x5000, false);
-        assertEquals(SmmuV2.GFSR_USF | SmmuV2.GFSR_MULTI, rd(0x048, 4));
+        assertEquals(Smmuv2.GFSR_USF | Smmuv2.GFSR_MULTI, rd(0x048, 4));
         assertEquals(0x42, rd(0x054, 4), "first fault's syndrome kept");
         wr(0x048, 4, rd(0x048, 4));
         assertEquals(0, rd(0x048, 4), "sGFSR is write-1-to-clear");
@@ -165,24 +165,24 @@ class SmmuV2Test {
     void smrMatchesWithMaskAndS2crPicksTheAction() {
         enable(true);
         smr(0, 0x100, 0x00F);
-        s2cr(0, SmmuV2.S2CR_BYPASS, 0);
+        s2cr(0, Smmuv2.S2CR_BYPASS, 0);
         assertEquals(0x7000, translated(0x105, 0x7000, false));
         assertEquals(0x7000, translated(0x10F, 0x7000, false));
         aborted(0x115, 0x7000, false);
-        assertEquals(SmmuV2.GFSR_USF, rd(0x048, 4));
+        assertEquals(Smmuv2.GFSR_USF, rd(0x048, 4));
         wr(0x048, 4, -1L);
-        s2cr(0, SmmuV2.S2CR_FAULT, 0);
+        s2cr(0, Smmuv2.S2CR_FAULT, 0);
         aborted(0x105, 0x7000, false);
-        assertEquals(SmmuV2.GFSR_USF, rd(0x048, 4));
+        assertEquals(Smmuv2.GFSR_USF, rd(0x048, 4));
         wr(0x048, 4, -1L);
         smr(1, 0x104, 0x000); // overlaps SMR0 for 0x104
         aborted(0x104, 0x7000, false);
-        assertEquals(SmmuV2.GFSR_SMCF, rd(0x048, 4));
+        assertEquals(Smmuv2.GFSR_SMCF, rd(0x048, 4));
         wr(0x048, 4, -1L);
-        s2cr(2, SmmuV2.S2CR_TRANSLATE, 12); // only 8 context banks
+        s2cr(2, Smmuv2.S2CR_TRANSLATE, 12); // only 8 context banks
         smr(2, 0x200, 0);
         aborted(0x200, 0x7000, false);
-        assertEquals(SmmuV2.GFSR_UCBF, rd(0x048, 4));
+        assertEquals(Smmuv2.GFSR_UCBF, rd(0x048, 4));
     }
 
     @Test
@@ -192,7 +192,7 @@ class SmmuV2Test {
         pt.page(0x1000, RAM + 0x30_0000, 0);
         pt.block(0x4000_0000L, 0x1_0000_0000L, 1, 0);
         smr(0, 0x10, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 2);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 2);
         assertEquals(RAM + 0x30_0123, translated(0x10, 0x1123, true));
         assertEquals(0x1_0000_0000L + 0x12_3456, translated(0x10, 0x4012_3456L, true));
         long hits = smmu.iotlbHits();
@@ -206,22 +206,22 @@ class SmmuV2Test {
         Lpae4kTables pt = stage1Context(1, 5, true);
         pt.page(0x1000, RAM + 0x30_0000, S1_RO);
         smr(3, 0x77, 0);
-        s2cr(3, SmmuV2.S2CR_TRANSLATE, 1);
+        s2cr(3, Smmuv2.S2CR_TRANSLATE, 1);
         aborted(0x77, 0x9abc, false);
-        assertEquals(SmmuV2.FSR_TF, rd(cb(1, 0x058), 4));
+        assertEquals(Smmuv2.FSR_TF, rd(cb(1, 0x058), 4));
         assertEquals(0x9abc, rd(cb(1, 0x060), 8));
         assertEquals(3, rd(cb(1, 0x068), 4) & 3, "PLVL 3");
-        assertEquals(0, rd(cb(1, 0x068), 4) & SmmuV2.FSYNR0_WNR);
+        assertEquals(0, rd(cb(1, 0x068), 4) & Smmuv2.FSYNR0_WNR);
         assertEquals(0x77, rd(GR1 + 0x400 + 4, 4), "CBFRSYNRA1");
         assertEquals(List.of(2), irqs, "context1 is interrupt line 2");
         assertEquals(1, smmu.interruptsRaised(2));
-        wr(cb(1, 0x058), 4, SmmuV2.FSR_TF);
+        wr(cb(1, 0x058), 4, Smmuv2.FSR_TF);
         assertEquals(0, rd(cb(1, 0x058), 4), "FSR is write-1-to-clear");
         aborted(0x77, 0x1000, true);
-        assertEquals(SmmuV2.FSR_PF, rd(cb(1, 0x058), 4));
-        assertEquals(SmmuV2.FSYNR0_WNR, rd(cb(1, 0x068), 4) & SmmuV2.FSYNR0_WNR);
+        assertEquals(Smmuv2.FSR_PF, rd(cb(1, 0x058), 4));
+        assertEquals(Smmuv2.FSYNR0_WNR, rd(cb(1, 0x068), 4) & Smmuv2.FSYNR0_WNR);
         aborted(0x77, 0x2000, false);
-        assertEquals(SmmuV2.FSR_PF | SmmuV2.FSR_MULTI, rd(cb(1, 0x058), 4));
+        assertEquals(Smmuv2.FSR_PF | Smmuv2.FSR_MULTI, rd(cb(1, 0x058), 4));
         IommuFault f = smmu.recentFaults().get(1);
         assertEquals(Kind.PERMISSION, f.kind());
         assertEquals(1, f.context());
@@ -233,9 +233,9 @@ class SmmuV2Test {
         enable(true);
         stage1Context(0, 1, false);
         smr(0, 1, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 0);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 0);
         aborted(1, 0x1000, false);
-        assertEquals(SmmuV2.FSR_TF, rd(cb(0, 0x058), 4));
+        assertEquals(Smmuv2.FSR_TF, rd(cb(0, 0x058), 4));
         assertTrue(irqs.isEmpty());
     }
 
@@ -245,9 +245,9 @@ class SmmuV2Test {
         stage1Context(0, 1, true);
         wr(cb(0, 0x020), 8, 0x40_0000_0000L);
         smr(0, 1, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 0);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 0);
         aborted(1, 0x1000, false);
-        assertEquals(SmmuV2.FSR_EF, rd(cb(0, 0x058), 4));
+        assertEquals(Smmuv2.FSR_EF, rd(cb(0, 0x058), 4));
         assertEquals(Kind.WALK_EABT, smmu.recentFaults().get(0).kind());
     }
 
@@ -257,7 +257,7 @@ class SmmuV2Test {
         stage1Context(0, 1, true);
         wr(cb(0, 0x000), 4, 0);
         smr(0, 1, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 0);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 0);
         assertEquals(0x5555_0000L, translated(1, 0x5555_0000L, true));
     }
 
@@ -268,10 +268,10 @@ class SmmuV2Test {
         pt.page(0x1000, RAM + 0x30_0000, S2_R);
         pt.page(0x2000, RAM + 0x31_0000, S2_W);
         smr(0, 0x20, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 4);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 4);
         assertEquals(RAM + 0x30_0010, translated(0x20, 0x1010, false));
         aborted(0x20, 0x1010, true);
-        assertEquals(SmmuV2.FSR_PF, rd(cb(4, 0x058), 4));
+        assertEquals(Smmuv2.FSR_PF, rd(cb(4, 0x058), 4));
         assertTrue(smmu.recentFaults().get(0).stage2());
         assertEquals(RAM + 0x31_0000, translated(0x20, 0x2000, true));
         aborted(0x20, 0x2000, false);
@@ -281,7 +281,7 @@ class SmmuV2Test {
     int cacheThenRemap(int n, Lpae4kTables pt, long va) {
         pt.page(va, RAM + 0x30_0000, 0);
         smr(0, 0x10, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, n);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, n);
         assertEquals(RAM + 0x30_0000, translated(0x10, va, false));
         pt.page(va, RAM + 0x35_0000, 0);
         assertEquals(RAM + 0x30_0000, translated(0x10, va, false), "stale until invalidated");
@@ -327,7 +327,7 @@ class SmmuV2Test {
         Lpae4kTables pt = stage2Context(1, 9);
         pt.page(0x5000, RAM + 0x30_0000, S2_R | S2_W);
         smr(0, 0x10, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 1);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 1);
         translated(0x10, 0x5000, false);
         pt.page(0x5000, RAM + 0x38_0000, S2_R | S2_W);
         wr(cb(1, 0x630), 8, 0x6);
@@ -342,8 +342,8 @@ class SmmuV2Test {
         Lpae4kTables pt = stage1Context(2, 5, true);
         pt.page(0x1000, RAM + 0x30_0000, 0);
         smr(0, 0x10, 0);
-        s2cr(0, SmmuV2.S2CR_TRANSLATE, 2);
-        SmmuV2 next = new SmmuV2("/iommu", SIZE, ram);
+        s2cr(0, Smmuv2.S2CR_TRANSLATE, 2);
+        Smmuv2 next = new Smmuv2("/iommu", SIZE, ram);
         next.restoreState(smmu.saveState());
         MemoryTransaction tx = new MemoryTransaction().read(0x1000, 4);
         tx.streamId = 0x10;
@@ -360,10 +360,10 @@ class SmmuV2Test {
         DtNode node = new DtNode("iommu@fd800000", root);
         node.put(DtProperty.ofStrings("compatible", "arm,mmu-500", "arm,smmu-v2"));
         node.put(DtProperty.ofCells("reg", 0, 0xFD80_0000L, 0, 0x20000));
-        SmmuV2Driver driver = new SmmuV2Driver();
+        Smmuv2Driver driver = new Smmuv2Driver();
         assertEquals("smmuv2", driver.name());
         assertEquals(List.of("arm,mmu-500", "arm,smmu-v2"), driver.compatibles());
-        SmmuV2 m = (SmmuV2) driver.create(context(node));
+        Smmuv2 m = (Smmuv2) driver.create(context(node));
         assertEquals(16, m.numCb);
         node.put(DtProperty.ofCells("reg", 0, 0xFD80_0000L, 0, 0x18000));
         assertThrows(BindException.class, () -> driver.create(context(node)));

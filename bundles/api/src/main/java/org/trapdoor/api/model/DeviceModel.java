@@ -1,4 +1,4 @@
-package org.trapdoor.api.platform;
+package org.trapdoor.api.model;
 
 import org.osgi.annotation.versioning.ConsumerType;
 import org.trapdoor.api.memory.MmioHandler;

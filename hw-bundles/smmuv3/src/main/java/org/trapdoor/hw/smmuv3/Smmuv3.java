@@ -42,8 +42,8 @@ import org.trapdoor.api.register.RegisterBlock;
  * <li>CFGI_STE also drops the stream's IOTLB entries (the TLB is indexed by StreamID).</li>
  * </ul>
  */
-public final class SmmuV3 implements Iommu {
-    private static final Logger LOG = LoggerFactory.getLogger(SmmuV3.class);
+public final class Smmuv3 implements Iommu {
+    private static final Logger LOG = LoggerFactory.getLogger(Smmuv3.class);
 
     /** Page 0 and page 1. */
     public static final int FRAME_SIZE = 0x20000;
@@ -140,7 +140,7 @@ public final class SmmuV3 implements Iommu {
     private boolean curWrite;
     private final Vmsav8Walker.TableTranslator nestedTables = this::stage2TableAddress;
 
-    public SmmuV3(String path, PhysicalMemory memory, AddressSpace system) {
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system) {
         this.path = path;
         this.memory = memory;
         this.system = system;
