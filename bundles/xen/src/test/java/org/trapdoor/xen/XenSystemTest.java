@@ -1,5 +1,7 @@
 package org.trapdoor.xen;
 
+import org.trapdoor.xen.component.XenComponent;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;

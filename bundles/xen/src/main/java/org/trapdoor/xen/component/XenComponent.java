@@ -1,4 +1,4 @@
-package org.trapdoor.xen;
+package org.trapdoor.xen.component;
 
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -36,9 +36,11 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
+import org.trapdoor.xen.Xen;
+import org.trapdoor.xen.Dom0KernelComponent;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.irq.XenInterrupts;
-import org.trapdoor.xen.pci.PciSubsystem;
+import org.trapdoor.xen.passthrough.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
 import org.trapdoor.xen.toolstack.CreateConfigs;
 

@@ -1,4 +1,4 @@
-package org.trapdoor.xen.pci;
+package org.trapdoor.xen.passthrough;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +21,8 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.hw.testdev.DmaResult;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.pci.HostRig;
+import org.trapdoor.xen.pci.XenHostBridge;
 import org.trapdoor.xen.iommu.XenSmmuv3;
 import org.trapdoor.xen.vpci.GuestVpci;
 

@@ -1,4 +1,4 @@
-package org.trapdoor.xen.pci;
+package org.trapdoor.xen.passthrough;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +24,9 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.xen.PciPassthrough;
 import org.trapdoor.xen.Xen;
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.pci.PciHostBridges;
+import org.trapdoor.xen.pci.Sbdf;
+import org.trapdoor.xen.pci.XenHostBridge;
 import org.trapdoor.xen.hypercall.Errno;
 import org.trapdoor.xen.hypercall.PhysdevOp;
 import org.trapdoor.xen.iommu.Stage2;
@@ -539,6 +542,25 @@ public final class PciSubsystem implements PciPassthrough {
             n += s.faults(domid);
         }
         return n;
+    }
+
+    /**
+     * The vPCI views of the functions assigned to a DomU, in slot order: where a {@code domu-msi}
+     * mechanism hides MSI ({@link VpciDevice#hideMsi}) or traps it ({@link VpciDevice#trapMsi}).
+     */
+    public synchronized List<VpciDevice> vpciDevices(XenDomain d) {
+        List<Pdev> mine = new ArrayList<>();
+        for (Pdev p : pdevs.values()) {
+            if (p.owner == d && p.vpci != null && p.guestBridge != null) {
+                mine.add(p);
+            }
+        }
+        mine.sort((a, b) -> Integer.compare(a.vslot, b.vslot));
+        List<VpciDevice> out = new ArrayList<>();
+        for (Pdev p : mine) {
+            out.add(p.vpci);
+        }
+        return out;
     }
 
     /** Xen's SMMU drivers by node path. */
