@@ -1,2 +1,6 @@
-/** The OSGi side of Xen: the component that boots it on a {@code hypervisor=xen} machine and publishes it. */
+/**
+ * Xen's OSGi components: the one that boots Xen on a {@code hypervisor=xen} machine and wires its
+ * subsystems (interrupts, PCI, policies), and the one that offers Dom0's kernel as a service. Kept
+ * apart from the model so that the model's packages never depend on their own wiring.
+ */
 package org.trapdoor.xen.component;
