@@ -114,7 +114,9 @@ public final class PciSubsystem implements PciPassthrough {
                         (count, align) -> xen.heap().allocate(count, align), line -> printk("%s", line));
                 try {
                     smmu.probeAndReset();
+                    smmu.onFault(this::countFault);
                     smmus.put(n.path(), smmu);
+                    connectEventInterrupt(n.path());
                 } catch (IllegalStateException e) {
                     printk("SMMUv3: %s: %s", n.path(), e.getMessage());
                 }
@@ -162,6 +164,53 @@ public final class PciSubsystem implements PciPassthrough {
         } catch (RuntimeException e) {
             printk("%s: %s: %s", b.node(), owner.name(), e.getMessage());
         }
+    }
+
+    /** A fault record read back against {@code domid}: the domain's own counter ({@code Domain.dmaFaults}). */
+    private void countFault(int domid) {
+        // Called with the SMMU driver's monitor held: no look-up that takes this subsystem's.
+        XenDomain d = owners.get(domid);
+        if (d != null) {
+            d.dmaFault();
+        }
+    }
+
+    /** Every domain that has owned a device, by domid, for fault attribution (read without a lock). */
+    private final Map<Integer, XenDomain> owners = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Xen's SMMU event-queue interrupt ({@code arm_smmu_evtq_thread}): the SMMU raises it on the
+     * DMA's own thread, inside its model, so the queue is read on Xen's tasklet thread, never there.
+     */
+    private void connectEventInterrupt(String node) {
+        if (!(machine instanceof org.trapdoor.api.machine.MachineInterrupts mi)) {
+            return;
+        }
+        try {
+            org.trapdoor.api.iommu.Iommu model = mi.iommus().get(node);
+            if (model != null) {
+                model.connect(line -> {
+                    if (line == 0) {
+                        tasklet().execute(this::drainFaults);
+                    }
+                });
+            }
+        } catch (UnsupportedOperationException e) {
+            printk("SMMUv3: %s: no event interrupt; faults are read back when asked", node);
+        }
+    }
+
+    private java.util.concurrent.Executor tasklet;
+
+    private synchronized java.util.concurrent.Executor tasklet() {
+        if (tasklet == null) {
+            tasklet = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "xen-smmu-evtq");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return tasklet;
     }
 
     /** The host bridges Xen found (null before Dom0 is built). */
@@ -258,7 +307,8 @@ public final class PciSubsystem implements PciPassthrough {
         return new Pdev(sbdf, bridge, null, null, List.of());
     }
 
-    private static Stage2 stage2(XenDomain d) {
+    private Stage2 stage2(XenDomain d) {
+        owners.put(d.id(), d);
         return new Stage2(d.id(), d.p2m().root(), d.p2m().vtcr());
     }
 
@@ -458,6 +508,7 @@ public final class PciSubsystem implements PciPassthrough {
             d.ipaSpace().removeTrap(t);
         }
         guestBridges.remove(d.id());
+        owners.remove(d.id(), d);
         policies.forget(d.name());
     }
 

@@ -298,4 +298,21 @@ class XenPciTest {
         assertEquals(MemResult.ABORT, t.result, "the GIC distributor is not Dom0's to DMA into");
         assertEquals(1, rig.pci.faults(0), "read back against Domain-0");
     }
+
+    @Test
+    void theSmmuEventInterruptCountsADomUsStage2FaultsOnTheDomainItself() throws InterruptedException {
+        rig = new XenRig();
+        rig.xen.assignableAdd("0000:00:02.0");
+        XenDomain d = rig.domU(1, "guest1", 16 << 20);
+        rig.pci.domainBuilt(d, List.of(spec(2, 0, -1)));
+        enumerateAndEnable(d);
+        TestDevice dev = (TestDevice) rig.host.machine.domain("/pcie@10000000").hierarchy().function(0, 0x10);
+        assertEquals(DmaResult.ABORT, dev.dma(TestDevice.Direction.TO_BUS, 0, 0x7000_0000L, 8));
+        // Xen's tasklet reads the event queue after the SMMU's interrupt: wait for the count to arrive.
+        while (d.dmaFaults() == 0) {
+            Thread.sleep(1);
+        }
+        assertEquals(1, d.dmaFaults());
+        assertEquals(1, rig.pci.faults(1));
+    }
 }
