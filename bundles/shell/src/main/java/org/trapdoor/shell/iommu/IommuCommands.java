@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -27,9 +29,8 @@ import org.trapdoor.shell.CommandFailure;
  * the stream set-up and the event queues are read through the guest kernel that drives them.
  */
 @Component(service = IommuCommands.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=iommu",
-        "osgi.command.function=dma"})
+        CommandRegistry.FUNCTION + "=iommu",
+        CommandRegistry.FUNCTION + "=dma"})
 public final class IommuCommands {
     private final Machine machine;
     private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
@@ -50,6 +51,7 @@ public final class IommuCommands {
         kernel.compareAndSet(k, null);
     }
 
+    @ShellCommand(usage = {"iommu", "iommu events [NODE]"}, summary = "every IOMMU: mode, IOTLB, faults; or the fault records", group = CommandRegistry.IOMMU)
     @Descriptor("show every IOMMU: model, binding, mode (enabled/bypass/abort), IOTLB hits and misses, faults, "
             + "the StreamIDs routed to it and the stream table (STEs or SMR/S2CR) the guest programmed")
     public IommuListing iommu() {
@@ -84,7 +86,7 @@ public final class IommuCommands {
 
     @Descriptor("iommu events NODE: the fault records of one IOMMU, decoded, newest last")
     public IommuEvents iommu(@Descriptor("events") String action,
-            @Descriptor("IOMMU node path or label, e.g. /smmu@9050000") String node) {
+            @Descriptor("IOMMU node path or label, e.g. /iommu@9050000 or smmu") String node) {
         return events(action, node);
     }
 
@@ -97,7 +99,7 @@ public final class IommuCommands {
         if (node != null) {
             NodeInfo n = machine.node(node);
             if (n == null) {
-                throw new CommandFailure("no node '" + node + "' (give a path such as /smmu@9050000, or a label)");
+                throw new CommandFailure("no node '" + node + "' (give a path such as /iommu@9050000, or a label)");
             }
             model = IommuTopology.model(n.compatibles());
             if (model == null) {
@@ -123,6 +125,7 @@ public final class IommuCommands {
         return new IommuEvents(k.name(), path, faults);
     }
 
+    @ShellCommand(usage = {"dma BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
     @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
             + "anything, and report the bytes moved or the fault the IOMMU recorded")
     public DmaReport dma(@Descriptor("the test endpoint, [DDDD:]BB:DD.F as lspci shows it") String device,
