@@ -18,7 +18,7 @@ import org.trapdoor.api.machine.MsiControllerListener;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciHierarchy;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.bus.SystemBus;
 

@@ -8,8 +8,8 @@ import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
-import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.DeviceModel;
+import org.trapdoor.api.model.ModelRef;
 
 /** What a driver receives when it binds a node: the node, the machine's buses, references to other nodes. */
 final class SlotBindContext implements BindContext {

@@ -9,7 +9,7 @@ import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.machine.MsiControllerChange;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * The swap of one node's model, in two steps: {@link #attempt} creates the new model without

@@ -2,6 +2,7 @@ package org.trapdoor.guest.pci;
 
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.pci.ecam.EcamLayout;
 
 /**
  * Config-space access the way Linux's {@code pci_generic_config_read/write} does it on an ECAM
@@ -10,8 +11,8 @@ import org.trapdoor.api.memory.MemoryTransaction;
  * accessor belongs to one thread (the one probing its host bridge).
  */
 final class PciEcam {
-    static final int BUS_SHIFT = 20;
-    static final int DEVFN_SHIFT = 12;
+    /** The layout {@code pci_generic_ecam_ops} gives the window. */
+    static final EcamLayout LAYOUT = EcamLayout.ECAM;
 
     private final AddressSpace memory;
     private final long base;
@@ -32,7 +33,7 @@ final class PciEcam {
         if (bus < busFirst || bus > busLast || devfn < 0 || devfn > 0xff) {
             return -1;
         }
-        return base + ((long) (bus - busFirst) << BUS_SHIFT) + ((long) devfn << DEVFN_SHIFT) + offset;
+        return base + LAYOUT.offset(bus - busFirst, devfn, offset);
     }
 
     private static boolean valid(int offset, int size) {

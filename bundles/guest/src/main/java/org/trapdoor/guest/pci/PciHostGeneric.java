@@ -64,7 +64,7 @@ public final class PciHostGeneric {
         BusRange busr = BusRange.of(node);
         int first = busr.first();
         int last = busr.last();
-        long maxBuses = ecam.size() >>> PciEcam.BUS_SHIFT;
+        long maxBuses = PciEcam.LAYOUT.buses(ecam.size());
         if (maxBuses < 1) {
             throw new DeviceTreeException(String.format("%s: ECAM window of 0x%x bytes holds no whole bus",
                     node.path(), ecam.size()));

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.trapdoor.shell.command.CommandRegistry;
@@ -25,13 +26,14 @@ import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.ItsInspectable;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.shell.CommandFailure;
 import org.trapdoor.shell.UnboundBridges;
+import org.trapdoor.shell.xen.DomainViews;
 
 /**
  * The interrupt commands: {@code msi}, {@code irq}, {@code stats}, {@code traffic}, {@code its}.
@@ -73,21 +75,42 @@ public final class IrqCommands {
         kernel.compareAndSet(k, null);
     }
 
-    @ShellCommand(usage = {"msi"}, summary = "the MSI and MSI-X vectors the guest programmed", group = CommandRegistry.INTERRUPTS)
+    /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DomainViews views;
+
+    /** The machine's guest, or with {@code --domain} that domain's kernel. */
+    private GuestKernel kernel(String command, String domain) {
+        if (DomainViews.absent(domain)) {
+            return kernel.get();
+        }
+        DomainViews v = views;
+        if (v == null) {
+            throw new CommandFailure(command + " --domain: the shell's domain views are not running");
+        }
+        return v.kernel(command, domain, null);
+    }
+
+
+    @ShellCommand(usage = {"msi [--domain NAME]"}, summary = "the MSI and MSI-X vectors the guest programmed", group = CommandRegistry.INTERRUPTS)
     @Descriptor("list the MSI and MSI-X vectors the guest programmed, one line each: "
             + "BDF vector=N address=0x.. data=0x.. target=LPI n|SPI n count=N mode=MSI|MSI-X masked=yes|no")
-    public MsiListing msi() {
-        GuestKernel k = kernel.get();
+    public MsiListing msi(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
+            @Parameter(names = {"--domain"}, absentValue = "") String domain) {
+        GuestKernel k = kernel("msi", domain);
         return k == null ? new MsiListing(null, List.of()) : new MsiListing(k.name(), k.msiVectors());
     }
 
-    @ShellCommand(usage = {"irq"}, summary = "interrupt counts per INTID and CPU, like /proc/interrupts", group = CommandRegistry.INTERRUPTS)
+    @ShellCommand(usage = {"irq [--domain NAME]"}, summary = "interrupt counts per INTID and CPU, like /proc/interrupts", group = CommandRegistry.INTERRUPTS)
     @Descriptor("interrupts per INTID like /proc/interrupts: handled by the guest (in all and per CPU), "
             + "made pending by the GIC, controller, and the device vector it belongs to")
-    public IrqListing irq() {
-        GuestKernel k = kernel.get();
+    public IrqListing irq(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
+            @Parameter(names = {"--domain"}, absentValue = "") String domain) {
+        GuestKernel k = kernel("irq", domain);
         String rootPath = interrupts.rootInterruptController();
-        InterruptController root = rootPath == null ? null : interrupts.interruptControllers().get(rootPath);
+        // Inside a domain the physical GIC's pending counts are Xen's, not the domain's to see.
+        InterruptController root = rootPath == null || !DomainViews.absent(domain) ? null
+                : interrupts.interruptControllers().get(rootPath);
         if (k == null) {
             return new IrqListing(null, rootPath, List.of());
         }

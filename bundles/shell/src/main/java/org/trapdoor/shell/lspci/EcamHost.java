@@ -5,6 +5,7 @@ import java.util.List;
 import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.pci.ecam.EcamLayout;
 
 /**
  * One ECAM window to read config space through, as pciutils' {@code ecam} method finds it in
@@ -30,7 +31,7 @@ public record EcamHost(String node, int segment, long base, int busFirst, int bu
             cfg = reg.get(0);
         }
         BusRange r = BusRange.of(n);
-        long buses = cfg.size() >>> 20;
+        long buses = EcamLayout.ECAM.buses(cfg.size());
         if (buses < 1) {
             return null;
         }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.pci.ecam.EcamLayout;
 
 /**
  * Reads config space the way pciutils' {@code ecam} access method does: CPU loads from the ECAM
@@ -101,7 +102,7 @@ public final class EcamScanner {
     }
 
     private int read(EcamHost host, int bus, int devfn, int offset, int size) {
-        long a = host.base() + ((long) (bus - host.busFirst()) << 20) + ((long) devfn << 12) + offset;
+        long a = host.base() + EcamLayout.ECAM.offset(bus - host.busFirst(), devfn, offset);
         memory.access(tx.read(a, size));
         long mask = MemoryTransaction.allOnes(size);
         return (int) (tx.ok() ? tx.data & mask : mask);

@@ -3,19 +3,21 @@ package org.trapdoor.hw.pci.ecam;
 import java.util.List;
 
 import org.osgi.service.component.annotations.Component;
-import org.trapdoor.api.dt.DeviceTreeException;
-import org.trapdoor.api.dt.DtNode;
-import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
+import org.trapdoor.api.pci.ecam.EcamOps;
+import org.trapdoor.api.pci.ecam.EcamProbe;
 
 /** The driver for {@code pci-host-ecam-generic}: reg 0 is the ECAM window. */
 @Component(service = HardwareDriver.class)
 public final class EcamDriver implements HardwareDriver {
     public static final String NAME = "pci-ecam";
     public static final String COMPATIBLE = "pci-host-ecam-generic";
+    /** Xen's pci_generic_ecam_ops: bus shift 20, reg entry 0, plain accessors. */
+    private static final EcamOps GENERIC = new EcamOps() {
+    };
 
     @Override
     public String name() {
@@ -29,15 +31,6 @@ public final class EcamDriver implements HardwareDriver {
 
     @Override
     public DeviceModel create(BindContext context) throws BindException {
-        DtNode node = context.node();
-        try {
-            List<RegEntry> reg = node.reg();
-            if (reg.isEmpty()) {
-                throw new BindException(node.path() + ": no reg: the ECAM window is missing");
-            }
-            return new EcamHostBridge(node.path(), reg.get(0), node.busRange(), node.pciRanges(), context.pci());
-        } catch (DeviceTreeException | IllegalArgumentException e) {
-            throw new BindException(e.getMessage(), e);
-        }
+        return new EcamHostBridge(EcamProbe.window(context.node(), GENERIC), context.pci());
     }
 }

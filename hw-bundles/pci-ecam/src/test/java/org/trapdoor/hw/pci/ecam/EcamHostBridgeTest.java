@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.PciRange;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.memory.MemResult;
@@ -18,6 +17,8 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.pci.PciFunction;
 import org.trapdoor.api.pci.PciHierarchy;
+import org.trapdoor.api.pci.ecam.EcamLayout;
+import org.trapdoor.api.pci.ecam.EcamWindow;
 
 class EcamHostBridgeTest {
     private static final long ECAM = 0x40_1000_0000L;
@@ -89,9 +90,9 @@ class EcamHostBridgeTest {
     private final Functions pci = new Functions();
 
     private EcamHostBridge bridge(int first, int last, long size) {
-        return new EcamHostBridge("/pcie@10000000", new RegEntry(ECAM, size, null), new BusRange(first, last),
+        return new EcamHostBridge(new EcamWindow("/pcie@10000000", 0, new RegEntry(ECAM, size, null), first, last,
                 List.of(new PciRange(PciRange.Space.MEM32, false, 0x1000_0000L, 0x1000_0000L, 0x2eff_0000L, 0x0200_0000L)),
-                pci);
+                EcamLayout.ECAM), pci);
     }
 
     private static long ecamRead(EcamHostBridge b, long offset, int size) {
