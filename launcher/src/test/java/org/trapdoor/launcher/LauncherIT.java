@@ -259,7 +259,7 @@ class LauncherIT {
     void exitEndsAScriptWithItsStatusAndHelpAndUsageAreOneLineWithoutJava() throws Exception {
         Run r = trapdoor("-c", "mem; help nosuch; lspci --help; exit 3; echo not reached");
         assertEquals(3, r.status(), r.err());
-        assertEquals(List.of("mem: needs arguments; usage: mem read ADDR [SIZE] | mem write ADDR VALUE [SIZE] "
+        assertEquals(List.of("mem: needs arguments; usage: mem [--domain NAME] read ADDR [SIZE] | mem [--domain NAME] write ADDR VALUE [SIZE] "
                 + "(mem --help says more)", "help: no command 'nosuch' ('help' lists the commands)"), r.errLines());
         assertTrue(r.out().startsWith("usage: lspci "), r.out());
         assertFalse(r.out().contains("not reached"), r.out());

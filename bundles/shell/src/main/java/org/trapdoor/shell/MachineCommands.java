@@ -1,5 +1,6 @@
 package org.trapdoor.shell;
 
+import org.trapdoor.shell.command.CommandFailure;
 import java.util.List;
 
 import org.apache.felix.service.command.Descriptor;

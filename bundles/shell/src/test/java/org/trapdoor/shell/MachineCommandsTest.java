@@ -1,5 +1,6 @@
 package org.trapdoor.shell;
 
+import org.trapdoor.shell.command.CommandFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

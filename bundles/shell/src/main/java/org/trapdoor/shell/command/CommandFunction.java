@@ -5,7 +5,6 @@ import java.util.List;
 import org.apache.felix.gogo.runtime.Reflective;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
-import org.trapdoor.shell.CommandFailure;
 
 /**
  * One shell command as Gogo sees it: {@code CMD --help} (or {@code -h} alone) prints its help;

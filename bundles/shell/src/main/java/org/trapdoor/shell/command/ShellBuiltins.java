@@ -21,7 +21,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.trapdoor.shell.CommandFailure;
 
 /**
  * The shell's own commands: {@code help}, {@code exit}, {@code quit}, and what answers a command

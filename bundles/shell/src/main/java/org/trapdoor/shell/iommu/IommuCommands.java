@@ -21,7 +21,7 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.xen.DomainViews;
 
 /**

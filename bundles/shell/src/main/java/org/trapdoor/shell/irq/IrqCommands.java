@@ -31,7 +31,7 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.Traffic;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.UnboundBridges;
 import org.trapdoor.shell.xen.DomainViews;
 

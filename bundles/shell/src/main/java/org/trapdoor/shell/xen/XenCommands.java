@@ -13,7 +13,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.PolicyInfo;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 /**
  * {@code xen}: the hypervisor's view of the hardware (host bridges with segment and owner policy,

@@ -25,7 +25,7 @@ import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.PciAssignment;
 import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.api.hypervisor.Toolstack;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 /**
  * {@code xl SUBCOMMAND ...}: the Xen toolstack's commands, against the {@link Hypervisor} and

@@ -31,7 +31,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.machine.Traffic;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 class IrqCommandsTest {
     static final String GIC = "/intc@8000000";

@@ -84,7 +84,7 @@ class IrqFormatterTest {
     @Test
     void statsNamesAnUnboundHostBridgeAsTheReasonForItsDrops() {
         InterruptCounters.Snapshot s = new InterruptCounters.Snapshot(4, 0, 4, Map.of(DropReason.DISABLED, 4L));
-        String text = ShellFormatter.format(new LedgerStats(s, List.of("host bridge /pcie@10000000 has no model (no "
+        String text = IrqFormatter.format(new LedgerStats(s, List.of("host bridge /pcie@10000000 has no model (no "
                 + "driver handles pci-host-ecam-generic): the guest cannot enumerate the 2 device(s) behind it, so "
                 + "their MSIs stay disabled")), ShellFormatter.INSPECT).toString();
         assertTrue(text.endsWith("\nnote: host bridge /pcie@10000000 has no model (no driver handles "
