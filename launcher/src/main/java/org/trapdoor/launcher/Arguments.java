@@ -10,7 +10,7 @@ import java.util.List;
  * @param devices    {@code --device} specs in order
  * @param commands   the {@code -c} program, or {@code null}
  * @param script     the {@code --script} file, or {@code null}
- * @param hypervisor {@code --hypervisor}, or {@code null} for the machine's default
+ * @param hypervisor {@code --hypervisor}: {@link #DEFAULT_HYPERVISOR} when not given
  * @param help       {@code --help} was given
  * @param creates    {@code --create} xl configuration files in order: the DomUs created at start-up
  */
@@ -19,7 +19,7 @@ public record Arguments(String platform, List<String> devices, String commands, 
 
     public static final String USAGE = String.join(System.lineSeparator(),
             "Usage: trapdoor [--platform NAME|FILE.dts|FILE.dtb] [--device SPEC]... [-c \"cmd; cmd\"]",
-            "                [--script FILE] [--hypervisor none] [--create FILE.cfg]... [--help]",
+            "                [--script FILE] [--hypervisor xen|none] [--create FILE.cfg]... [--help]",
             "",
             "Composes an emulated Arm platform from a device tree and opens a Gogo shell on it.",
             "",
@@ -28,13 +28,20 @@ public record Arguments(String platform, List<String> devices, String commands, 
             "                        e.g. testdev,addr=01.0 (repeatable; default: two testdev endpoints)",
             "  -c \"cmd; cmd\"         run shell commands without a console, then exit",
             "  --script FILE         run the shell commands in FILE, then exit",
-            "  --hypervisor NAME     the hypervisor model (none)",
+            "  --hypervisor NAME     xen (the default: Xen, Dom0 and a DomU guest1 holding 00:02.0)",
+            "                        or none (the guest kernel on the bare machine)",
             "  --create FILE.cfg     create a Xen domain from an xl configuration file at start-up,",
             "                        as 'xl create' would (repeatable)",
             "  --help                show this help",
             "",
             "Exit status: 0 success, 1 a command failed, 2 bad arguments, platform or devices.",
             "");
+
+    /**
+     * Xen boots Dom0 and, unless {@code --create} says otherwise, guest1 with the second test
+     * endpoint: a new user sees passthrough at once.
+     */
+    public static final String DEFAULT_HYPERVISOR = "xen";
 
     public Arguments {
         devices = List.copyOf(devices);
@@ -114,7 +121,8 @@ public record Arguments(String platform, List<String> devices, String commands, 
         if (!creates.isEmpty() && "none".equals(hypervisor)) {
             throw new UsageException("--create makes Xen domains: it needs a hypervisor, not --hypervisor none");
         }
-        return new Arguments(platform, devices, commands, script, hypervisor, help, creates);
+        return new Arguments(platform, devices, commands, script, hypervisor == null ? DEFAULT_HYPERVISOR : hypervisor,
+                help, creates);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

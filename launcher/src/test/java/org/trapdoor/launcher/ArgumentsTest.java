@@ -20,6 +20,7 @@ class ArgumentsTest {
         assertEquals(List.of(), a.devices());
         assertNull(a.commands());
         assertFalse(a.help());
+        assertEquals("xen", a.hypervisor(), "Xen is the default hypervisor");
     }
 
     @Test

@@ -57,6 +57,24 @@ class LauncherIT {
     }
 
     @Test
+    void byDefaultXenRunsDom0AndGuest1HoldingTheSecondEndpoint() throws Exception {
+        Run r = trapdoor("-c", "xl list; xl pci-list guest1");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\nDomain-0 "), r.out());
+        assertTrue(r.out().contains("\nguest1 "), r.out());
+        assertTrue(r.out().contains("0000:00:02.0"), r.out());
+    }
+
+    @Test
+    void withoutAHypervisorTheGuestRunsOnTheBareMachine() throws Exception {
+        Run r = trapdoor("--hypervisor", "none", "-c", "platform; drivers; lspci -s 02.0");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("platform preset:virt\nNODE "), r.out());
+        assertTrue(r.out().contains("\nDRIVER "), r.out());
+        assertTrue(r.out().contains("00:02.0 "), r.out());
+    }
+
+    @Test
     void commandsRunAfterTheGuestHasEnumeratedAndAssignedBars() throws Exception {
         Run r = trapdoor("-c", "lspci -v -s 01.0");
         assertEquals(0, r.status(), r.err());
