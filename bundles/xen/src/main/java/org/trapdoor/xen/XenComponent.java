@@ -138,7 +138,8 @@ public final class XenComponent {
         Xen x;
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
-            x.interrupts(new XenInterrupts(interrupts, machine, x::heap));
+            XenInterrupts irqs = new XenInterrupts(interrupts, machine, x::heap);
+            x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
             PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
             x.pci(p);
             pci = p;
