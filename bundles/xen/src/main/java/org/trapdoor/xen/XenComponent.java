@@ -37,6 +37,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.irq.DomuMsiPolicies;
 import org.trapdoor.xen.irq.XenInterrupts;
 import org.trapdoor.xen.pci.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
@@ -143,6 +144,7 @@ public final class XenComponent {
             PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
             x.pci(p);
             pci = p;
+            new DomuMsiPolicies(p.policyRegistry(), irqs, x::find);
             // Policies bound before Xen existed; later ones are applied live by the bind method.
             policies.forEach((policy, kind) -> p.policyRegistry().add(kind, policy));
             x.boot();

@@ -82,6 +82,7 @@ public final class XenInterrupts {
     private final List<HostIts> hostIts = new ArrayList<>();
     private IrqRouter router;
     private String rootGic;
+    private volatile java.util.function.Consumer<XenDomain> domuAttached = d -> { };
 
     /** What one domain was given. */
     private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
@@ -227,6 +228,7 @@ public final class XenInterrupts {
         Attached a = new Attached(domU, slot, vgic, new VirtualCpuInterface(vgic),
                 new java.util.concurrent.CopyOnWriteArrayList<>(), new java.util.concurrent.CopyOnWriteArrayList<>(traps));
         attached.put(domU.id(), a);
+        domuAttached.accept(domU);
         return new DomainInterrupts(a);
     }
 
@@ -320,6 +322,22 @@ public final class XenInterrupts {
             throw new IllegalArgumentException(d + " has no virtual GIC");
         }
         return a;
+    }
+
+    /** Called with each DomU once its vGIC is attached (its domu-msi policy is applied then). */
+    void onDomuAttached(java.util.function.Consumer<XenDomain> c) {
+        domuAttached = c;
+    }
+
+    /** The DomUs with a vGIC now. */
+    List<XenDomain> domus() {
+        List<XenDomain> out = new ArrayList<>();
+        for (Attached a : attached.values()) {
+            if (!a.domain().hardwareDomain()) {
+                out.add(a.domain());
+            }
+        }
+        return out;
     }
 
     /** The DomU's MSI path as a {@code domu-msi} policy sets it. */

@@ -163,6 +163,50 @@ class Dom0MsiEndToEndTest {
         }
     }
 
+    /** A domu-msi policy as a bundle registers one. */
+    static org.trapdoor.api.hypervisor.DomuMsiPolicy policy(String name, boolean vits) {
+        return new org.trapdoor.api.hypervisor.DomuMsiPolicy() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return name;
+            }
+
+            @Override
+            public void apply(org.trapdoor.api.hypervisor.DomuMsiPlumbing d) {
+                if (vits) {
+                    d.virtualIts();
+                } else {
+                    d.noMsi();
+                }
+            }
+        };
+    }
+
+    @Test
+    void theDomuMsiPolicyInForceIsAppliedAtAttachAndOnEverySwitch() {
+        XenInterrupts irqs = boot();
+        org.trapdoor.xen.policy.PolicyRegistry registry = new org.trapdoor.xen.policy.PolicyRegistry(line -> { });
+        java.util.Map<String, XenDomain> byName = new java.util.concurrent.ConcurrentHashMap<>();
+        new DomuMsiPolicies(registry, irqs, byName::get);
+        registry.add(org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, policy("none", false));
+        registry.add(org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, policy("vits", true));
+        P2m p2m = new P2m(machine.memory(), xen.heap(), 1, 40);
+        XenDomain domU = new XenDomain(1, "guest1", false, 1, p2m, new DomainAddressSpace("d1", p2m, machine.system()));
+        byName.put("guest1", domU);
+        irqs.attachDomU(domU);
+        assertEquals("none", irqs.msiPlumbing(domU).active(), "the default: upstream");
+        registry.set("guest1", org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, "vits");
+        assertEquals("vits", irqs.msiPlumbing(domU).active());
+        assertEquals(0x5800_034cL, domU.ipaSpace().read(XenInterrupts.GUEST_ITS_BASE + 4, 4));
+        registry.set("guest1", org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, "none");
+        assertEquals("none", irqs.msiPlumbing(domU).active());
+    }
+
     @Test
     void dom0ProbesTheVgicAndVitsAsXensHardware() {
         boot();
