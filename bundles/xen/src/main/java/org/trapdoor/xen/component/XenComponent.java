@@ -25,6 +25,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.xen.VirtualInterrupts;
 import org.trapdoor.xen.Xen;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestKernelFactory;

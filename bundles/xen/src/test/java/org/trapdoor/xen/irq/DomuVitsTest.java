@@ -3,6 +3,7 @@ package org.trapdoor.xen.irq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 
@@ -128,5 +129,31 @@ class DomuVitsTest {
         vits.destroy();
         assertNull(rig.hostIts.device(PHYS_DEV));
         assertEquals(blocks - 1, rig.lpis.blocksInUse());
+    }
+
+    @Test
+    void switchingNoneAndVitsUnderTrafficLosesNothing() throws Exception {
+        guest.mapDevice(VIRT_DEV, 2, 4, VLPI, 0);
+        int total = 40_000;
+        Thread traffic = new Thread(() -> {
+            for (int i = 0; i < total; i++) {
+                rig.msi(PHYS_DEV, i & 3);
+            }
+        });
+        traffic.start();
+        int switches = 0;
+        while (traffic.isAlive()) {
+            rig.router.msiAllowed(SLOT, (switches++ & 1) == 0); // none <-> vits, as fast as it goes
+            Thread.onSpinWait();
+        }
+        traffic.join();
+        rig.router.msiAllowed(SLOT, true);
+        sent += total;
+        InterruptCounters x = rig.router.ledger();
+        assertEquals(x.fired(), x.delivered() + x.dropped(DropReason.DOMU_NO_MSI) + x.dropped(DropReason.COALESCED),
+                "every MSI Xen took was injected or dropped for the policy (or merged with a pending one)");
+        assertTrue(switches > 1, "the policy switched while the device raised: " + switches);
+        msi(PHYS_DEV, 0);
+        assertTrue(handled.get(VLPI) > 0, "vits again: delivered");
     }
 }
