@@ -30,6 +30,7 @@ import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
+import org.trapdoor.xen.VirtualInterrupts;
 import org.trapdoor.xen.Xen;
 import org.trapdoor.xen.irq.XenInterrupts;
 
@@ -78,7 +79,8 @@ public class XenMsiBenchmark {
                 Xen x = new Xen(machine, (platform, cmdline) -> kernel = LinuxKernel.boot(platform.name(),
                         platform.memory(), platform.deviceTree(), fabric(platform.interrupts())),
                         new Xen.Options(256L << 20, 1, 40));
-                x.interrupts(new XenInterrupts(machine, machine, x::heap));
+                XenInterrupts irqs = new XenInterrupts(machine, machine, x::heap);
+                x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
                 x.boot();
             } else {
                 kernel = LinuxKernel.boot("bare", machine.system(), machine.platform(), fabric(machine));

@@ -19,6 +19,31 @@ public interface VirtualInterrupts {
     void destroy(XenDomain domain);
 
     /**
+     * The interrupt subsystem from its three operations, so that it need not depend on this
+     * package (which depends on it through the component): no package cycle.
+     */
+    static VirtualInterrupts of(java.util.function.Function<XenDomain, GuestInterrupts> dom0,
+            java.util.function.Function<XenDomain, GuestInterrupts> domU,
+            java.util.function.Consumer<XenDomain> destroy) {
+        return new VirtualInterrupts() {
+            @Override
+            public GuestInterrupts attachDom0(XenDomain d) {
+                return dom0.apply(d);
+            }
+
+            @Override
+            public GuestInterrupts attachDomU(XenDomain d) {
+                return domU.apply(d);
+            }
+
+            @Override
+            public void destroy(XenDomain d) {
+                destroy.accept(d);
+            }
+        };
+    }
+
+    /**
      * Xen built without a vGIC: no domain gets interrupts; its GIC ranges stay unmapped, so its
      * kernel's GIC probe reads all-ones (counted stage-2 aborts) and it runs without interrupts.
      */

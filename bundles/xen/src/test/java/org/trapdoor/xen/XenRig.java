@@ -43,7 +43,9 @@ final class XenRig implements AutoCloseable {
     /** Xen with its vGIC and PCI subsystem, wired as {@link XenComponent} wires them. */
     static XenRig full(String platform, Xen.Options options, String... devices) {
         XenRig rig = new XenRig(platform, options, devices);
-        rig.xen.interrupts(new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine, rig.xen::heap));
+        org.trapdoor.xen.irq.XenInterrupts irqs = new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine,
+                rig.xen::heap);
+        rig.xen.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
         rig.xen.pci(new org.trapdoor.xen.passthrough.PciSubsystem(rig.xen));
         return rig;
     }

@@ -25,6 +25,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.xen.VirtualInterrupts;
 import org.trapdoor.xen.Xen;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestKernelFactory;
@@ -38,6 +39,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.irq.DomuMsiPolicies;
 import org.trapdoor.xen.irq.XenInterrupts;
 import org.trapdoor.xen.passthrough.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
@@ -139,10 +141,12 @@ public final class XenComponent {
         Xen x;
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
-            x.interrupts(new XenInterrupts(interrupts, machine, x::heap));
+            XenInterrupts irqs = new XenInterrupts(interrupts, machine, x::heap);
+            x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
             PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
             x.pci(p);
             pci = p;
+            new DomuMsiPolicies(p.policyRegistry(), irqs, x::find);
             // Policies bound before Xen existed; later ones are applied live by the bind method.
             policies.forEach((policy, kind) -> p.policyRegistry().add(kind, policy));
             x.boot();

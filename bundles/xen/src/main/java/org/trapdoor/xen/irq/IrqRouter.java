@@ -48,11 +48,12 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
     /** One domain as the router sees it. */
     static final class Slot {
         final Vgic vgic;
-        final boolean hardware;
+        /** MSIs are delivered (Dom0; a DomU under a policy that gives it MSIs). */
+        volatile boolean msi;
 
-        Slot(Vgic vgic, boolean hardware) {
+        Slot(Vgic vgic, boolean msi) {
             this.vgic = vgic;
-            this.hardware = hardware;
+            this.msi = msi;
         }
     }
 
@@ -106,9 +107,18 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
 
     // ---------------------------------------------------------------- routes (slow path)
 
-    void addDomain(int slot, Vgic vgic, boolean hardware) {
-        if (!slots.compareAndSet(slot, null, new Slot(vgic, hardware))) {
+    /** @param msi whether the domain's MSIs are delivered (false: {@link DropReason#DOMU_NO_MSI}) */
+    void addDomain(int slot, Vgic vgic, boolean msi) {
+        if (!slots.compareAndSet(slot, null, new Slot(vgic, msi))) {
             throw new IllegalStateException("interrupt slot " + slot + " is in use");
+        }
+    }
+
+    /** Switches a DomU's MSI delivery (its {@code domu-msi} policy): one volatile store. */
+    void msiAllowed(int slot, boolean on) {
+        Slot s = slots.get(slot);
+        if (s != null) {
+            s.msi = on;
         }
     }
 
@@ -191,7 +201,7 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         if (s == null || s.vgic.dying()) {
             return DropReason.DOMAIN_DYING;
         }
-        if (!s.hardware) {
+        if (!s.msi) {
             return DropReason.DOMU_NO_MSI;
         }
         int vlpi = HostLpis.vlpi(route);

@@ -13,12 +13,13 @@ import org.trapdoor.api.dt.DtInterrupt;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.guest.GuestInterrupts;
+import org.trapdoor.api.hypervisor.DomuMsiPlumbing;
+import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
-import org.trapdoor.xen.VirtualInterrupts;
 import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
@@ -35,7 +36,7 @@ import org.trapdoor.xen.mm.FrameAllocator;
 import org.trapdoor.xen.mm.P2mType;
 
 /**
- * Xen's interrupt subsystem: it owns the physical GIC (its driver programs the distributor,
+ * Xen's interrupt subsystem (what {@code org.trapdoor.xen.VirtualInterrupts} asks of it): it owns the physical GIC (its driver programs the distributor,
  * redistributors, host LPIs and ITSes, and its {@link IrqRouter} takes every physical interrupt
  * on the machine's root interrupt controller), and gives each domain a virtual GICv3 whose
  * distributor and redistributors are traps on the domain's address space and whose CPU interface
@@ -52,7 +53,7 @@ import org.trapdoor.xen.mm.P2mType;
  * The physical side starts with Dom0 (Xen's heap exists then): the GIC and ITS drivers take their
  * tables from it.
  */
-public final class XenInterrupts implements VirtualInterrupts {
+public final class XenInterrupts {
     private static final Logger LOG = LoggerFactory.getLogger(XenInterrupts.class);
     static final String GICV3 = "arm,gic-v3";
     static final String ITS = "arm,gic-v3-its";
@@ -60,6 +61,13 @@ public final class XenInterrupts implements VirtualInterrupts {
     static final int DOMU_SPIS = 32;
     /** INTID bits of a DomU's vGIC without an ITS (Xen's {@code vgic_v3_domain_init}). */
     static final int DOMU_ID_BITS = 10;
+    /** INTID bits of a DomU's vGIC with LPIs (a virtual ITS possible). */
+    static final int DOMU_LPI_ID_BITS = 16;
+    /**
+     * Where a DomU's virtual ITS sits: after the redistributor region, the address the DomU vITS
+     * series used ({@code GUEST_GICV3_ITS_BASE}); upstream's guest layout has none.
+     */
+    public static final long GUEST_ITS_BASE = 0x0402_0000L;
     /** The page Xen maps for a domain's devices to reach an ITS's GITS_TRANSLATER. */
     static final long DOORBELL_PAGE = 0x1000;
 
@@ -74,10 +82,15 @@ public final class XenInterrupts implements VirtualInterrupts {
     private final List<HostIts> hostIts = new ArrayList<>();
     private IrqRouter router;
     private String rootGic;
+    private volatile java.util.function.Consumer<XenDomain> domuAttached = d -> { };
 
     /** What one domain was given. */
     private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
-            List<DomainAddressSpace.Trap> traps) {
+            List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, String[] msiMode) {
+        Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
+                List<DomainAddressSpace.Trap> traps) {
+            this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new String[] {"none"});
+        }
     }
 
     /**
@@ -127,7 +140,7 @@ public final class XenInterrupts implements VirtualInterrupts {
         return true;
     }
 
-    @Override
+    /** Dom0's vGIC at the host's GIC addresses, one vITS per host ITS. */
     public GuestInterrupts attachDom0(XenDomain dom0) {
         if (!startPhysical()) {
             return none();
@@ -145,7 +158,7 @@ public final class XenInterrupts implements VirtualInterrupts {
         traps.add(space.addTrap(reg.get(0).address(), Vgicv3Distributor.SIZE, "vGICD", dist::access));
         traps.add(space.addTrap(reg.get(1).address(), Math.max(reg.get(1).size(), rdist.size()), "vGICR",
                 rdist::access));
-        List<VirtualIts> its = new ArrayList<>();
+        List<VirtualIts> its = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (HostIts h : hostIts) {
             VirtualIts v = new VirtualIts(vgic, memory, h, hostLpis, slot, true);
             v.foreignDevices(assignedElsewhere::containsKey);
@@ -192,14 +205,18 @@ public final class XenInterrupts implements VirtualInterrupts {
         }
     }
 
-    @Override
+    /** A DomU's vGIC at Xen's guest layout; its MSIs as its {@code domu-msi} policy says ({@code none} first). */
     public GuestInterrupts attachDomU(XenDomain domU) {
         if (!startPhysical()) {
             return none();
         }
         int slot = domU.id() + 1;
         DomainMemory memory = new DomainMemory(domU.p2m(), machine.memory());
-        Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
+        // LPIs are there whatever the domu-msi policy, so that switching to a virtual ITS live needs
+        // no other GIC; under `none` the guest's tree has no ITS and nothing uses them.
+        boolean lpis = hostLpis != null && !hostIts.isEmpty();
+        Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, lpis ? DOMU_LPI_ID_BITS : DOMU_ID_BITS, lpis,
+                memory, router);
         DomainAddressSpace space = domU.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -208,8 +225,10 @@ public final class XenInterrupts implements VirtualInterrupts {
         traps.add(space.addTrap(GuestLayout.GICV3_GICR0_BASE, Math.max(GuestLayout.GICV3_GICR0_SIZE, rdist.size()),
                 "vGICR", rdist::access));
         router.addDomain(slot, vgic, false);
-        Attached a = new Attached(domU, slot, vgic, new VirtualCpuInterface(vgic), List.of(), traps);
+        Attached a = new Attached(domU, slot, vgic, new VirtualCpuInterface(vgic),
+                new java.util.concurrent.CopyOnWriteArrayList<>(), new java.util.concurrent.CopyOnWriteArrayList<>(traps));
         attached.put(domU.id(), a);
+        domuAttached.accept(domU);
         return new DomainInterrupts(a);
     }
 
@@ -272,7 +291,118 @@ public final class XenInterrupts implements VirtualInterrupts {
         }
     }
 
-    @Override
+    /**
+     * xpci, on assigning a function to a DomU: the virtual DeviceID its tree's {@code msi-map}
+     * gives the function (from its virtual RID) is the host DeviceID {@code physicalDeviceId}.
+     */
+    public void mapDeviceId(XenDomain domU, int virtualDeviceId, int physicalDeviceId) {
+        Attached a = require(domU);
+        a.deviceIds().put(virtualDeviceId, physicalDeviceId);
+        deviceOwner(physicalDeviceId, domU);
+    }
+
+    /** Undoes {@link #mapDeviceId} (detach): what the domain's vITS mapped for it is unmapped on the host. */
+    public void unmapDeviceId(XenDomain domU, int virtualDeviceId) {
+        Attached a = require(domU);
+        Integer p = a.deviceIds().remove(virtualDeviceId);
+        if (p != null) {
+            for (HostIts h : hostIts) {
+                HostIts.Device d = h.device(p);
+                if (d != null && d.domainSlot() == a.slot()) {
+                    h.unmapDevice(p);
+                }
+            }
+            deviceOwner(p, null);
+        }
+    }
+
+    private Attached require(XenDomain d) {
+        Attached a = attached.get(d.id());
+        if (a == null) {
+            throw new IllegalArgumentException(d + " has no virtual GIC");
+        }
+        return a;
+    }
+
+    /** Called with each DomU once its vGIC is attached (its domu-msi policy is applied then). */
+    void onDomuAttached(java.util.function.Consumer<XenDomain> c) {
+        domuAttached = c;
+    }
+
+    /** The DomUs with a vGIC now. */
+    List<XenDomain> domus() {
+        List<XenDomain> out = new ArrayList<>();
+        for (Attached a : attached.values()) {
+            if (!a.domain().hardwareDomain()) {
+                out.add(a.domain());
+            }
+        }
+        return out;
+    }
+
+    /** The DomU's MSI path as a {@code domu-msi} policy sets it. */
+    public DomuMsiPlumbing msiPlumbing(XenDomain domU) {
+        Attached a = require(domU);
+        if (domU.hardwareDomain()) {
+            throw new IllegalArgumentException("the hardware domain's MSIs are not a DomU policy");
+        }
+        return new Plumbing(a);
+    }
+
+    /** The switch between the mechanisms: a volatile flag on the router, the vITS made once. */
+    private final class Plumbing implements DomuMsiPlumbing {
+        private final Attached a;
+
+        Plumbing(Attached a) {
+            this.a = a;
+        }
+
+        @Override
+        public String domain() {
+            return a.domain().name();
+        }
+
+        @Override
+        public void noMsi() {
+            synchronized (a) {
+                router.msiAllowed(a.slot(), false);
+                a.msiMode()[0] = "none";
+            }
+        }
+
+        @Override
+        public void virtualIts() {
+            synchronized (a) {
+                if (a.vgic().dying()) {
+                    throw new HypervisorException(domain() + " is being destroyed");
+                }
+                if (!a.vgic().hasLpis() || hostIts.isEmpty()) {
+                    throw new HypervisorException(domain() + ": no ITS on this host, so no virtual ITS");
+                }
+                if (a.its().isEmpty()) {
+                    HostIts h = hostIts.get(0);
+                    VirtualIts v = new VirtualIts(a.vgic(), new DomainMemory(a.domain().p2m(), machine.memory()), h,
+                            hostLpis, a.slot(), false);
+                    v.deviceMap(vdev -> a.deviceIds().getOrDefault(vdev, -1));
+                    a.traps().add(a.domain().ipaSpace().addTrap(GUEST_ITS_BASE, VirtualIts.SIZE, "vITS", v::access));
+                    // The guest's doorbell page is the host's (the `map` doorbell policy's default).
+                    long page = h.doorbell() & -DOORBELL_PAGE;
+                    a.domain().p2m().map(GUEST_ITS_BASE + (h.doorbell() - h.base() & -DOORBELL_PAGE), page,
+                            DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
+                    a.its().add(v);
+                }
+                router.msiAllowed(a.slot(), true);
+                a.msiMode()[0] = "vits";
+            }
+        }
+
+        @Override
+        public String active() {
+            return a.msiMode()[0];
+        }
+    }
+
+    /** The domain is being destroyed: its traps and routes go, its vIRQs are dropped. */
     public void destroy(XenDomain domain) {
         Attached a = attached.remove(domain.id());
         if (a == null) {
@@ -323,8 +453,19 @@ public final class XenInterrupts implements VirtualInterrupts {
         return out;
     }
 
+    /** No virtual GIC: the domain's kernel finds no CPU interface and runs without interrupts. */
     private static GuestInterrupts none() {
-        return VirtualInterrupts.NONE.attachDom0(null);
+        return new GuestInterrupts() {
+            @Override
+            public InterruptController interruptController(String node) {
+                return null;
+            }
+
+            @Override
+            public void attach(String node, InterruptSink sink) {
+                // nothing to connect to
+            }
+        };
     }
 
     /** A domain's interrupt wiring as its kernel sees it: its GIC node is the vGIC's CPU interface. */

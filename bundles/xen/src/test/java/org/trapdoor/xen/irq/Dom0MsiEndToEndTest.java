@@ -89,7 +89,7 @@ class Dom0MsiEndToEndTest {
         };
         xen = new Xen(machine, kernels, new Xen.Options(256L << 20, 1, 40));
         XenInterrupts irqs = new XenInterrupts(machine, machine, xen::heap);
-        xen.interrupts(irqs);
+        xen.interrupts(org.trapdoor.xen.VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
         dom0 = xen.boot();
         assertNotNull(dom0.kernel(), "Dom0 booted");
         return irqs;
@@ -163,6 +163,50 @@ class Dom0MsiEndToEndTest {
         }
     }
 
+    /** A domu-msi policy as a bundle registers one. */
+    static org.trapdoor.api.hypervisor.DomuMsiPolicy policy(String name, boolean vits) {
+        return new org.trapdoor.api.hypervisor.DomuMsiPolicy() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return name;
+            }
+
+            @Override
+            public void apply(org.trapdoor.api.hypervisor.DomuMsiPlumbing d) {
+                if (vits) {
+                    d.virtualIts();
+                } else {
+                    d.noMsi();
+                }
+            }
+        };
+    }
+
+    @Test
+    void theDomuMsiPolicyInForceIsAppliedAtAttachAndOnEverySwitch() {
+        XenInterrupts irqs = boot();
+        org.trapdoor.xen.policy.PolicyRegistry registry = new org.trapdoor.xen.policy.PolicyRegistry(line -> { });
+        java.util.Map<String, XenDomain> byName = new java.util.concurrent.ConcurrentHashMap<>();
+        new DomuMsiPolicies(registry, irqs, byName::get);
+        registry.add(org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, policy("none", false));
+        registry.add(org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, policy("vits", true));
+        P2m p2m = new P2m(machine.memory(), xen.heap(), 1, 40);
+        XenDomain domU = new XenDomain(1, "guest1", false, 1, p2m, new DomainAddressSpace("d1", p2m, machine.system()));
+        byName.put("guest1", domU);
+        irqs.attachDomU(domU);
+        assertEquals("none", irqs.msiPlumbing(domU).active(), "the default: upstream");
+        registry.set("guest1", org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, "vits");
+        assertEquals("vits", irqs.msiPlumbing(domU).active());
+        assertEquals(0x5800_034cL, domU.ipaSpace().read(XenInterrupts.GUEST_ITS_BASE + 4, 4));
+        registry.set("guest1", org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, "none");
+        assertEquals("none", irqs.msiPlumbing(domU).active());
+    }
+
     @Test
     void dom0ProbesTheVgicAndVitsAsXensHardware() {
         boot();
@@ -179,20 +223,27 @@ class Dom0MsiEndToEndTest {
     }
 
     @Test
-    void aDomuGetsAVgicAtXensGuestLayoutAndNoLpis() {
+    void aDomuGetsAVgicAtXensGuestLayoutWithNoItsUntilItsPolicySaysSo() {
         XenInterrupts irqs = boot();
         P2m p2m = new P2m(machine.memory(), xen.heap(), 1, 40);
         XenDomain domU = new XenDomain(1, "guest1", false, 2, p2m, new DomainAddressSpace("d1", p2m, machine.system()));
         GuestInterrupts gi = irqs.attachDomU(domU);
         long typer = domU.ipaSpace().read(GuestLayout.GICV3_GICD_BASE + 4, 4);
-        assertEquals(0, typer & (1 << 17), "no LPIs: DomUs have no ITS");
+        assertEquals(1 << 17, typer & (1 << 17), "LPIs, for a vITS the domu-msi policy may give it live");
         assertEquals(1, typer & 0x1f, "32 SPIs");
-        assertEquals(10, ((typer >>> 19) & 0x1f) + 1);
+        assertEquals(16, ((typer >>> 19) & 0x1f) + 1);
         long rd1 = domU.ipaSpace().read(GuestLayout.GICV3_GICR0_BASE + GuestLayout.GICV3_RDIST_STRIDE + 8, 8);
         assertEquals(1, (rd1 >>> 8) & 0xffff, "vCPU 1's redistributor");
         assertEquals(1 << 4, rd1 & (1 << 4), "the last one");
-        assertEquals(0, domU.ipaSpace().read(GuestLayout.GICV3_GICR0_BASE + 0x70, 8), "PROPBASER RAZ without an ITS");
         assertEquals(null, gi.interruptController("/nonexistent"));
+        org.trapdoor.api.hypervisor.DomuMsiPlumbing msi = irqs.msiPlumbing(domU);
+        assertEquals("none", msi.active(), "upstream: no MSI");
+        assertEquals(0xffff_ffffL, domU.ipaSpace().read(XenInterrupts.GUEST_ITS_BASE + 4, 4), "no vITS under none");
+        msi.virtualIts();
+        assertEquals("vits", msi.active());
+        assertEquals(0x5800_034cL, domU.ipaSpace().read(XenInterrupts.GUEST_ITS_BASE + 4, 4), "its vITS answers");
+        long doorbell = XenInterrupts.GUEST_ITS_BASE + 0x10040;
+        assertEquals(0x0808_0000L + 0x10040, p2m.translate(doorbell), "its doorbell page is the host's");
         irqs.destroy(domU);
         long aborts = domU.stage2Aborts();
         assertEquals(0xffff_ffffL, domU.ipaSpace().read(GuestLayout.GICV3_GICD_BASE + 4, 4), "traps gone");

@@ -61,6 +61,7 @@ final class HostRig {
     final VirtualIts vits;
     final MmioHandler vgicr;
     final EventCounterArray handled = new EventCounterArray(1 << 16);
+    final GuestItsDriver dom0Driver;
     long cwriter;
 
     HostRig() {
@@ -102,6 +103,7 @@ final class HostRig {
         router.addDomain(1, dom0, true);
         vits = new VirtualIts(dom0, identity(), hostIts, lpis, 1, true);
         vgicr = new Vgicv3Redistributors(dom0);
+        dom0Driver = new GuestItsDriver(ram, vits, vgicr, RAM, 2);
         dom0Cpu.connect((vcpu, intid) -> {
             for (int n = 0; n < 64; n++) {
                 int id = dom0Cpu.acknowledge(vcpu);
@@ -154,54 +156,33 @@ final class HostRig {
         return mmio(vits, offset, size, true, value, null);
     }
 
-    /**
-     * What Dom0's irq-gic-v3(-its).c does: LPIs on both vCPUs with a 14-bit property table, the
-     * vITS's tables, its queue, enabled, and a collection per vCPU.
-     */
+    /** Dom0's kernel's ITS set-up (tables at the DOM0_* addresses). */
     void bootDom0Its() {
-        for (int v = 0; v < 2; v++) {
-            long f = (long) v * Vgicv3Redistributors.STRIDE;
-            mmio(vgicr, f + 0x70, 8, true, DOM0_PROP | 13, null);
-            mmio(vgicr, f + 0x78, 8, true, DOM0_PEND + v * 0x10000L, null);
-            mmio(vgicr, f + 0x0, 4, true, 1, null);
-        }
-        vits(0x100, 8, 1L << 63 | 1L << 56 | 7L << 48 | DOM0_DT | 2L << 8 | 7); // 8 x 64 KiB pages
-        vits(0x108, 8, 1L << 63 | 4L << 56 | 1L << 48 | DOM0_CT | 0L << 8);
-        vits(0x80, 8, 1L << 63 | DOM0_CMDQ | 15);
-        vits(0x88, 8, 0);
-        vits(0x0, 4, 1);
-        cwriter = 0;
-        for (int v = 0; v < 2; v++) {
-            command(0x09, 0, 1L << 63 | (long) v << 16 | v, 0); // MAPC
-        }
+        dom0Driver.boot();
     }
 
-    /** One command into Dom0's queue, then CWRITER. */
     void command(long dw0, long dw1, long dw2, long dw3) {
-        long slot = DOM0_CMDQ + cwriter;
-        ram.store(slot, 8, dw0);
-        ram.store(slot + 8, 8, dw1);
-        ram.store(slot + 16, 8, dw2);
-        ram.store(slot + 24, 8, dw3);
-        cwriter = (cwriter + 32) % 0x10000;
-        vits(0x88, 8, cwriter);
+        dom0Driver.command(dw0, dw1, dw2, dw3);
+        cwriter = dom0Driver.cwriter;
     }
 
     void mapd(int devid, int bits, long itt) {
-        command(0x08 | (long) devid << 32, bits - 1, 1L << 63 | itt, 0);
+        dom0Driver.mapd(devid, bits, itt);
+        cwriter = dom0Driver.cwriter;
     }
 
     void mapti(int devid, int event, int vlpi, int coll) {
-        command(0x0A | (long) devid << 32, event & 0xffff_ffffL | (long) vlpi << 32, coll, 0);
+        dom0Driver.mapti(devid, event, vlpi, coll);
+        cwriter = dom0Driver.cwriter;
     }
 
     void inv(int devid, int event) {
-        command(0x0C | (long) devid << 32, event, 0, 0);
+        dom0Driver.inv(devid, event);
+        cwriter = dom0Driver.cwriter;
     }
 
-    /** Dom0 enables vLPI {@code vlpi} in its property table (then an INV makes Xen read it). */
     void enableVlpi(int vlpi) {
-        ram.store(DOM0_PROP + vlpi - 8192, 1, 0xa0 | 2 | 1);
+        dom0Driver.enableVlpi(vlpi);
     }
 
     /** A device's MSI: DeviceID on the bus, EventID as data, to the host doorbell. */

@@ -277,6 +277,17 @@ public final class HostIts {
         }
     }
 
+    /** The DeviceIDs mapped for the domain in {@code domainSlot}. */
+    public synchronized java.util.List<Integer> devicesOf(int domainSlot) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (Device d : devices.values()) {
+            if (d.domainSlot == domainSlot) {
+                out.add(d.deviceId);
+            }
+        }
+        return out;
+    }
+
     /** Devices mapped now. */
     public synchronized int mappedDevices() {
         return devices.size();

@@ -2,6 +2,7 @@ package org.trapdoor.xen.irq.its;
 
 import java.util.BitSet;
 import java.util.function.IntPredicate;
+import java.util.function.IntUnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,8 @@ public final class VirtualIts implements MmioHandler {
     private final boolean hardwareDomain;
     private final int deviceBits;
     private final int eventBits;
-    private volatile IntPredicate foreign = id -> false;
+    /** The guest's DeviceID to the host's, -1 when the guest owns no such device. */
+    private volatile IntUnaryOperator physical;
     private final RegisterBlock regs;
     private final Object cmdLock = new Object();
 
@@ -128,6 +130,7 @@ public final class VirtualIts implements MmioHandler {
         this.hardwareDomain = hardwareDomain;
         this.deviceBits = host.deviceBits();
         this.eventBits = host.eventBits();
+        this.physical = hardwareDomain ? id -> id : id -> -1;
         baserDev = 1L << 56 | (long) (DEV_ENTRY - 1) << 48 | 7L << 59 | 1L << 10;
         baserColl = 4L << 56 | (long) (COLL_ENTRY - 1) << 48 | 7L << 59 | 1L << 10;
         regs = new RegisterBlock(vgic.name() + " vITS", SIZE).allowSizes(4, 8);
@@ -148,10 +151,19 @@ public final class VirtualIts implements MmioHandler {
      * Which DeviceIDs belong to devices another domain owns now (assigned by the toolstack): a MAPD
      * of one is refused. Upstream takes any DeviceID Dom0 names ("there is no easy and clean way
      * for Xen to know the ITS device ID"); Xen here knows the owners from its PCI subsystem, and a
-     * Dom0 that maps a DomU's device would take its MSIs.
+     * Dom0 that maps a DomU's device would take its MSIs. Dom0's DeviceIDs are the host's.
      */
     public void foreignDevices(IntPredicate p) {
-        foreign = p;
+        physical = id -> p.test(id) ? -1 : id;
+    }
+
+    /**
+     * A DomU's map from the virtual DeviceIDs its tree's {@code msi-map} gives its devices to the
+     * host DeviceIDs of the functions assigned to it; -1 for any other: a MAPD naming it is a
+     * command error and maps nothing.
+     */
+    public void deviceMap(IntUnaryOperator virtualToPhysical) {
+        physical = virtualToPhysical;
     }
 
     /** MAPDs refused because another domain owns the device. */
@@ -442,21 +454,23 @@ public final class VirtualIts implements MmioHandler {
         if (!valid) {
             unmapDevice(devid);
         }
-        if (valid && foreign.test(devid)) {
-            foreignMapds.increment();
-            LOG.warn("{}: MAPD 0x{}: the device belongs to another domain", vgic.name(), Integer.toHexString(devid));
-            return false;
-        }
-        if (hardwareDomain) {
+        int pdev = physical.applyAsInt(devid);
+        if (pdev < 0) {
+            if (valid) {
+                foreignMapds.increment();
+                LOG.warn("{}: MAPD 0x{}: not a device of this domain", vgic.name(), Integer.toHexString(devid));
+                return false;
+            }
+        } else {
             try {
                 if (valid) {
-                    if (host.device(devid) != null) {
+                    if (host.device(pdev) != null) {
                         LOG.warn("{}: tried to remap ITS device 0x{}", vgic.name(), Integer.toHexString(devid));
                         return false; // -EBUSY
                     }
-                    host.mapDevice(devid, 1L << bits, domainSlot);
-                } else {
-                    host.unmapDevice(devid);
+                    host.mapDevice(pdev, 1L << bits, domainSlot);
+                } else if (host.device(pdev) != null && host.device(pdev).domainSlot() == domainSlot) {
+                    host.unmapDevice(pdev);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("{}: MAPD 0x{}: {}", vgic.name(), Integer.toHexString(devid), e.getMessage());
@@ -499,7 +513,7 @@ public final class VirtualIts implements MmioHandler {
         if (vcpu < 0 || vlpi < InterruptController.FIRST_LPI || vlpi >= vgic.lpiLimit()) {
             return false;
         }
-        HostIts.Device dev = host.device(devid);
+        HostIts.Device dev = hostDevice(devid);
         if (dev == null || Integer.toUnsignedLong(event) >= dev.events() || mappedLpis.get(vlpi)) {
             return false; // no host LPI behind the event, or the vLPI is mapped already
         }
@@ -513,6 +527,13 @@ public final class VirtualIts implements MmioHandler {
         mappedLpis.set(vlpi);
         lpis.setRoute(dev.hostLpi(event), HostLpis.route(domainSlot, vcpu, vlpi));
         return true;
+    }
+
+    /** The host device behind the guest's DeviceID, if this domain mapped it. */
+    private HostIts.Device hostDevice(int devid) {
+        int pdev = physical.applyAsInt(devid);
+        HostIts.Device d = pdev < 0 ? null : host.device(pdev);
+        return d != null && d.domainSlot() == domainSlot ? d : null;
     }
 
     /** {@code its_handle_inv}: re-read the LPI's property byte. */
@@ -567,7 +588,7 @@ public final class VirtualIts implements MmioHandler {
         if (itte == null) {
             return false;
         }
-        HostIts.Device dev = host.device(devid);
+        HostIts.Device dev = hostDevice(devid);
         if (dev != null && Integer.toUnsignedLong(event) < dev.events()) {
             lpis.setRoute(dev.hostLpi(event), HostLpis.route(domainSlot, 0, HostLpis.NO_VIRQ));
         }
@@ -592,7 +613,7 @@ public final class VirtualIts implements MmioHandler {
         if (!writeItte(devid, event, collection(c), itte[0])) {
             return false;
         }
-        HostIts.Device dev = host.device(devid);
+        HostIts.Device dev = hostDevice(devid);
         if (dev != null && Integer.toUnsignedLong(event) < dev.events()) {
             lpis.setRoute(dev.hostLpi(event), HostLpis.route(domainSlot, to, itte[0]));
         }
@@ -620,16 +641,12 @@ public final class VirtualIts implements MmioHandler {
         regs.access(tx);
     }
 
-    /** Domain teardown: every mapped device unmapped on the host, routes gone. */
+    /** Domain teardown: every device it mapped unmapped on the host, routes gone. */
     public void destroy() {
         synchronized (cmdLock) {
             enabled = false;
-            if (hardwareDomain) {
-                for (int devid = 0; devid < maxDevices; devid++) {
-                    if (host.device(devid) != null && host.device(devid).domainSlot() == domainSlot) {
-                        host.unmapDevice(devid);
-                    }
-                }
+            for (int pdev : host.devicesOf(domainSlot)) {
+                host.unmapDevice(pdev);
             }
             mappedLpis.clear();
         }
