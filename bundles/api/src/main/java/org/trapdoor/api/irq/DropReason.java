@@ -62,7 +62,14 @@ public enum DropReason {
      * The interrupt is disabled at the controller (LPI configuration Enable bit clear, SPI
      * enable or group disabled): it is held pending and taken once software enables it.
      */
-    INTERRUPT_DISABLED("interrupt disabled at the controller (held pending)");
+    INTERRUPT_DISABLED("interrupt disabled at the controller (held pending)"),
+    /**
+     * The message names a vector the controller does not have (beyond 63 on a ZynqMP NWL
+     * bridge's MSI block): nothing is set.
+     */
+    VECTOR_OUT_OF_RANGE("vector beyond the controller's"),
+    /** The controller's message FIFO was full (Xilinx AXI PCIe): the message was lost. */
+    FIFO_OVERFLOW("message FIFO full");
 
     private final String description;
 
