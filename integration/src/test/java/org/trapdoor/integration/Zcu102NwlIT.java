@@ -29,7 +29,7 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.irq.InterruptCounters;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.Traffic;

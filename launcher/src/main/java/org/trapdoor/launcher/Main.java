@@ -3,7 +3,6 @@ package org.trapdoor.launcher;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,11 +44,15 @@ public final class Main {
     static final String PLATFORM = "trapdoor.platform";
     static final String DEVICES = "trapdoor.devices";
     static final String HYPERVISOR = "trapdoor.hypervisor";
+    /** {@code --create} files, one per line; the session reads them into the Xen component's configuration. */
+    static final String CREATE = "trapdoor.create";
     static final String COMMANDS = "trapdoor.commands";
     static final String SCRIPT = "trapdoor.script";
     static final String CONSOLE_START_LEVEL = "trapdoor.console.startlevel";
     static final String EXIT_MARKER = "trapdoor.exit";
     static final String BUNDLE_DIR = "bundles/";
+    /** The framework's storage folders, one per run under the temporary folder. */
+    static final String STORAGE_PREFIX = "trapdoor-osgi";
 
     private Main() {
     }
@@ -73,13 +76,40 @@ public final class Main {
         }
         try {
             return launch(arguments);
-        } catch (BundleException | IOException | RuntimeException e) {
-            System.err.println("trapdoor: cannot start the framework: " + e);
+        } catch (BundleException | IOException e) {
+            System.err.println("trapdoor: cannot start the framework: " + oneLine(e));
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
+        } catch (Throwable e) {
+            // Whatever escapes the session (a bug, a linkage error, memory exhausted) is still one
+            // line and a status, never a stack trace: the user can do nothing with one.
+            System.err.println("trapdoor: internal error: " + oneLine(e));
+            return 1;
         }
+    }
+
+    /**
+     * A failure as one line without Java class names: the innermost cause's message, or what
+     * kind of failure it was when there is no message.
+     */
+    static String oneLine(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) {
+            if (t instanceof StackOverflowError) {
+                return "stack overflow";
+            }
+            if (t instanceof OutOfMemoryError) {
+                return "out of memory";
+            }
+            return "unexpected " + t.getClass().getSimpleName().replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(java.util.Locale.ROOT);
+        }
+        return m.lines().findFirst().orElse(m).strip();
     }
 
     /** The framework properties for a command line, with standard input as it is now. */
@@ -103,6 +133,9 @@ public final class Main {
             p.put(DEVICES, String.join("\n", a.devices()));
         }
         putIf(p, HYPERVISOR, a.hypervisor());
+        if (!a.creates().isEmpty()) {
+            p.put(CREATE, String.join("\n", a.creates()));
+        }
         putIf(p, COMMANDS, a.commands());
         putIf(p, SCRIPT, a.script());
         if (a.commands() == null && a.script() == null && !stdinTerminal) {
@@ -164,7 +197,9 @@ public final class Main {
 
     private static int launch(Arguments arguments) throws BundleException, IOException, InterruptedException {
         quietLogging();
-        Path storage = Files.createTempDirectory("trapdoor-osgi");
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        StaleStorage.clean(tmp, STORAGE_PREFIX);
+        Path storage = Files.createTempDirectory(tmp, STORAGE_PREFIX);
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Main.class.getClassLoader()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
         Framework framework = factory.newFramework(frameworkProperties(arguments, storage));
@@ -181,7 +216,7 @@ public final class Main {
                 try {
                     framework.stop(); // asynchronous: returns at once, the framework stops on its own thread
                 } catch (BundleException e) {
-                    System.err.println("trapdoor: cannot stop the framework: " + e.getMessage());
+                    System.err.println("trapdoor: cannot stop the framework: " + oneLine(e));
                 }
             }, marker);
             installBundles(system);
@@ -191,7 +226,7 @@ public final class Main {
                 end = framework.waitForStop(0);
             } while (end.getType() == FrameworkEvent.WAIT_TIMEDOUT);
             if (end.getType() == FrameworkEvent.ERROR) {
-                System.err.println("trapdoor: the framework stopped with an error: " + end.getThrowable());
+                System.err.println("trapdoor: the framework stopped with an error: " + oneLine(end.getThrowable()));
                 return 1;
             }
             return status.get();
@@ -277,23 +312,6 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        deleteTree(storage);
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // a temporary folder left behind is harmless
-        }
+        StaleStorage.delete(storage);
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,5 +128,86 @@ class LauncherIT {
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("trapdoor: unknown option --platfrom"), r.err());
         assertTrue(r.err().contains("Usage: trapdoor"), r.err());
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String jar() {
+        return Path.of(System.getProperty("trapdoor.jar", "target/trapdoor.jar")).toAbsolutePath().toString();
+    }
+
+    /** The launcher on a pseudo-terminal of size 0x0, with its temporary folder in the test's. */
+    private Pty console() throws IOException {
+        Assumptions.assumeTrue(Pty.available(), "util-linux script makes the pseudo-terminal");
+        return Pty.open(dir, "exec '" + java() + "' -Djava.io.tmpdir='" + dir + "' -Dtrapdoor.plugins='" + dir
+                + "/plugins' -jar '" + jar() + "'");
+    }
+
+    @Test
+    void aTerminalThatReportsNoSizeStillGetsAPromptAndCtrlDQuits() throws Exception {
+        try (Pty pty = console()) {
+            pty.await("trapdoor> ");
+            pty.type("lspci\r");
+            pty.await("00:01.0 Unclassified device");
+            pty.await("trapdoor> ");
+            pty.type("\u0004");
+            assertEquals(0, pty.exitStatus(), pty.plain());
+        }
+    }
+
+    @Test
+    void ctrlCCancelsATrafficBurstAtOnceAndTheLedgerBalances() throws Exception {
+        try (Pty pty = console()) {
+            pty.await("trapdoor> ");
+            pty.type("traffic run 99999999999\r");
+            pty.await("traffic run: \\d+ of 99999999999 MSIs raised");
+            pty.type("\u0003");
+            pty.await("trapdoor> ");
+            pty.type("traffic\r");
+            java.util.regex.Matcher status = pty.await("traffic (idle|running) rate=max raised=(\\d+) ");
+            assertEquals("idle", status.group(1), "the burst has ended");
+            String raised = status.group(2);
+            pty.type("stats\r");
+            java.util.regex.Matcher ledger = pty.await("fired=(\\d+) delivered=(\\d+) dropped=(\\d+)");
+            assertEquals(raised, ledger.group(1), "every raise is in the ledger, and nothing after the cancel");
+            pty.await("trapdoor> ");
+            pty.type("\u0004");
+            assertEquals(0, pty.exitStatus(), pty.plain());
+        }
+    }
+
+    @Test
+    void sigtermDuringABurstEndsTheRunAndLeavesNoStorageBehind() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(java(), "-Djava.io.tmpdir=" + dir, "-jar", jar(), "-c",
+                "traffic run 99999999999").directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        try {
+            while (!Files.readString(out).contains("MSIs raised")) {
+                assertTrue(p.isAlive(), Files.readString(out));
+                Thread.sleep(50);
+            }
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            try (var left = Files.list(dir)) {
+                assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("trapdoor-osgi")).toList());
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void storageLeftByAKilledRunIsRemovedAtTheNextStart() throws Exception {
+        Path killed = Files.createDirectories(dir.resolve("trapdoor-osgi42/bundle3"));
+        Files.createFile(dir.resolve("trapdoor-osgi42/cache.lock"));
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(java(), "-Djava.io.tmpdir=" + dir, "-jar", jar(), "-c", "stats")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), Files.readString(out));
+        assertFalse(Files.exists(killed.getParent()));
     }
 }

@@ -121,4 +121,11 @@ public interface GuestKernel {
     default boolean awaitBooted(long timeoutMillis) throws InterruptedException {
         return true;
     }
+
+    /**
+     * Stops the kernel: its CPUs stop taking interrupts and its workers end. A hypervisor calls it
+     * when it destroys the domain; idempotent.
+     */
+    default void shutdown() {
+    }
 }

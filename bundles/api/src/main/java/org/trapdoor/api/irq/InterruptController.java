@@ -1,7 +1,7 @@
 package org.trapdoor.api.irq;
 
 import org.osgi.annotation.versioning.ProviderType;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * A GIC as the rest of the machine sees it: devices and MSI controllers make interrupts
@@ -35,6 +35,22 @@ public interface InterruptController extends DeviceModel {
 
     /** Drives SPI {@code intid}'s input low (ends a level-triggered assertion). */
     void lowerSpi(int intid);
+
+    /**
+     * Drives SPI {@code intid}'s input high and low again, as an MSI frame's write does (GICv2m
+     * MSI_SETSPI_NS): an edge-triggered SPI latches pending; a level-sensitive one is pending only
+     * for the pulse, which is shorter than any handler, so a CPU signalled meanwhile takes it at
+     * most once and its EOI does not re-pend it. An input held high already makes the pulse
+     * {@link DropReason#COALESCED}.
+     *
+     * <p>The default raises then lowers, which is right only for a controller that signals no
+     * CPU from inside {@link #raiseSpi}.
+     */
+    default DropReason pulseSpi(int intid) {
+        DropReason r = raiseSpi(intid);
+        lowerSpi(intid);
+        return r;
+    }
 
     /** Makes LPI {@code intid} pending at redistributor {@code redistributor} (the ITS's output). */
     DropReason setLpiPending(int intid, int redistributor);

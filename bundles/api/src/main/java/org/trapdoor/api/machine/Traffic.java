@@ -3,7 +3,7 @@ package org.trapdoor.api.machine;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 
 /**
  * An MSI traffic generator: raises vectors round-robin over the given devices and their enabled
@@ -22,12 +22,17 @@ public interface Traffic {
      */
     void start(long ratePerSecond, List<MsiSource> devices);
 
-    /** Stops background traffic and waits for its thread to finish; a no-op when idle. */
+    /**
+     * Stops background traffic, or cancels a {@link #run} burst running on another thread, and
+     * waits until it has ended; a no-op when idle.
+     */
     void stop();
 
     /**
      * Raises exactly {@code count} MSIs on the caller's thread, round-robin, and returns when every
-     * one of them is accounted for in the ledger.
+     * one of them is accounted for in the ledger. It ends early, with fewer raised, when
+     * {@link #stop()} is called or the caller's thread is interrupted (the flag stays set); while
+     * it runs, {@link #status()} says running.
      *
      * @throws IllegalArgumentException for a negative count or no device
      * @throws IllegalStateException    if background traffic is running
@@ -37,7 +42,7 @@ public interface Traffic {
     Status status();
 
     /**
-     * @param running       background traffic is on
+     * @param running       background traffic or a burst is on
      * @param ratePerSecond the requested rate (0: unthrottled)
      * @param raised        raises since the last start or run
      * @param targets       device and vector pairs in the round

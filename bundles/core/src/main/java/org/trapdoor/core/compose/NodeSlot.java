@@ -118,7 +118,7 @@ public final class NodeSlot {
     }
 
     /** A model threw instead of answering: the access aborts (a slave error) and is counted. */
-    public void fault(MemoryTransaction tx, RuntimeException e) {
+    public void fault(MemoryTransaction tx, Throwable e) {
         faults.increment();
         lastFault = e.toString();
         tx.fail(MemResult.ABORT);

@@ -40,7 +40,9 @@ final class RegionPort implements EnteredHandler {
             } else {
                 h.access(tx);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | LinkageError | AssertionError e) {
+            // A model's failure, exception or Error (runaway recursion, a class of a plugin that
+            // left), aborts this access only; the machine and the next access go on.
             slot.fault(tx, e);
         }
     }

@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Traffic;
 
 /**
@@ -52,9 +52,15 @@ public final class TrafficGenerator implements Traffic {
         }
     }
 
+    /** How many raises a {@link #run} makes between two looks at its thread's interrupt flag. */
+    private static final int INTERRUPT_CHECK_MASK = 0x3ff;
+
     private final Object control = new Object();
     private final AtomicLong raised = new AtomicLong();
+    /** The background thread, while {@link #start} traffic runs; guarded by {@code control}. */
     private Thread thread;
+    /** The caller's thread, while a {@link #run} burst runs; guarded by {@code control}. */
+    private Thread burst;
     private volatile boolean stopRequested;
     private volatile boolean running;
     private volatile long rate;
@@ -69,7 +75,7 @@ public final class TrafficGenerator implements Traffic {
         }
         Round round = Round.of(devices);
         synchronized (control) {
-            if (thread != null) {
+            if (thread != null || burst != null) {
                 throw new IllegalStateException("traffic is already running; stop it first");
             }
             begin(ratePerSecond, round);
@@ -125,30 +131,45 @@ public final class TrafficGenerator implements Traffic {
         }
     }
 
+    /**
+     * Stops background traffic or cancels a {@link #run} burst, and waits until it has ended; the
+     * raise in progress completes, so the ledger holds every raise counted in the status.
+     */
     @Override
     public void stop() {
-        Thread t;
+        boolean interrupted = false;
         synchronized (control) {
-            t = thread;
-            if (t == null) {
-                return;
-            }
             stopRequested = true;
-            boolean interrupted = false;
-            while (t.isAlive()) {
+            // A burst runs on its caller's thread without the lock: wait for it to notice.
+            while (burst != null) {
                 try {
-                    t.join();
+                    control.wait();
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
-            thread = null;
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            Thread t = thread;
+            if (t != null) {
+                while (t.isAlive()) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                thread = null;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
+    /**
+     * Raises {@code count} MSIs on the caller's thread. The burst ends early, with fewer raised
+     * than asked, when {@link #stop()} is called from another thread or the caller's thread is
+     * interrupted (its interrupt flag is left set); {@link #status()} shows it running meanwhile.
+     */
     @Override
     public Status run(long count, List<MsiSource> devices) {
         if (count < 0) {
@@ -156,27 +177,38 @@ public final class TrafficGenerator implements Traffic {
         }
         Round round = Round.of(devices);
         synchronized (control) {
-            if (thread != null) {
+            if (thread != null || burst != null) {
                 throw new IllegalStateException("background traffic is running; stop it first");
             }
             begin(0, round);
-            MsiSource[] sources = round.sources();
-            int[] vectors = round.vectors();
-            int n = sources.length;
-            int i = 0;
-            try {
-                for (long c = 0; c < count; c++) {
-                    sources[i].raise(vectors[i]);
-                    raised.incrementAndGet();
-                    if (++i == n) {
-                        i = 0;
-                    }
-                }
-            } finally {
-                endNanos = System.nanoTime();
-            }
-            return status();
+            stopRequested = false;
+            burst = Thread.currentThread();
+            running = true;
         }
+        MsiSource[] sources = round.sources();
+        int[] vectors = round.vectors();
+        int n = sources.length;
+        int i = 0;
+        try {
+            for (long c = 0; c < count && !stopRequested; c++) {
+                sources[i].raise(vectors[i]);
+                raised.incrementAndGet();
+                if (++i == n) {
+                    i = 0;
+                }
+                if ((c & INTERRUPT_CHECK_MASK) == INTERRUPT_CHECK_MASK && Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+            }
+        } finally {
+            endNanos = System.nanoTime();
+            synchronized (control) {
+                running = false;
+                burst = null;
+                control.notifyAll();
+            }
+        }
+        return status();
     }
 
     @Override

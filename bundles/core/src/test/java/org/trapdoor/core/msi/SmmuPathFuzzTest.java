@@ -27,9 +27,9 @@ import org.trapdoor.testkit.Fuzz;
  * device is never left busy); each raise is one ledger entry by the time it returns, and at the
  * end the device's own counters agree with the ledger's outcomes.
  *
- * <p>Left out on purpose: CMD_SYNC with CS=SIG_IRQ (its MSI may target the SMMU's own CMDQ_PROD,
- * which recursed without bound, issue 9; fixed by the models' owner) and DMA offsets near
- * {@code Long.MAX_VALUE} (TestDevice's bounds check overflowed, issue 9, same owner).
+ * <p>CMD_SYNCs complete with every CS, and a SIG_IRQ's MSI may land on the SMMU's own CMDQ_PROD,
+ * GERRORN or CR0 (which once recursed without bound, issue 9); device-buffer offsets are now and
+ * then far outside the buffer, up to {@code Long.MAX_VALUE} (once an overflow, issue 9).
  */
 class SmmuPathFuzzTest {
     private static final int DEVFN = 0x08;
@@ -98,7 +98,11 @@ class SmmuPathFuzzTest {
     private static void dma(SplittableRandom r, TestDevice dev) {
         TestDevice.Direction dir = TestDevice.Direction.values()[r.nextInt(3)];
         int len = 1 + r.nextInt(64);
-        long bufferOffset = r.nextInt(TestDevice.BUFFER_SIZE - len + 1);
+        long bufferOffset = switch (r.nextInt(8)) {
+            case 0 -> Long.MAX_VALUE - r.nextInt(128); // a bounds check that adds the length wraps
+            case 1 -> r.nextLong();
+            default -> r.nextInt(TestDevice.BUFFER_SIZE - len + 1);
+        };
         long bus = switch (r.nextInt(4)) {
             case 0 -> IOVA + r.nextInt(4 * 4096);
             case 1 -> DOORBELL_IOVA + r.nextInt(4096);
@@ -129,10 +133,21 @@ class SmmuPathFuzzTest {
         m.memory().store64(a, v);
     }
 
-    /** CFGI_STE, CFGI_CD, TLBI_NH_ALL or TLBI_NSNH_ALL, then CMD_SYNC (CS=NONE). */
+    /**
+     * CFGI_STE, CFGI_CD, TLBI_NH_ALL or TLBI_NSNH_ALL, then a CMD_SYNC: CS=NONE, SEV, or SIG_IRQ
+     * with its MSI to RAM or to one of the SMMU's own registers (CMDQ_PROD, GERRORN, CR0).
+     */
     private static void invalidate(SplittableRandom r, SmmuGuest smmu) {
         long[] ops = {0x03 | (long) SID << 32, 0x05 | (long) SID << 32, 0x10, 0x30};
         smmu.command(ops[r.nextInt(ops.length)], r.nextInt(2));
-        smmu.command(0x46, 0);
+        int cs = r.nextInt(3);
+        long msiAddress = switch (r.nextInt(4)) {
+            case 0 -> SmmuGuest.SMMU + 0x98;
+            case 1 -> SmmuGuest.SMMU + 0x64;
+            case 2 -> SmmuGuest.SMMU + 0x20;
+            default -> SmmuGuest.TABLES + 6 * 4096;
+        };
+        long data = r.nextBoolean() ? r.nextInt(1 << 10) : r.nextLong() >>> 32;
+        smmu.command(0x46 | (long) cs << 12 | data << 32, cs == 1 ? msiAddress : 0);
     }
 }

@@ -127,7 +127,8 @@ public final class IrqFormatter {
     public static String traffic(TrafficReport t) {
         String devices = t.devices().isEmpty() ? "" : " devices=" + String.join(",", t.devices());
         return switch (t.action()) {
-            case "run" -> "traffic run: " + t.status() + devices
+            case "run" -> (t.cancelled() ? "traffic run cancelled after " + t.status().raised() + " of "
+                    + t.requested() + " MSIs: " : "traffic run: ") + t.status() + devices
                     + (t.outcome() == null ? "" : "\n" + stats(t.outcome()));
             case "start" -> "traffic started: " + t.status() + devices;
             case "stop" -> "traffic stopped: " + t.status();

@@ -81,7 +81,8 @@ public final class CommandScript {
                 if (result != null) {
                     out.println(session.format(result, Converter.INSPECT));
                 }
-            } catch (Exception e) {
+            } catch (Exception | StackOverflowError e) {
+                // A closure that recurses without end fails its statement, not the session.
                 status = 1;
                 err.println(statement + ": " + message(e));
             } finally {
@@ -95,6 +96,9 @@ public final class CommandScript {
     static String message(Throwable e) {
         String m = e.getMessage();
         if (m == null || m.isBlank()) {
+            if (e instanceof StackOverflowError) {
+                return "stack overflow (a closure or alias that calls itself?)";
+            }
             return e.getClass().getSimpleName();
         }
         return Failures.stripClassName(m);

@@ -109,7 +109,8 @@ public final class LaunchSession {
             status = session(options);
         } catch (InterruptedException e) {
             return; // the framework is stopping
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Any failure of the session, a bug included, ends it with one line and status 1.
             if (closing) {
                 return;
             }
@@ -142,6 +143,13 @@ public final class LaunchSession {
                 return 2;
             }
         }
+        List<XenCreate.CreateFile> creates;
+        try {
+            creates = XenCreate.read(context::getProperty);
+        } catch (XenCreate.Unreadable e) {
+            err.println("trapdoor: " + e.getMessage());
+            return 2;
+        }
         CommandScript program = null;
         if (options.batch()) {
             try {
@@ -157,11 +165,17 @@ public final class LaunchSession {
         String launchId = UUID.randomUUID().toString();
         try {
             configure(options, platform, launchId);
+            XenCreate.configure(configAdmin, creates);
         } catch (IOException e) {
             err.println("trapdoor: cannot configure the machine: " + e.getMessage());
             return 1;
         }
         awaitFrameworkStarted();
+        String badCreate = XenCreate.check(context, creates);
+        if (badCreate != null) {
+            err.println("trapdoor: " + badCreate);
+            return 2;
+        }
         ServiceReference<Machine> ref = awaitMachine(launchId);
         if (ref == null) {
             return 2;

@@ -43,6 +43,8 @@ public final class Gicv2 implements InterruptController {
     static final int GICC_IIDR = 0x0202_143B;
     static final int MAX_CPUS = 8;
     static final int IDLE_PRIORITY = 0x100;
+    /** Consecutive signals of one held level-sensitive interrupt in one drain (see {@link #drain}). */
+    static final int LEVEL_RESIGNALS = 64;
 
     private final String name;
     private final int cpus;
@@ -51,6 +53,8 @@ public final class Gicv2 implements InterruptController {
     private final AtomicIntegerArray enabled;
     private final AtomicIntegerArray latch;
     private final AtomicIntegerArray level;
+    // Level-sensitive SPIs whose input is high only for a pulse in progress (pulseSpi).
+    private final AtomicIntegerArray pulse;
     private final AtomicIntegerArray active;
     private final int[] group;
     private final int[] cfg;
@@ -81,6 +85,7 @@ public final class Gicv2 implements InterruptController {
         enabled = new AtomicIntegerArray(slots);
         latch = new AtomicIntegerArray(slots);
         level = new AtomicIntegerArray(slots);
+        pulse = new AtomicIntegerArray(slots);
         active = new AtomicIntegerArray(slots);
         group = new int[slots];
         cfg = new int[words * 2];
@@ -322,9 +327,27 @@ public final class Gicv2 implements InterruptController {
         return r;
     }
 
+    /**
+     * The input goes high and low again, as an MSI frame's write drives it. Edge-triggered: the
+     * rising edge latches pending. Level-sensitive: pending only while the pulse lasts, and the
+     * pulse is shorter than any handler: a CPU signalled during it can acknowledge it, and that
+     * acknowledge outlives the pulse ({@link #acknowledge} ends it), so the EOI finds the input
+     * low and nothing re-pends; no CPU taking it leaves nothing pending.
+     */
+    @Override
+    public DropReason pulseSpi(int intid) {
+        if (intid >= 32 && intid < lines && !edge(intid)) {
+            pulse.getAndAccumulate(slot(intid >> 5, 0), 1 << (intid & 31), (a, b) -> a | b);
+        }
+        DropReason r = raiseSpi(intid);
+        lowerSpi(intid);
+        return r;
+    }
+
     @Override
     public void lowerSpi(int intid) {
         if (intid >= 32 && intid < lines) {
+            pulse.getAndAccumulate(slot(intid >> 5, 0), 1 << (intid & 31), (a, b) -> a & ~b);
             level.getAndAccumulate(slot(intid >> 5, 0), 1 << (intid & 31), (a, b) -> a & ~b);
         }
     }
@@ -427,6 +450,10 @@ public final class Gicv2 implements InterruptController {
             int s = slot(id >> 5, c);
             int bit = 1 << (id & 31);
             latch.getAndAccumulate(s, bit, (a, b) -> a & ~b);
+            if ((pulse.get(s) & bit) != 0) {
+                // A level-sensitive pulse (pulseSpi) is over by the time its handler runs.
+                level.getAndAccumulate(s, bit, (a, b) -> a & ~b);
+            }
             active.getAndAccumulate(s, bit, (a, b) -> a | b);
             ci.push(id, priority(id, c));
             return id;
@@ -486,12 +513,19 @@ public final class Gicv2 implements InterruptController {
         }
         int missed = 1;
         int id = first;
+        int last = SPURIOUS;
+        int repeats = 0;
         for (;;) {
             if (id < 0) {
                 id = highestPending(c);
             }
+            // A level-sensitive interrupt whose input stays high is pending again at its own EOI:
+            // on hardware the CPU takes it forever; here the CPU runs in the raiser's thread, so
+            // after LEVEL_RESIGNALS rounds it is left pending for the next outside signal.
+            repeats = id == last && levelHeld(id, c) ? repeats + 1 : 0;
+            last = id;
             InterruptSink k = sink;
-            if (k != null && id != SPURIOUS) {
+            if (k != null && id != SPURIOUS && repeats < LEVEL_RESIGNALS) {
                 try {
                     k.interruptPending(c, id);
                 } catch (RuntimeException e) {
@@ -505,6 +539,16 @@ public final class Gicv2 implements InterruptController {
             }
             id = -1;
         }
+    }
+
+    /** True when {@code id} is pending for CPU {@code c} only because its level-sensitive input is high. */
+    private boolean levelHeld(int id, int c) {
+        if (id < 32 || id >= lines || edge(id)) {
+            return false;
+        }
+        int s = slot(id >> 5, c);
+        int bit = 1 << (id & 31);
+        return (latch.get(s) & bit) == 0 && (level.get(s) & bit) != 0;
     }
 
     /** Enables the CPU interface of CPU {@code c} with priority mask {@code pmr} (GICC_CTLR/PMR of that CPU). */

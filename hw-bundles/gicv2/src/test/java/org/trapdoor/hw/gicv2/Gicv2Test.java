@@ -317,4 +317,58 @@ class Gicv2Test {
         gic.lowerSpi(42);
         assertEquals(List.of(42, 43), seen);
     }
+
+    /**
+     * A CPU that takes one interrupt per signal at once (acknowledge, record, EOI), as a CPU
+     * takes one IRQ exception per assertion of its line.
+     */
+    private List<Integer> eagerCpu() {
+        List<Integer> taken = new ArrayList<>();
+        gic.connect((c, id) -> {
+            int x = gic.acknowledge(c);
+            if (x != InterruptController.SPURIOUS) {
+                taken.add(x);
+                gic.endOfInterrupt(c, x);
+            }
+        });
+        return taken;
+    }
+
+    @Test
+    void aPulseOnALevelSensitiveSpiIsTakenOnceNotRependedByItsEoi() {
+        enableAll();
+        spi(60, 0x40, 1);
+        wr(gicd, 0xC00 + 12, 4, 0); // level-sensitive
+        List<Integer> taken = eagerCpu();
+        assertNull(gic.pulseSpi(60));
+        assertEquals(List.of(60), taken);
+        assertFalse(gic.isPending(60, 0));
+    }
+
+    @Test
+    void aPulseOnAnEdgeSpiLatchesAndOneOnADisabledLevelSpiIsGone() {
+        enableAll();
+        spi(61, 0x40, 1);
+        assertNull(gic.pulseSpi(61));
+        assertTrue(gic.isPending(61, 0), "an edge latches");
+        assertEquals(DropReason.COALESCED, gic.pulseSpi(61));
+        spi(62, 0x40, 1);
+        wr(gicd, 0xC00 + 12, 4, 0); // 60..63 level-sensitive
+        wr(gicd, 0x180 + 4, 4, 1L << (62 % 32)); // 62 disabled
+        assertEquals(DropReason.INTERRUPT_DISABLED, gic.pulseSpi(62));
+        assertFalse(gic.isPending(62, 0), "a level-sensitive pulse no CPU could take leaves nothing pending");
+    }
+
+    @Test
+    void aLevelHeldHighIsResignalledABoundedNumberOfTimesPerRaise() {
+        enableAll();
+        spi(60, 0x40, 1);
+        wr(gicd, 0xC00 + 12, 4, 0);
+        List<Integer> taken = eagerCpu();
+        assertNull(gic.raiseSpi(60)); // returns although each EOI re-pends it
+        assertTrue(taken.size() >= 1 && taken.size() <= Gicv2.LEVEL_RESIGNALS + 1, "taken " + taken.size());
+        assertTrue(gic.isPending(60, 0), "still pending while the line is high");
+        gic.lowerSpi(60);
+        assertFalse(gic.isPending(60, 0));
+    }
 }

@@ -8,7 +8,7 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 
 /**
  * An Arm GICv2m MSI frame ({@code arm,gic-v2m-frame}, 4 KiB): a write of an SPI number to
@@ -104,10 +104,9 @@ public final class Gicv2m implements MsiController {
         if (g == null) {
             return DropReason.NO_INTERRUPT_CONTROLLER;
         }
-        // An MSI is an edge: pulse the SPI's input.
-        DropReason r = g.raiseSpi(spi);
-        g.lowerSpi(spi);
-        return r;
+        // An MSI is a pulse on the SPI's input, low again before a CPU is told (so a
+        // level-sensitive SPI is taken once, not re-pended by its own EOI).
+        return g.pulseSpi(spi);
     }
 
     /**

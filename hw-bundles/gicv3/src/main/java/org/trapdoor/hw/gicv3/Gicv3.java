@@ -71,6 +71,8 @@ public final class Gicv3 implements InterruptController {
     static final int GICD_SIZE = 0x10000;
     /** Running priority of an idle CPU interface: every real priority is below it. */
     static final int IDLE_PRIORITY = 0x100;
+    /** Consecutive signals of one held level-sensitive SPI in one drain (see {@link #drain}). */
+    static final int LEVEL_RESIGNALS = 64;
     /** Atomic and volatile access to the redistributors' LPI bitmaps (plain long arrays). */
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle TOP;
@@ -93,6 +95,8 @@ public final class Gicv3 implements InterruptController {
     private final AtomicIntegerArray spiEnabled;
     private final AtomicIntegerArray spiLatch;
     private final AtomicIntegerArray spiLevel;
+    // Level-sensitive SPIs whose input is high only for a pulse in progress (pulseSpi).
+    private final AtomicIntegerArray spiPulse;
     private final AtomicIntegerArray spiActive;
     /**
      * One bit per SPI word whose latch or level may be set (see {@link #markSpiWord}): acknowledge
@@ -130,6 +134,7 @@ public final class Gicv3 implements InterruptController {
         spiEnabled = new AtomicIntegerArray(words);
         spiLatch = new AtomicIntegerArray(words);
         spiLevel = new AtomicIntegerArray(words);
+        spiPulse = new AtomicIntegerArray(words);
         spiActive = new AtomicIntegerArray(words);
         spiGroup = new int[words];
         spiCfg = new int[words * 2];
@@ -444,9 +449,27 @@ public final class Gicv3 implements InterruptController {
         return r;
     }
 
+    /**
+     * The input goes high and low again, as an MSI frame's write drives it. Edge-triggered: the
+     * rising edge latches pending. Level-sensitive: pending only while the pulse lasts, and the
+     * pulse is shorter than any handler: a CPU signalled during it can acknowledge it, and that
+     * acknowledge outlives the pulse ({@link #acknowledge} ends it), so the EOI finds the input
+     * low and nothing re-pends; no CPU taking it leaves nothing pending.
+     */
+    @Override
+    public DropReason pulseSpi(int intid) {
+        if (intid >= 32 && intid < lines && !edge(intid)) {
+            spiPulse.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a | b);
+        }
+        DropReason r = raiseSpi(intid);
+        lowerSpi(intid);
+        return r;
+    }
+
     @Override
     public void lowerSpi(int intid) {
         if (intid >= 32 && intid < lines) {
+            spiPulse.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
             spiLevel.getAndAccumulate(intid >> 5, 1 << (intid & 31), (a, b) -> a & ~b);
             unmarkSpiWordIfIdle(intid >> 5);
         }
@@ -588,6 +611,10 @@ public final class Gicv3 implements InterruptController {
                 rd.active.getAndAccumulate(1 << best, (x, y) -> x | y);
             } else if (best < lines) {
                 spiLatch.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x & ~y);
+                if ((spiPulse.get(best >> 5) & 1 << (best & 31)) != 0) {
+                    // A level-sensitive pulse (pulseSpi) is over by the time its handler runs.
+                    spiLevel.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x & ~y);
+                }
                 unmarkSpiWordIfIdle(best >> 5);
                 spiActive.getAndAccumulate(best >> 5, 1 << (best & 31), (x, y) -> x | y);
             } else if (rd.setLpi(best, false)) {
@@ -735,12 +762,19 @@ public final class Gicv3 implements InterruptController {
         }
         int missed = 1;
         int id = first;
+        int last = SPURIOUS;
+        int repeats = 0;
         for (;;) {
             if (id < 0) {
                 id = peek(cpu);
             }
+            // A level-sensitive SPI whose input stays high is pending again at its own EOI: on
+            // hardware the CPU takes it forever; here the CPU runs in the raiser's thread, so
+            // after LEVEL_RESIGNALS rounds it is left pending for the next outside signal.
+            repeats = id == last && levelHeld(id) ? repeats + 1 : 0;
+            last = id;
             InterruptSink s = sink;
-            if (s != null && id != SPURIOUS) {
+            if (s != null && id != SPURIOUS && repeats < LEVEL_RESIGNALS) {
                 try {
                     s.interruptPending(cpu, id);
                 } catch (RuntimeException e) {
@@ -754,6 +788,15 @@ public final class Gicv3 implements InterruptController {
             }
             id = -1;
         }
+    }
+
+    /** True when SPI {@code id} is pending only because its level-sensitive input is high. */
+    private boolean levelHeld(int id) {
+        if (id < 32 || id >= lines || edge(id)) {
+            return false;
+        }
+        int bit = 1 << (id & 31);
+        return (spiLatch.get(id >> 5) & bit) == 0 && (spiLevel.get(id >> 5) & bit) != 0;
     }
 
     private void signalSpi(int intid) {

@@ -682,4 +682,55 @@ class Gicv3Test {
             assertFalse(gic.isPending(id, 0), "LPI " + id + " pending but never acknowledged");
         }
     }
+
+    /**
+     * A CPU that takes one interrupt per signal at once (acknowledge, record, EOI), as a CPU
+     * takes one IRQ exception per assertion of its line.
+     */
+    private List<Integer> eagerCpu() {
+        List<Integer> taken = new ArrayList<>();
+        gic.connect((c, id) -> {
+            int x = gic.acknowledge(c);
+            if (x != InterruptController.SPURIOUS) {
+                taken.add(x);
+                gic.endOfInterrupt(c, x);
+            }
+        });
+        return taken;
+    }
+
+    @Test
+    void aPulseOnALevelSensitiveSpiIsTakenOnceNotRependedByItsEoi() {
+        spi(50, 0x80);
+        wr(gicd, 0xC00 + 12, 4, 0); // SPIs 48..63 level-sensitive
+        List<Integer> taken = eagerCpu();
+        assertNull(gic.pulseSpi(50));
+        assertEquals(List.of(50), taken);
+        assertFalse(gic.isPending(50, 0));
+    }
+
+    @Test
+    void aPulseOnAnEdgeSpiLatchesAndOneOnADisabledLevelSpiIsGone() {
+        spi(40, 0x80);
+        assertNull(gic.pulseSpi(40));
+        assertTrue(gic.isPending(40, 0), "an edge latches");
+        assertEquals(DropReason.COALESCED, gic.pulseSpi(40));
+        spi(51, 0x80);
+        wr(gicd, 0xC00 + 12, 4, 0);
+        wr(gicd, 0x180 + 4, 4, 1L << (51 % 32)); // disabled
+        assertEquals(DropReason.INTERRUPT_DISABLED, gic.pulseSpi(51));
+        assertFalse(gic.isPending(51, 0), "a level-sensitive pulse no CPU could take leaves nothing pending");
+    }
+
+    @Test
+    void aLevelHeldHighIsResignalledABoundedNumberOfTimesPerRaise() {
+        spi(50, 0x80);
+        wr(gicd, 0xC00 + 12, 4, 0);
+        List<Integer> taken = eagerCpu();
+        assertNull(gic.raiseSpi(50)); // returns although each EOI re-pends it
+        assertTrue(taken.size() >= 1 && taken.size() <= Gicv3.LEVEL_RESIGNALS + 1, "taken " + taken.size());
+        assertTrue(gic.isPending(50, 0), "still pending while the line is high");
+        gic.lowerSpi(50);
+        assertFalse(gic.isPending(50, 0));
+    }
 }

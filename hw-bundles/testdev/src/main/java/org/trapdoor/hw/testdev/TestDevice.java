@@ -6,7 +6,7 @@ import org.trapdoor.api.counter.EventCounter;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiAccounting;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.ConfigAccessor;
@@ -447,10 +447,14 @@ public final class TestDevice implements PciDevice, MsiSource {
             return;
         }
         int dir = (int) (value >>> CMD_DIR_SHIFT) & 3;
-        DmaResult r = dir < DIRECTIONS.length
-                ? dma(DIRECTIONS[dir], dmaSrc.value(), dmaDst.value(), (int) dmaLen.value())
-                : refuse(DmaResult.BAD_REQUEST);
-        dmaCmd.set(value & ~CMD_START);
+        DmaResult r;
+        try {
+            r = dir < DIRECTIONS.length
+                    ? dma(DIRECTIONS[dir], dmaSrc.value(), dmaDst.value(), (int) dmaLen.value())
+                    : refuse(DmaResult.BAD_REQUEST);
+        } finally {
+            dmaCmd.set(value & ~CMD_START); // START self-clears however the DMA ended
+        }
         if (r != DmaResult.BUSY && (value & CMD_IRQ) != 0) {
             raise((int) (value >>> CMD_VECTOR_SHIFT) & 0xff);
         }
@@ -478,14 +482,21 @@ public final class TestDevice implements PciDevice, MsiSource {
             }
             dmaStatus.set(STATUS_BUSY);
             pcie.transactionsPending(true);
-            DmaResult r = move(dir, src, dst, length);
-            pcie.transactionsPending(false);
+            DmaResult r = DmaResult.ABORT; // what DMA_STATUS says if the path throws
+            try {
+                r = move(dir, src, dst, length);
+            } finally {
+                pcie.transactionsPending(false);
+                if (r != DmaResult.OK) {
+                    refuse(r);
+                }
+            }
             if (r == DmaResult.OK) {
                 dmaDone.increment();
                 dmaStatus.set(STATUS_DONE);
                 return r;
             }
-            return refuse(r);
+            return r;
         } finally {
             dmaBusy.set(false);
         }
@@ -504,12 +515,17 @@ public final class TestDevice implements PciDevice, MsiSource {
         }
         switch (dir) {
             case TO_BUS:
-                return src >= 0 && src + length <= BUFFER_SIZE ? DmaResult.OK : DmaResult.BAD_REQUEST;
+                return inBuffer(src, length) ? DmaResult.OK : DmaResult.BAD_REQUEST;
             case FROM_BUS:
-                return dst >= 0 && dst + length <= BUFFER_SIZE ? DmaResult.OK : DmaResult.BAD_REQUEST;
+                return inBuffer(dst, length) ? DmaResult.OK : DmaResult.BAD_REQUEST;
             default:
                 return length <= MAX_BUS_COPY ? DmaResult.OK : DmaResult.BAD_REQUEST;
         }
+    }
+
+    /** {@code [offset, offset + length)} lies in the buffer; written so that no sum can wrap. */
+    private static boolean inBuffer(long offset, int length) {
+        return offset >= 0 && length <= BUFFER_SIZE && offset <= BUFFER_SIZE - length;
     }
 
     /** The largest naturally aligned access of at most 8 bytes at {@code address} within {@code remaining}. */

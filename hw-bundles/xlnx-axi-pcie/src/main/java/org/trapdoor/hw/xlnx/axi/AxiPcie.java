@@ -17,7 +17,7 @@ import org.trapdoor.api.pci.ecam.EcamHost;
 import org.trapdoor.api.pci.ecam.EcamWindow;
 import org.trapdoor.api.pci.ecam.RootPort;
 import org.trapdoor.api.pci.ecam.SecondaryBus;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 
 /**
  * The Xilinx AXI PCIe root port ({@code xlnx,axi-pcie-host-1.00.a}; Linux {@code pcie-xilinx.c},

@@ -11,7 +11,7 @@ import org.trapdoor.api.pci.ecam.EcamOps;
 import org.trapdoor.api.pci.ecam.EcamProbe;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 
 /** Binds {@code xlnx,axi-pcie-host-1.00.a}: reg 0 is the ECAM window, the one interrupt is a GIC SPI. */

@@ -17,7 +17,7 @@ import org.trapdoor.api.pci.PciFunction;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.pci.ecam.EcamLayout;
 import org.trapdoor.api.pci.ecam.EcamWindow;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.hw.gicv2.Gicv2;
 
 class AxiPcieTest {

@@ -15,9 +15,9 @@ import org.trapdoor.api.pci.ecam.EcamWindow;
 import org.trapdoor.api.phy.LaneProvider;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 
 /**
  * Binds {@code xlnx,nwl-pcie-2.11} (Linux and Xen match this string, not {@code -2.0}): regions

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.register.RangeHandler;
 
 /**

@@ -17,7 +17,7 @@ import org.trapdoor.api.pci.ecam.RootPort;
 import org.trapdoor.api.pci.ecam.SecondaryBus;
 import org.trapdoor.api.phy.LaneProtocol;
 import org.trapdoor.api.phy.LaneProvider;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.register.Register;
 import org.trapdoor.api.register.RegisterBlock;
 

@@ -10,7 +10,7 @@ import org.trapdoor.api.dt.PhandleRef;
 import org.trapdoor.api.phy.LaneProtocol;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 
 /**

@@ -1,0 +1,81 @@
+package org.trapdoor.xen.domain;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.DtProperty;
+
+/**
+ * What Xen reads in the host device tree to decide what it keeps for itself: the GIC and its ITS
+ * (Xen owns the physical interrupt controller), the IOMMUs it has a driver for, the PCI host
+ * bridges and the segment each gets ({@code pci_bus_find_domain_nr}).
+ */
+public final class HostTree {
+    /** Compatibles of the GIC distributors and ITSes Xen drives ({@code gic-v2.c}, {@code gic-v3.c}, {@code gic-v3-its.c}). */
+    public static final List<String> GIC_COMPATIBLES = List.of("arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic",
+            "arm,cortex-a9-gic", "arm,cortex-a7-gic", "arm,gic-v3-its");
+    /** Compatibles of the SMMUs Xen has a driver for ({@code smmu-v3.c}, {@code smmu.c}). */
+    public static final List<String> IOMMU_COMPATIBLES = List.of("arm,smmu-v3", "arm,mmu-500", "arm,smmu-v2",
+            "arm,mmu-401", "arm,mmu-400", "arm,smmu-v1");
+
+    private HostTree() {
+    }
+
+    public static boolean isGic(DtNode n) {
+        return n.compatibles().stream().anyMatch(GIC_COMPATIBLES::contains);
+    }
+
+    /** An IOMMU node Xen drives: it takes the node for itself and hides it from Dom0. */
+    public static boolean isXenIommu(DtNode n) {
+        return n.has("#iommu-cells") && n.compatibles().stream().anyMatch(IOMMU_COMPATIBLES::contains);
+    }
+
+    /** A host bridge as {@code handle_linux_pci_domain} sees one: {@code device_type = "pci"} under a non-pci parent. */
+    public static boolean isHostBridge(DtNode n) {
+        DtProperty t = n.property("device_type");
+        if (t == null || !"pci".equals(t.string())) {
+            return false;
+        }
+        DtNode p = n.parent();
+        DtProperty pt = p == null ? null : p.property("device_type");
+        return pt == null || !"pci".equals(pt.string());
+    }
+
+    /** The enabled host bridges in tree order. */
+    public static List<DtNode> hostBridges(DeviceTree tree) {
+        List<DtNode> out = new ArrayList<>();
+        for (DtNode n : tree.nodes()) {
+            if (n.isEnabled() && isHostBridge(n)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each host bridge's segment as {@code pci_bus_find_domain_nr} gives it: {@code linux,pci-domain}
+     * when every bridge has one, else numbered 0, 1, ... in tree order.
+     *
+     * @throws IllegalArgumentException when some bridges have the property and others do not
+     *                                  (Xen: "Inconsistent \"linux,pci-domain\" property in DT")
+     */
+    public static int[] segments(List<DtNode> bridges) {
+        int[] seg = new int[bridges.size()];
+        int with = 0;
+        for (int i = 0; i < seg.length; i++) {
+            DtNode b = bridges.get(i);
+            if (b.has("linux,pci-domain")) {
+                with++;
+                seg[i] = (int) b.u32("linux,pci-domain", 0);
+            } else {
+                seg[i] = i;
+            }
+        }
+        if (with != 0 && with != seg.length) {
+            throw new IllegalArgumentException("Inconsistent \"linux,pci-domain\" property in DT");
+        }
+        return seg;
+    }
+}

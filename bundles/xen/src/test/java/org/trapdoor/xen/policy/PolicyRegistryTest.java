@@ -1,0 +1,108 @@
+package org.trapdoor.xen.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.hypervisor.HypervisorException;
+import org.trapdoor.api.hypervisor.HypervisorPolicy;
+import org.trapdoor.api.hypervisor.PolicyInfo;
+
+class PolicyRegistryTest {
+    record Named(String name) implements HypervisorPolicy {
+        public String description() {
+            return name;
+        }
+    }
+
+    private final List<String> console = new ArrayList<>();
+    private final List<String> changes = new ArrayList<>();
+    private final PolicyRegistry registry = new PolicyRegistry(console::add);
+
+    PolicyRegistryTest() {
+        registry.declare("bridge-owner", "dom0-init", false);
+        registry.declare("domu-msi", "none", true);
+        registry.addListener((kind, domain, now) -> changes.add(kind + "/" + domain + "=" + (now == null ? null : now.name())));
+    }
+
+    @Test
+    void theDefaultTakesOverWhenItArrivesAfterAnother() {
+        Named xen = new Named("xen-init");
+        Named dom0 = new Named("dom0-init");
+        registry.add("bridge-owner", xen);
+        assertSame(xen, registry.active("bridge-owner"));
+        registry.add("bridge-owner", dom0);
+        // An implementation already in force stays; the default only fills an empty kind.
+        assertSame(xen, registry.active("bridge-owner"));
+        assertEquals(List.of("bridge-owner/null=xen-init"), changes);
+    }
+
+    @Test
+    void stoppingTheActivePolicyFallsBackToTheDefaultAndSaysSo() {
+        Named xen = new Named("xen-init");
+        Named dom0 = new Named("dom0-init");
+        registry.add("bridge-owner", dom0);
+        registry.add("bridge-owner", xen);
+        registry.set(null, "bridge-owner", "xen-init");
+        assertSame(xen, registry.active("bridge-owner"));
+        registry.remove("bridge-owner", xen);
+        assertSame(dom0, registry.active("bridge-owner"));
+        assertTrue(console.get(console.size() - 1).contains("xen-init went away, falling back to dom0-init"),
+                console.toString());
+        assertEquals("bridge-owner/null=dom0-init", changes.get(changes.size() - 1));
+    }
+
+    @Test
+    void removingTheLastImplementationLeavesNoneAndSaysSo() {
+        Named dom0 = new Named("dom0-init");
+        registry.add("bridge-owner", dom0);
+        registry.remove("bridge-owner", dom0);
+        assertNull(registry.active("bridge-owner"));
+        assertTrue(console.get(0).contains("no implementation left"), console.toString());
+    }
+
+    @Test
+    void perDomainChoiceOverridesTheSystemWideOneAndFallsBackWithIt() {
+        Named none = new Named("none");
+        Named trap = new Named("trap-remap");
+        registry.add("domu-msi", none);
+        registry.add("domu-msi", trap);
+        registry.set("guest1", "domu-msi", "trap-remap");
+        assertSame(trap, registry.active("domu-msi", "guest1"));
+        assertSame(none, registry.active("domu-msi", "guest2"));
+        List<PolicyInfo> info = registry.info();
+        assertTrue(info.contains(new PolicyInfo("domu-msi", "guest1", "trap-remap", List.of("none", "trap-remap"), "none")),
+                info.toString());
+        registry.remove("domu-msi", trap);
+        assertSame(none, registry.active("domu-msi", "guest1"));
+        assertTrue(console.get(console.size() - 1).contains("for guest1: trap-remap went away"), console.toString());
+    }
+
+    @Test
+    void badChoicesAreRefusedWithOneLine() {
+        registry.add("bridge-owner", new Named("dom0-init"));
+        assertEquals("unknown policy kind 'nope' (known: bridge-owner, domu-msi)",
+                assertThrows(HypervisorException.class, () -> registry.set(null, "nope", "x")).getMessage());
+        assertEquals("no bridge-owner policy named 'x' (registered: dom0-init)",
+                assertThrows(HypervisorException.class, () -> registry.set(null, "bridge-owner", "x")).getMessage());
+        assertEquals("policy bridge-owner is system-wide, not per domain",
+                assertThrows(HypervisorException.class, () -> registry.set("guest1", "bridge-owner", "dom0-init"))
+                        .getMessage());
+    }
+
+    @Test
+    void aStaleRemovalOfAReplacedServiceChangesNothing() {
+        Named first = new Named("dom0-init");
+        Named second = new Named("dom0-init");
+        registry.add("bridge-owner", first);
+        registry.add("bridge-owner", second); // a bundle update: the new service binds before the old unbinds
+        registry.remove("bridge-owner", first);
+        assertSame(second, registry.active("bridge-owner"));
+    }
+}
