@@ -70,7 +70,7 @@ class LauncherIT {
     void aFailedCommandIsReportedTheRestRunAndTheStatusIsOne() throws Exception {
         Run r = trapdoor("-c", "nosuch; drivers");
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("nosuch: Command not found: nosuch"), r.err());
+        assertEquals(List.of("nosuch: no such command ('help' lists the commands)"), r.errLines());
         assertTrue(r.out().startsWith("DRIVER "), r.out());
     }
 
@@ -209,5 +209,70 @@ class LauncherIT {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), Files.readString(out));
         assertFalse(Files.exists(killed.getParent()));
+    }
+
+    @Test
+    void anUnknownDeviceTypeIsOneLineNamingTheTypesAndStatusTwo() throws Exception {
+        Run r = trapdoor("--device", "bogus", "-c", "lspci");
+        assertEquals(2, r.status(), r.err());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.errLines().get(0).startsWith("trapdoor: --device bogus: no device type 'bogus' (types: "), r.err());
+        assertTrue(r.errLines().get(0).contains("testdev"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void anOptionTheDeviceRefusesIsOneLineAndStatusTwo() throws Exception {
+        for (String spec : List.of("testdev,msi=0", "testdev,foo=bar", "image,file=/nonexistent")) {
+            Run r = trapdoor("--device", spec, "-c", "lspci");
+            assertEquals(2, r.status(), spec + ": " + r.err());
+            assertEquals(1, r.errLines().size(), r.err());
+            assertTrue(r.errLines().get(0).startsWith("trapdoor: --device " + spec), r.err());
+        }
+    }
+
+    @Test
+    void statsNamesAHostBridgeWithoutAModelAsTheReasonForTheDrops() throws Exception {
+        Run r = trapdoor("-c", "unbind /pcie@10000000; traffic run 4; stats");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("note: host bridge /pcie@10000000 has no model (unbound from its driver): the guest "
+                + "cannot enumerate the 2 device(s) behind it, so their MSIs stay disabled"), r.out());
+    }
+
+    @Test
+    void aScriptRunsInGogosSessionWithItsStandardCommandsAndNamesTheLineThatFailed() throws Exception {
+        Path script = dir.resolve("suite.gosh");
+        Files.writeString(script, "echo start\nx = 41\nnosuch\necho \"after $x\"\n"
+                + "each [1 2] { echo item $it }\nbind /pcie@10000000 gicv3\nlspci -s 01.0\n");
+        Run r = trapdoor("--script", script.toString());
+        assertEquals(1, r.status(), r.err());
+        assertEquals(List.of(script + ":3: nosuch: no such command ('help' lists the commands)",
+                script + ":6: bind /pcie@10000000 gicv3: gicv3 does not drive /pcie@10000000: the node is compatible "
+                        + "with pci-host-ecam-generic, gicv3 handles arm,gic-v3 (bind --force makes it other hardware "
+                        + "at that address, started from reset)"), r.errLines());
+        assertTrue(r.out().contains("start\n"), r.out());
+        assertTrue(r.out().contains("after 41\nitem 1\nitem 2\n"), r.out());
+        assertTrue(r.out().contains("00:01.0 Unclassified device"), "the refused bind changed nothing: " + r.out());
+    }
+
+    @Test
+    void exitEndsAScriptWithItsStatusAndHelpAndUsageAreOneLineWithoutJava() throws Exception {
+        Run r = trapdoor("-c", "mem; help nosuch; lspci --help; exit 3; echo not reached");
+        assertEquals(3, r.status(), r.err());
+        assertEquals(List.of("mem: needs arguments; usage: mem [--domain NAME] read ADDR [SIZE] | mem [--domain NAME] write ADDR VALUE [SIZE] "
+                + "(mem --help says more)", "help: no command 'nosuch' ('help' lists the commands)"), r.errLines());
+        assertTrue(r.out().startsWith("usage: lspci "), r.out());
+        assertFalse(r.out().contains("not reached"), r.out());
+        assertFalse((r.out() + r.err()).contains("java."), r.out() + r.err());
+    }
+
+    @Test
+    void helpListsTrapdoorsCommandsByGroupWithOneLineEach() throws Exception {
+        Run r = trapdoor("-c", "help");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("Machine\n  bind "), r.out());
+        assertTrue(r.out().contains("\nPCI\n  lspci "), r.out());
+        assertFalse(r.out().contains("\u001b"), "no terminal escapes in piped output");
+        assertFalse(r.out().contains("setsecuritymanager"), "Gogo's commands only with --all");
     }
 }

@@ -1,18 +1,23 @@
 package org.trapdoor.shell;
 
+import org.trapdoor.shell.command.CommandFailure;
 import java.util.List;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.trapdoor.api.dt.DeviceTreeLoader;
 import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.shell.xen.DomainViews;
@@ -23,12 +28,11 @@ import org.trapdoor.shell.xen.DomainViews;
  * {@link NodeInfo}, {@link MemAccess}); {@link ShellConverter} renders it.
  */
 @Component(service = MachineCommands.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=platform",
-        "osgi.command.function=drivers",
-        "osgi.command.function=bind",
-        "osgi.command.function=unbind",
-        "osgi.command.function=mem"})
+        CommandRegistry.FUNCTION + "=platform",
+        CommandRegistry.FUNCTION + "=drivers",
+        CommandRegistry.FUNCTION + "=bind",
+        CommandRegistry.FUNCTION + "=unbind",
+        CommandRegistry.FUNCTION + "=mem"})
 public final class MachineCommands {
     /** How long a bind or unbind waits for the guest to act on it (re-probing its MSIs takes milliseconds). */
     static final long GUEST_SETTLE_MILLIS = 10_000;
@@ -71,6 +75,7 @@ public final class MachineCommands {
         }
     }
 
+    @ShellCommand(usage = {"platform", "platform --dts [--domain NAME]"}, summary = "the device-tree nodes: path, compatible, reg, driver, state", group = CommandRegistry.MACHINE)
     @Descriptor("list the platform's device-tree nodes: path, compatible, reg, driver and binding state")
     public Object platform(
             @Descriptor("print the platform as device-tree source instead")
@@ -89,22 +94,50 @@ public final class MachineCommands {
         return new PlatformListing(machine.platform().source(), machine.nodes());
     }
 
+    @ShellCommand(usage = {"drivers"}, summary = "the hardware drivers: name, compatible, ranking, bundle, bound nodes", group = CommandRegistry.MACHINE)
     @Descriptor("list the hardware drivers: name, compatible strings, ranking, bundle, bound nodes")
     public DriverListing drivers() {
         return new DriverListing(machine.drivers());
     }
 
-    @Descriptor("bind a node to a driver, replacing its model; the choice sticks until unbind")
-    public NodeInfo bind(@Descriptor("node path or label, e.g. /pcie@10000000") String node,
+    @ShellCommand(usage = {"bind [--force] NODE DRIVER", "bind NODE"}, summary = "pin a node to a driver / return it to automatic binding", group = CommandRegistry.MACHINE)
+    @Descriptor("bind a node to a driver, replacing its model; the choice sticks until unbind. All or nothing: "
+            + "a bind that fails keeps the node's model")
+    public NodeInfo bind(
+            @Descriptor("also bind a driver that handles none of the node's compatible strings: it becomes other "
+                    + "hardware at the node's addresses, started from reset")
+            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
+            @Descriptor("node path or label, e.g. /pcie@10000000") String node,
             @Descriptor("driver name, as listed by 'drivers'") String driver) {
         NodeInfo before = existing(node);
+        if (!force) {
+            refuseForeign(before, driver);
+        }
         try {
             machine.bind(before.path(), driver);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure("bind " + node + " " + driver + ": " + e.getMessage());
+            throw new CommandFailure(e.getMessage());
         }
         settleGuest();
         return machine.node(before.path());
+    }
+
+    /**
+     * Refuses a driver that handles none of the node's compatible strings, as Linux never binds
+     * one: the model would be other hardware at the node's addresses, which only {@code --force}
+     * asks for. An unknown driver is left for the machine to name.
+     */
+    private void refuseForeign(NodeInfo node, String driver) {
+        List<DriverInfo> named = machine.drivers().stream().filter(d -> d.name().equals(driver)).toList();
+        if (named.isEmpty() || named.stream().anyMatch(d -> d.compatibles().stream().anyMatch(node.compatibles()::contains))) {
+            return;
+        }
+        List<String> handles = named.stream().flatMap(d -> d.compatibles().stream()).distinct().toList();
+        throw new CommandFailure(driver + " does not drive " + node.path() + ": the node is "
+                + (node.compatibles().isEmpty() ? "compatible with nothing" : "compatible with "
+                        + String.join(", ", node.compatibles()))
+                + ", " + driver + " handles " + String.join(", ", handles)
+                + " (bind --force makes it other hardware at that address, started from reset)");
     }
 
     @Descriptor("return a node to automatic binding (best driver by compatible and ranking)")
@@ -113,19 +146,26 @@ public final class MachineCommands {
         try {
             machine.autoBind(before.path());
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure("bind " + node + ": " + e.getMessage());
+            throw new CommandFailure(e.getMessage());
         }
         settleGuest();
         return machine.node(before.path());
     }
 
+    @ShellCommand(usage = {"unbind NODE"}, summary = "unbind a node: all-ones reads, dropped writes, counted", group = CommandRegistry.MACHINE)
     @Descriptor("unbind a node: it answers all-ones, drops writes and counts them until bound again")
-    public NodeInfo unbind(@Descriptor("node path or label") String node) {
+    public Object unbind(@Descriptor("node path or label") String node) {
         NodeInfo before = existing(node);
+        if (before.state() != NodeState.BOUND) {
+            // Nothing to take away: say so rather than print a state that did not change.
+            return before.path() + ": " + (before.state() == NodeState.DISABLED ? "disabled in the device tree"
+                    : before.summary().equals("RAM") ? "RAM, mapped by the machine itself, not bound to a driver"
+                            : "not bound") + ", nothing to do";
+        }
         try {
             machine.unbind(before.path());
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure("unbind " + node + ": " + e.getMessage());
+            throw new CommandFailure(e.getMessage());
         }
         settleGuest();
         return machine.node(before.path());
@@ -145,6 +185,8 @@ public final class MachineCommands {
 
     private static final String DOMAIN_HELP = "access the Xen domain's IPA space instead (stage 2 and Xen's traps)";
 
+
+    @ShellCommand(usage = {"mem [--domain NAME] read ADDR [SIZE]", "mem [--domain NAME] write ADDR VALUE [SIZE]"}, summary = "a CPU access to the system address space (size 1, 2, 4 or 8)", group = CommandRegistry.MACHINE)
     @Descriptor("read physical memory: mem read ADDR [SIZE] (size 1, 2, 4 or 8 bytes; default 4)")
     public MemAccess mem(@Descriptor(DOMAIN_HELP) @Parameter(names = {"--domain"}, absentValue = "") String domain,
             @Descriptor("read") String op, @Descriptor("physical address, hex (0x...) or decimal") String address) {

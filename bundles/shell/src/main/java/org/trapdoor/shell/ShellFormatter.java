@@ -8,6 +8,7 @@ import java.util.function.Function;
 import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.shell.command.Table;
 import org.trapdoor.api.memory.MemResult;
 
 /**
@@ -122,29 +123,8 @@ public final class ShellFormatter {
         return String.join(",", parts);
     }
 
-    /** Left-aligned columns separated by two spaces; the last column is not padded. */
+    /** Left-aligned columns separated by two spaces; the last column is not padded ({@link Table}). */
     public static String table(List<String[]> rows) {
-        int cols = rows.get(0).length;
-        int[] width = new int[cols];
-        for (String[] r : rows) {
-            for (int c = 0; c < cols; c++) {
-                width[c] = Math.max(width[c], r[c].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < cols; c++) {
-                line.append(r[c]);
-                if (c < cols - 1) {
-                    line.append(" ".repeat(width[c] - r[c].length() + 2));
-                }
-            }
-            if (sb.length() > 0) {
-                sb.append('\n');
-            }
-            sb.append(line.toString().stripTrailing());
-        }
-        return sb.toString();
+        return Table.render(rows);
     }
 }

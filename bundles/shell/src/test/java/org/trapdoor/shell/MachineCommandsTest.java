@@ -1,5 +1,6 @@
 package org.trapdoor.shell;
 
+import org.trapdoor.shell.command.CommandFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,12 +54,13 @@ class MachineCommandsTest {
 
         @Override
         public List<DriverInfo> drivers() {
-            return List.of(new DriverInfo("pci-ecam", List.of("pci-host-ecam-generic"), 0, "test", List.of()));
+            return List.of(new DriverInfo("pci-ecam", List.of("pci-host-ecam-generic"), 0, "test", List.of()),
+                    new DriverInfo("smmuv3", List.of("arm,smmu-v3"), 0, "test", List.of()));
         }
 
         @Override
         public void bind(String node, String driver) {
-            if (!driver.equals("pci-ecam")) {
+            if (!driver.equals("pci-ecam") && !driver.equals("smmuv3")) {
                 throw new IllegalArgumentException("no driver '" + driver + "'");
             }
             calls.add("bind " + node + " " + driver);
@@ -177,10 +179,10 @@ class MachineCommandsTest {
 
     @Test
     void bindAndUnbindResolveLabelsAndReturnTheNode() {
-        NodeInfo after = commands.unbind("pcie");
+        NodeInfo after = (NodeInfo) commands.unbind("pcie");
         assertEquals(NodeState.UNBOUND, after.state());
         assertEquals(List.of("unbind /pcie@10000000"), machine.calls);
-        assertEquals(NodeState.BOUND, commands.bind("/pcie@10000000", "pci-ecam").state());
+        assertEquals(NodeState.BOUND, commands.bind(false, "/pcie@10000000", "pci-ecam").state());
         assertEquals(NodeState.BOUND, commands.bind("pcie").state());
         assertEquals(List.of("unbind /pcie@10000000", "bind /pcie@10000000 pci-ecam", "auto /pcie@10000000"),
                 machine.calls);
@@ -190,8 +192,27 @@ class MachineCommandsTest {
     void unknownNodesAndRefusedBindsSayWhy() {
         assertTrue(assertThrows(CommandFailure.class, () -> commands.unbind("/nope")).getMessage()
                 .startsWith("no node '/nope'"));
-        assertEquals("bind pcie bogus: no driver 'bogus'",
-                assertThrows(CommandFailure.class, () -> commands.bind("pcie", "bogus")).getMessage());
+        assertEquals("no driver 'bogus'",
+                assertThrows(CommandFailure.class, () -> commands.bind(false, "pcie", "bogus")).getMessage());
+    }
+
+    @Test
+    void aDriverForOtherHardwareIsRefusedUnlessForced() {
+        CommandFailure f = assertThrows(CommandFailure.class, () -> commands.bind(false, "pcie", "smmuv3"));
+        assertEquals("smmuv3 does not drive /pcie@10000000: the node is compatible with pci-host-ecam-generic, "
+                + "smmuv3 handles arm,smmu-v3 (bind --force makes it other hardware at that address, started from reset)",
+                f.getMessage());
+        assertEquals(List.of(), machine.calls, "the machine was not asked");
+        commands.bind(true, "pcie", "smmuv3");
+        assertEquals(List.of("bind /pcie@10000000 smmuv3"), machine.calls);
+    }
+
+    @Test
+    void unbindingANodeThatIsNotBoundChangesNothingAndSaysSo() {
+        commands.unbind("pcie");
+        machine.calls.clear();
+        assertEquals("/pcie@10000000: not bound, nothing to do", commands.unbind("pcie"));
+        assertEquals(List.of(), machine.calls, "the machine was not asked");
     }
 
     @Test
@@ -225,7 +246,7 @@ class MachineCommandsTest {
             }
         };
         commands.setGuest(guest);
-        commands.bind("pcie", "pci-ecam");
+        commands.bind(false, "pcie", "pci-ecam");
         commands.unbind("pcie");
         commands.bind("pcie");
         assertEquals(machine.calls, seen, "each waited for, after the machine call");

@@ -72,7 +72,10 @@ final class DriverTable {
         return null;
     }
 
-    /** The choice for a node pinned to {@code entry}: its kind is the first compatible it handles. */
+    /**
+     * The choice for a node pinned to {@code entry}: its kind is the first compatible it handles,
+     * or, when it handles none, a kind of its own that no other driver shares.
+     */
     static Choice pinned(DriverEntry entry, List<String> compatibles) {
         for (String c : compatibles) {
             if (entry.compatibles().contains(c)) {

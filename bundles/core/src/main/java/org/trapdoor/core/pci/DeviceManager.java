@@ -177,7 +177,8 @@ public final class DeviceManager {
                         create(p, f);
                     } catch (RuntimeException e) {
                         p.problem = e.getMessage();
-                        LOG.error("device '{}' could not be created: {}", p.spec.text(), e.getMessage());
+                        // Kept in the device list, which the launcher and lspci report: logged once, quietly.
+                        LOG.info("device '{}' could not be created: {}", p.spec.text(), e.getMessage());
                     }
                 }
             }

@@ -245,7 +245,7 @@ class ComposerTest {
         e = assertThrows(IllegalArgumentException.class, () -> m.bind("/dev@9000000", "crash"));
         assertTrue(e.getMessage().contains("boom"), e.getMessage());
         assertEquals(NodeState.UNBOUND, m.node("/dev@9000000").state());
-        assertTrue(m.node("/dev@9000000").problem().contains("crash failed"));
+        assertTrue(m.node("/dev@9000000").problem().contains("reg 1 is missing"), "a failed bind changes nothing");
         m.addDriver(new FakeDriver("good", "acme,dev"), 0, "test");
         m.autoBind("/dev@9000000");
         assertEquals(NodeState.UNBOUND, m.node("/dev@9000000").state(), "bad still wins the match and still fails");
@@ -254,6 +254,31 @@ class ComposerTest {
         m.removeDriver(crash);
         assertEquals("good", driverOf(m, "/dev@9000000"));
         assertNull(m.node("/dev@9000000").problem());
+    }
+
+    @Test
+    void aFailedBindKeepsTheWorkingModelAndItsPin() {
+        ComposedMachine m = machine();
+        FakeDriver good = new FakeDriver("good", "acme,dev");
+        m.addDriver(good, 0, "test");
+        m.system().write(DEV, 4, 0x1234);
+        FakeDriver crash = new FakeDriver("crash", "acme,dev");
+        crash.throwRuntime = true;
+        m.addDriver(crash, -1, "test");
+        FakeDriver refusing = new FakeDriver("refusing", "acme,dev");
+        refusing.failWith = "reg 1 is missing";
+        m.addDriver(refusing, -1, "test");
+        for (String d : List.of("crash", "refusing")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.bind("/dev@9000000", d));
+            assertTrue(e.getMessage().endsWith("/dev@9000000 keeps good"), e.getMessage());
+            assertEquals("good", driverOf(m, "/dev@9000000"));
+            assertNull(m.node("/dev@9000000").problem());
+        }
+        assertEquals(1, good.created.size(), "the working model was never replaced");
+        assertFalse(good.created.get(0).closed);
+        assertEquals(0x1234, m.system().read(DEV, 4) & 0xffff, "and its registers are as they were");
+        m.addDriver(new FakeDriver("better", "acme,dev"), 10, "test");
+        assertEquals("better", driverOf(m, "/dev@9000000"), "not pinned by the failed bind: automatic binding goes on");
     }
 
     @Test
@@ -425,6 +450,9 @@ class ComposerTest {
                 }
             });
             cpus[t].start();
+        }
+        while (done.get() == 0) {
+            Thread.onSpinWait(); // the swaps must overlap traffic: wait for the first access
         }
         for (int i = 0; i < 200; i++) {
             // Greedy order: the replacement arrives before the old one leaves.

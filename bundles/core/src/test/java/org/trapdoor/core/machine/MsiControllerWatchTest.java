@@ -167,12 +167,13 @@ class MsiControllerWatchTest {
     }
 
     @Test
-    void aFailedBindIsStillReportedAsTheNodeLosingItsModel() {
+    void aFailedBindChangesNothingAndReportsNothing() {
+        MsiController before = m.msiControllers().get(ITS);
         heard.clear();
         its.failing = true;
         assertThrows(IllegalArgumentException.class, () -> m.bind(ITS, "its"));
-        assertEquals(1, heard.size(), "the failed bind left the node unbound: " + heard);
-        assertNull(heard.get(0).model());
+        assertEquals(List.of(), heard, "a failed bind is all or nothing: the node keeps its model");
+        assertSame(before, m.msiControllers().get(ITS));
     }
 
     private static void assertDoesNotHang(Thread t) {

@@ -3,6 +3,7 @@ package org.trapdoor.shell.iommu;
 import java.util.Locale;
 
 import org.trapdoor.shell.Numbers;
+import org.trapdoor.shell.command.Bdf;
 
 /**
  * The arguments of {@code dma DEVICE ADDR LEN read|write}, checked.
@@ -36,20 +37,8 @@ public record DmaArgs(String bdf, long address, int length, boolean toMemory) {
         return new DmaArgs(bdf, addr, (int) len, toMemory);
     }
 
-    /** {@code [DDDD:]BB:DD.F} in hex, normalised to {@code DDDD:BB:DD.F} (segment 0 when omitted). */
+    /** A function in any of {@link Bdf}'s forms, normalised to {@code DDDD:BB:DD.F} (domain 0 when omitted). */
     public static String bdf(String text) {
-        String bad = "device '" + text + "' is not a PCI function (give [DDDD:]BB:DD.F as lspci shows it)";
-        if (text == null || !text.strip().matches("([0-9a-fA-F]{1,4}:)?[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\\.[0-7]")) {
-            throw new IllegalArgumentException(bad);
-        }
-        String[] colon = text.strip().split(":");
-        int segment = colon.length == 3 ? Integer.parseInt(colon[0], 16) : 0;
-        int bus = Integer.parseInt(colon[colon.length - 2], 16);
-        String[] df = colon[colon.length - 1].split("\\.");
-        int slot = Integer.parseInt(df[0], 16);
-        if (slot > 31) {
-            throw new IllegalArgumentException("device '" + text + "': slot " + df[0] + " is beyond 1f");
-        }
-        return String.format("%04x:%02x:%02x.%s", segment, bus, slot, df[1]);
+        return Bdf.parse(text, "device").full();
     }
 }

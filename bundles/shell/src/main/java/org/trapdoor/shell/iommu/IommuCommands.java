@@ -8,6 +8,8 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -19,7 +21,7 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.xen.DomainViews;
 
 /**
@@ -29,9 +31,8 @@ import org.trapdoor.shell.xen.DomainViews;
  * the stream set-up and the event queues are read through the guest kernel that drives them.
  */
 @Component(service = IommuCommands.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=iommu",
-        "osgi.command.function=dma"})
+        CommandRegistry.FUNCTION + "=iommu",
+        CommandRegistry.FUNCTION + "=dma"})
 public final class IommuCommands {
     private final Machine machine;
     private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
@@ -52,6 +53,7 @@ public final class IommuCommands {
         kernel.compareAndSet(k, null);
     }
 
+    @ShellCommand(usage = {"iommu", "iommu events [NODE]"}, summary = "every IOMMU: mode, IOTLB, faults; or the fault records", group = CommandRegistry.IOMMU)
     @Descriptor("show every IOMMU: model, binding, mode (enabled/bypass/abort), IOTLB hits and misses, faults, "
             + "the StreamIDs routed to it and the stream table (STEs or SMR/S2CR) the guest programmed")
     public IommuListing iommu() {
@@ -86,7 +88,7 @@ public final class IommuCommands {
 
     @Descriptor("iommu events NODE: the fault records of one IOMMU, decoded, newest last")
     public IommuEvents iommu(@Descriptor("events") String action,
-            @Descriptor("IOMMU node path or label, e.g. /smmu@9050000") String node) {
+            @Descriptor("IOMMU node path or label, e.g. /iommu@9050000 or smmu") String node) {
         return events(action, node);
     }
 
@@ -99,7 +101,7 @@ public final class IommuCommands {
         if (node != null) {
             NodeInfo n = machine.node(node);
             if (n == null) {
-                throw new CommandFailure("no node '" + node + "' (give a path such as /smmu@9050000, or a label)");
+                throw new CommandFailure("no node '" + node + "' (give a path such as /iommu@9050000, or a label)");
             }
             model = IommuTopology.model(n.compatibles());
             if (model == null) {
@@ -129,6 +131,8 @@ public final class IommuCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile DomainViews views;
 
+
+    @ShellCommand(usage = {"dma [--domain NAME] BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
     @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
             + "anything, and report the bytes moved or the fault the IOMMU recorded")
     public DmaReport dma(@Descriptor("the Xen domain whose kernel drives the endpoint, by its own BDF "

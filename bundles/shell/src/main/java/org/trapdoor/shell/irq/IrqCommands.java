@@ -11,6 +11,8 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -29,7 +31,8 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.Traffic;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
+import org.trapdoor.shell.UnboundBridges;
 import org.trapdoor.shell.xen.DomainViews;
 
 /**
@@ -39,12 +42,11 @@ import org.trapdoor.shell.xen.DomainViews;
  * through {@link MachineInterrupts} on every call, so a swapped controller shows at once.
  */
 @Component(service = IrqCommands.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=msi",
-        "osgi.command.function=irq",
-        "osgi.command.function=stats",
-        "osgi.command.function=traffic",
-        "osgi.command.function=its"})
+        CommandRegistry.FUNCTION + "=msi",
+        CommandRegistry.FUNCTION + "=irq",
+        CommandRegistry.FUNCTION + "=stats",
+        CommandRegistry.FUNCTION + "=traffic",
+        CommandRegistry.FUNCTION + "=its"})
 public final class IrqCommands {
     private final Machine machine;
     private final MachineInterrupts interrupts;
@@ -89,6 +91,8 @@ public final class IrqCommands {
         return v.kernel(command, domain, null);
     }
 
+
+    @ShellCommand(usage = {"msi [--domain NAME]"}, summary = "the MSI and MSI-X vectors the guest programmed", group = CommandRegistry.INTERRUPTS)
     @Descriptor("list the MSI and MSI-X vectors the guest programmed, one line each: "
             + "BDF vector=N address=0x.. data=0x.. target=LPI n|SPI n count=N mode=MSI|MSI-X masked=yes|no")
     public MsiListing msi(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
@@ -97,6 +101,7 @@ public final class IrqCommands {
         return k == null ? new MsiListing(null, List.of()) : new MsiListing(k.name(), k.msiVectors());
     }
 
+    @ShellCommand(usage = {"irq [--domain NAME]"}, summary = "interrupt counts per INTID and CPU, like /proc/interrupts", group = CommandRegistry.INTERRUPTS)
     @Descriptor("interrupts per INTID like /proc/interrupts: handled by the guest (in all and per CPU), "
             + "made pending by the GIC, controller, and the device vector it belongs to")
     public IrqListing irq(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
@@ -122,18 +127,20 @@ public final class IrqCommands {
         return new IrqListing(k.name(), rootPath, lines);
     }
 
+    @ShellCommand(usage = {"stats"}, summary = "the MSI ledger: fired, delivered, dropped by reason", group = CommandRegistry.INTERRUPTS)
     @Descriptor("the machine's MSI ledger: 'fired=N delivered=N dropped=N', then the drops by reason")
     public LedgerStats stats() {
-        return new LedgerStats(interrupts.msiLedger().snapshot());
+        return new LedgerStats(interrupts.msiLedger().snapshot(), UnboundBridges.notes(machine));
     }
 
+    @ShellCommand(usage = {"traffic [status]", "traffic start [RATE|max] [DEVICES]", "traffic stop", "traffic run COUNT [DEVICES]"}, summary = "raise MSIs: in the background at RATE in all, or a counted burst", group = CommandRegistry.INTERRUPTS)
     @Descriptor("show the MSI traffic generator's state")
     public TrafficReport traffic() {
         return new TrafficReport("status", List.of(), interrupts.traffic().status(), null);
     }
 
-    @Descriptor("traffic start: raise MSIs in the background on every device at " + TrafficArgs.DEFAULT_RATE
-            + "/s; traffic stop: stop it; traffic status")
+    @Descriptor("traffic start: raise MSIs in the background, " + TrafficArgs.DEFAULT_RATE
+            + "/s in all, spread over every device; traffic stop: stop it (or a burst); traffic status")
     public TrafficReport traffic(@Descriptor("start, stop or status") String action) {
         return traffic(action, List.of());
     }
@@ -220,6 +227,7 @@ public final class IrqCommands {
         return new InterruptCounters.Snapshot(delivered + dropped, delivered, dropped, by);
     }
 
+    @ShellCommand(usage = {"its [NODE]"}, summary = "an ITS's registers, command queue, device and collection tables", group = CommandRegistry.INTERRUPTS)
     @Descriptor("show every ITS: registers, command queue, tables, mapped devices, events and collections")
     public ItsListing its() {
         List<ItsListing.Entry> out = new ArrayList<>();

@@ -30,7 +30,14 @@ public final class IrqFormatter {
             return level == ShellFormatter.INSPECT ? irq(i) : i.lines().size() + " interrupts";
         }
         if (o instanceof LedgerStats s) {
-            return level == ShellFormatter.INSPECT ? stats(s.ledger()) : counts(s.ledger());
+            if (level != ShellFormatter.INSPECT) {
+                return counts(s.ledger());
+            }
+            StringBuilder sb = new StringBuilder(stats(s.ledger()));
+            for (String note : s.notes()) {
+                sb.append("\nnote: ").append(note);
+            }
+            return sb.toString();
         }
         if (o instanceof TrafficReport t) {
             return traffic(t);

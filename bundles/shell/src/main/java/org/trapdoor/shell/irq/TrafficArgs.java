@@ -6,11 +6,12 @@ import java.util.Locale;
 
 import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.shell.Numbers;
+import org.trapdoor.shell.command.Bdf;
 
 /**
  * The arguments of {@code traffic start [RATE] [DEVICES]} and {@code traffic run COUNT [DEVICES]}:
- * a rate ({@code 5000}, {@code 5000/s}, {@code max} or {@code 0} for unthrottled), and devices as
- * {@code all} or a comma list of functions {@code [DDDD:]BB:DD.F}.
+ * a rate ({@code 5000}, {@code 5000/s}, or {@code max} for unthrottled) in MSIs per second in all,
+ * spread over the devices, and devices as {@code all} or a comma list of functions ({@link Bdf}).
  */
 public record TrafficArgs(long rate, List<Bdf> devices) {
     /** The rate of {@code traffic start} without one: gentle enough for a shared machine. */
@@ -23,21 +24,6 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
     /** True when every device that can raise MSIs is meant. */
     public boolean allDevices() {
         return devices == null;
-    }
-
-    /**
-     * A function: {@code segment} is -1 when the domain was not given.
-     */
-    public record Bdf(int segment, int bus, int device, int function) {
-        public int requesterId() {
-            return bus << 8 | device << 3 | function;
-        }
-
-        @Override
-        public String toString() {
-            String f = String.format("%02x:%02x.%x", bus, device, function);
-            return segment < 0 ? f : String.format("%04x:", segment) + f;
-        }
     }
 
     /** {@code traffic start} arguments: none, RATE, DEVICES, or RATE DEVICES. */
@@ -70,16 +56,23 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
         if (t.endsWith("/s")) {
             t = t.substring(0, t.length() - 2);
         }
+        if (t.startsWith("-")) {
+            throw new IllegalArgumentException("RATE '" + text + "' is negative: give MSIs per second, or 'max'");
+        }
         long r = Numbers.parse(t, "RATE");
         if (r < 0) {
             throw new IllegalArgumentException("RATE '" + text + "' is beyond what a generator can aim for");
+        }
+        if (r == 0) {
+            // 0 is the generator's own code for unthrottled; a user who types it means no traffic.
+            throw new IllegalArgumentException("RATE 0 raises nothing: give MSIs per second, or 'max' for as fast as possible");
         }
         return r;
     }
 
     private static boolean looksLikeRate(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
-        return t.equals("max") || t.matches("(0x[0-9a-f_]+|[0-9_]+)(/s)?");
+        return t.equals("max") || t.matches("-?(0x[0-9a-f_]+|[0-9_]+)(/s)?");
     }
 
     /** {@code all}, or a comma list of {@code [DDDD:]BB:DD.F}; null means all. */
@@ -98,21 +91,9 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
         return out;
     }
 
-    /** Parses {@code [DDDD:]BB:DD.F} (hex, as lspci prints it). */
+    /** A function in any of {@link Bdf}'s forms. */
     public static Bdf bdf(String text) {
-        String bad = "device '" + text + "' is not a function (give [DDDD:]BB:DD.F as lspci shows it, or 'all')";
-        if (!text.matches("([0-9a-fA-F]{1,4}:)?[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\\.[0-7]")) {
-            throw new IllegalArgumentException(bad);
-        }
-        String[] colon = text.split(":");
-        int segment = colon.length == 3 ? Integer.parseInt(colon[0], 16) : -1;
-        int bus = Integer.parseInt(colon[colon.length - 2], 16);
-        String[] df = colon[colon.length - 1].split("\\.");
-        int device = Integer.parseInt(df[0], 16);
-        if (device > 31) {
-            throw new IllegalArgumentException("device '" + text + "': slot " + df[0] + " is beyond 1f");
-        }
-        return new Bdf(segment, bus, device, Integer.parseInt(df[1]));
+        return Bdf.parse(text, "device");
     }
 
     /**

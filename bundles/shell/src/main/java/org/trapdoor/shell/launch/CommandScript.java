@@ -8,18 +8,32 @@ import org.apache.felix.gogo.runtime.Parser;
 import org.apache.felix.gogo.runtime.Token;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
+import org.trapdoor.shell.command.ErrorText;
+import org.trapdoor.shell.command.ScriptExit;
 
 /**
- * Runs a {@code -c} program or a {@code --script} file one statement at a time, printing each
- * statement's formatted result, so that a failure in one is reported and the rest still run.
- * Statements are what Gogo's own parser separates with {@code ;} or a newline; a chain joined
- * by {@code &&}, {@code ||} or {@code &} stays one statement.
+ * Runs a {@code -c} program or a {@code --script} file one statement at a time in one Gogo
+ * session (variables, closures and Gogo's standard commands work as in the console), printing
+ * each statement's formatted result, so that a failure in one is reported with its line and the
+ * rest still run. Statements are what Gogo's own parser separates with {@code ;} or a newline; a
+ * chain joined by {@code &&}, {@code ||} or {@code &} stays one statement.
  */
 public final class CommandScript {
-    private final List<String> statements;
+    /** One statement and the line (from 1) it starts on. */
+    public record Statement(String text, int line) {
+    }
 
-    private CommandScript(List<String> statements) {
+    private final List<Statement> statements;
+    private final String source;
+
+    private CommandScript(List<Statement> statements, String source) {
         this.statements = List.copyOf(statements);
+        this.source = source;
+    }
+
+    /** {@link #parse(CharSequence, String)} for {@code -c}. */
+    public static CommandScript parse(CharSequence program) {
+        return parse(program, null);
     }
 
     /**
@@ -28,7 +42,7 @@ public final class CommandScript {
      * @throws IllegalArgumentException for a syntax error (unbalanced braces, quotes), with Gogo's
      *                                  message and position
      */
-    public static CommandScript parse(CharSequence program) {
+    public static CommandScript parse(CharSequence program, String source) {
         List<Parser.Executable> tokens;
         try {
             tokens = new Parser(program).program().tokens();
@@ -36,7 +50,7 @@ public final class CommandScript {
             throw new IllegalArgumentException("syntax error: " + e.getMessage(), e);
         }
         String text = program.toString();
-        List<String> out = new ArrayList<>();
+        List<Statement> out = new ArrayList<>();
         int start = -1;
         int end = -1;
         for (Parser.Executable t : tokens) {
@@ -51,20 +65,38 @@ public final class CommandScript {
             end = t.start() + t.length();
         }
         add(out, text, start, end);
-        return new CommandScript(out);
+        return new CommandScript(out, source);
     }
 
-    private static void add(List<String> out, String text, int start, int end) {
+    private static void add(List<Statement> out, String text, int start, int end) {
         if (start >= 0 && end > start) {
             String s = text.substring(start, end).strip();
             if (!s.isEmpty()) {
-                out.add(s);
+                int line = 1;
+                for (int i = 0; i < start; i++) {
+                    if (text.charAt(i) == '\n') {
+                        line++;
+                    }
+                }
+                out.add(new Statement(s, line));
             }
         }
     }
 
     public List<String> statements() {
-        return statements;
+        return statements.stream().map(Statement::text).toList();
+    }
+
+    /**
+     * Where a failed statement is, then why: {@code FILE:LINE: STATEMENT: MESSAGE} for a script,
+     * {@code STATEMENT: MESSAGE} for {@code -c}; the statement is left out when the message
+     * already begins with its command's name, so nothing is said twice.
+     */
+    String failure(Statement st, String message) {
+        String where = source == null ? "" : source + ":" + st.line() + ": ";
+        String command = st.text().split("\\s+", 2)[0];
+        boolean named = message.startsWith(command + ":") || message.startsWith(st.text() + ":");
+        return where + (named ? "" : st.text() + ": ") + message;
     }
 
     /**
@@ -75,16 +107,22 @@ public final class CommandScript {
      */
     public int run(CommandSession session, PrintStream out, PrintStream err) {
         int status = 0;
-        for (String statement : statements) {
+        session.put(ScriptExit.SCRIPT_SESSION, Boolean.TRUE);
+        for (Statement statement : statements) {
             try {
-                Object result = session.execute(statement);
+                Object result = session.execute(statement.text());
                 if (result != null) {
                     out.println(session.format(result, Converter.INSPECT));
                 }
+            } catch (ScriptExit e) {
+                return e.status() == ScriptExit.SO_FAR ? status : e.status();
             } catch (Exception | StackOverflowError e) {
+                if (e.getCause() instanceof ScriptExit x) {
+                    return x.status() == ScriptExit.SO_FAR ? status : x.status();
+                }
                 // A closure that recurses without end fails its statement, not the session.
                 status = 1;
-                err.println(statement + ": " + message(e));
+                err.println(failure(statement, message(e)));
             } finally {
                 out.flush();
                 err.flush();
@@ -94,13 +132,6 @@ public final class CommandScript {
     }
 
     static String message(Throwable e) {
-        String m = e.getMessage();
-        if (m == null || m.isBlank()) {
-            if (e instanceof StackOverflowError) {
-                return "stack overflow (a closure or alias that calls itself?)";
-            }
-            return e.getClass().getSimpleName();
-        }
-        return Failures.stripClassName(m);
+        return ErrorText.of(e);
     }
 }

@@ -46,6 +46,8 @@ import org.osgi.util.tracker.ServiceTrackerCustomizer;
 import org.trapdoor.api.dt.DeviceTreeLoader;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.pci.PciDeviceFactory;
+import org.trapdoor.shell.UnboundBridges;
 
 /**
  * The launcher's session inside the framework: checks the platform, configures the machine,
@@ -138,6 +140,12 @@ public final class LaunchSession {
                         ? new String(new BufferedInputStream(new FileInputStream(FileDescriptor.in)).readAllBytes(),
                                 StandardCharsets.UTF_8)
                         : Files.readString(Path.of(options.script()), StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                err.println("trapdoor: " + options.script() + ": not a text file (a script is UTF-8 text)");
+                return 2;
+            } catch (java.nio.file.NoSuchFileException e) {
+                err.println("trapdoor: " + options.script() + ": no such file");
+                return 2;
             } catch (IOException | RuntimeException e) {
                 err.println("trapdoor: " + options.script() + ": cannot read script: " + CommandScript.message(e));
                 return 2;
@@ -153,7 +161,9 @@ public final class LaunchSession {
         CommandScript program = null;
         if (options.batch()) {
             try {
-                program = CommandScript.parse(script != null ? script : options.commands());
+                program = script != null
+                        ? CommandScript.parse(script, options.script().equals(LaunchOptions.STDIN) ? "stdin" : options.script())
+                        : CommandScript.parse(options.commands());
             } catch (IllegalArgumentException e) {
                 err.println("trapdoor: " + (script != null ? options.script() : "-c") + ": " + e.getMessage());
                 return 2;
@@ -186,14 +196,26 @@ public final class LaunchSession {
             err.println("trapdoor: the machine failed to start: " + (failure == null ? "activation failed" : failure));
             return 2;
         }
+        String deviceProblem = DeviceCheck.problem(machine.pciDevices(), deviceTypes());
+        if (deviceProblem != null) {
+            context.ungetService(ref);
+            err.println("trapdoor: " + deviceProblem);
+            return 2;
+        }
         awaitGuests();
         try {
             if (program != null) {
-                CommandSession session = processor.createSession(new FileInputStream(FileDescriptor.in), out, err);
-                try {
-                    return program.run(session, out, err);
-                } finally {
-                    session.close();
+                // Gogo's standard commands (echo, each, grep, sleep, ...) come with the console
+                // bundle, which a script run does not start: register them for the script.
+                try (AutoCloseable standard = StandardCommands.register(context, processor)) {
+                    CommandSession session = processor.createSession(new FileInputStream(FileDescriptor.in), out, err);
+                    try {
+                        return program.run(session, out, err);
+                    } finally {
+                        session.close();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e.getMessage(), e);
                 }
             }
             openConsole(machine, options);
@@ -203,6 +225,26 @@ public final class LaunchSession {
                 context.ungetService(ref);
             }
         }
+    }
+
+    /** The device types the registered factories serve. */
+    private List<String> deviceTypes() {
+        List<String> types = new ArrayList<>();
+        try {
+            for (ServiceReference<PciDeviceFactory> r : context.getServiceReferences(PciDeviceFactory.class, null)) {
+                PciDeviceFactory f = context.getService(r);
+                if (f != null) {
+                    try {
+                        types.add(f.type());
+                    } finally {
+                        context.ungetService(r);
+                    }
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return types;
     }
 
     private void configure(LaunchOptions options, String platform, String launchId) throws IOException {
@@ -403,6 +445,9 @@ public final class LaunchSession {
         out.printf("Trapdoor: %s, %d nodes (%d bound), %d PCI device(s). "
                 + "Type 'help' for commands, 'platform' for the machine, Ctrl-D to quit.%n",
                 machine.platform().source(), machine.nodes().size(), bound, machine.pciDevices().size());
+        for (String note : UnboundBridges.notes(machine)) {
+            out.println("Note: " + note + ".");
+        }
         FrameworkStartLevel fsl = context.getBundle(0).adapt(FrameworkStartLevel.class);
         fsl.setStartLevel(Math.max(fsl.getStartLevel(), options.consoleStartLevel()));
     }

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -27,8 +29,7 @@ import org.trapdoor.shell.xen.DomainViews;
  * come from the guest kernel when one has booted (where Linux's lspci reads them from sysfs).
  */
 @Component(service = LspciCommand.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=lspci"})
+        CommandRegistry.FUNCTION + "=lspci"})
 public final class LspciCommand {
     private final Machine machine;
     private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
@@ -53,6 +54,7 @@ public final class LspciCommand {
         kernel.compareAndSet(k, null);
     }
 
+    @ShellCommand(usage = {"lspci [--domain NAME] [-n[n]] [-t] [-v[v[v]]] [-D] [-s [[DOMAIN:]BUS:][SLOT][.FUNC]] [-x|-xxx|-xxxx]"}, summary = "the PCI functions as the guest sees them, like pciutils' lspci", group = CommandRegistry.PCI)
     @Descriptor("list PCI functions by reading config space through the host bridges' ECAM windows")
     public LspciResult lspci(
             @Descriptor("options: -n numeric IDs (-nn both), -t tree, -v verbose (-vv more), -x 64 bytes, "

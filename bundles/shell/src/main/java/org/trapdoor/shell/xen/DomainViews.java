@@ -16,7 +16,7 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.memory.AddressSpace;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 /**
  * The view from inside a domain, for the commands that take {@code --domain NAME}: the domain's

@@ -1,6 +1,6 @@
 package org.trapdoor.shell.xen;
 
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 /** The one message for every Xen command on a machine that runs without a hypervisor. */
 final class NoHypervisor {

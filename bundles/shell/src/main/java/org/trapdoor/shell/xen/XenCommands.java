@@ -4,6 +4,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -11,7 +13,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.PolicyInfo;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 /**
  * {@code xen}: the hypervisor's view of the hardware (host bridges with segment and owner policy,
@@ -19,9 +21,8 @@ import org.trapdoor.shell.CommandFailure;
  * {@code policy} / {@code policy set [DOMAIN] KIND NAME}: the choices upstream left open.
  */
 @Component(service = XenCommands.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=xen",
-        "osgi.command.function=policy"})
+        CommandRegistry.FUNCTION + "=xen",
+        CommandRegistry.FUNCTION + "=policy"})
 public final class XenCommands {
     private final AtomicReference<Hypervisor> hypervisor = new AtomicReference<>();
 
@@ -35,6 +36,7 @@ public final class XenCommands {
         hypervisor.compareAndSet(h, null);
     }
 
+    @ShellCommand(usage = {"xen"}, summary = "the hypervisor's view: host bridges, functions and owners, aborts", group = CommandRegistry.XEN)
     @Descriptor("the hypervisor's view: host bridges (segment, owner policy, ready), every PCI function with its "
             + "owner (Domain-0, a DomU, dom_io) and IOMMU context, and per-domain stage-2 aborts and DMA faults")
     public XenStatus xen() {
@@ -42,6 +44,7 @@ public final class XenCommands {
         return new XenStatus(hv.version(), hv.hostBridges(), hv.pciDevices(), hv.domains());
     }
 
+    @ShellCommand(usage = {"policy", "policy set [DOMAIN] KIND NAME"}, summary = "the hypervisor's policies: list them, or choose one", group = CommandRegistry.XEN)
     @Descriptor("list each policy kind: the implementations registered, the active one (per domain where it "
             + "applies) and the fallback; 'policy set [DOMAIN] KIND NAME' switches one live")
     public PolicyListing policy(@Descriptor("nothing, or: set [DOMAIN] KIND NAME") String... args) {

@@ -9,7 +9,8 @@ import org.trapdoor.api.hypervisor.HostBridgeStatus;
 import org.trapdoor.api.hypervisor.PciAssignment;
 import org.trapdoor.api.hypervisor.PciDeviceStatus;
 import org.trapdoor.api.hypervisor.PolicyInfo;
-import org.trapdoor.shell.ShellFormatter;
+import org.apache.felix.service.command.Converter;
+import org.trapdoor.shell.command.Table;
 
 /** Renders the Xen commands' results; xl's own text comes from the toolstack as it is. */
 public final class XenFormatter {
@@ -19,16 +20,16 @@ public final class XenFormatter {
     /** The text for {@code o}, or null if it is none of the Xen commands' types. */
     public static CharSequence format(Object o, int level) {
         if (o instanceof XlOutput x) {
-            return level == ShellFormatter.INSPECT ? stripNewline(x.text()) : "xl " + x.command();
+            return level == Converter.INSPECT ? stripNewline(x.text()) : "xl " + x.command();
         }
         if (o instanceof XenStatus s) {
-            return level == ShellFormatter.INSPECT ? xen(s) : s.version();
+            return level == Converter.INSPECT ? xen(s) : s.version();
         }
         if (o instanceof PolicyListing p) {
-            return level == ShellFormatter.INSPECT ? policies(p) : p.policies().size() + " policy kinds";
+            return level == Converter.INSPECT ? policies(p) : p.policies().size() + " policy kinds";
         }
         if (o instanceof GuestLog g) {
-            return level == ShellFormatter.INSPECT ? String.join("\n", g.lines()) : g.kernel();
+            return level == Converter.INSPECT ? String.join("\n", g.lines()) : g.kernel();
         }
         return null;
     }
@@ -52,7 +53,7 @@ public final class XenFormatter {
                                 : " (" + h.readyReason() + ")"),
                         Long.toString(h.refusedAccesses())});
             }
-            b.append(ShellFormatter.table(rows)).append('\n');
+            b.append(Table.render(rows)).append('\n');
         }
         b.append("\nPCI devices:\n");
         if (s.devices().isEmpty()) {
@@ -69,7 +70,7 @@ public final class XenFormatter {
                         d.iommu() == null ? "-" : d.iommu(), sids.isEmpty() ? "-" : String.join(",", sids),
                         d.iommuContext() == null ? "-" : d.iommuContext()});
             }
-            b.append(ShellFormatter.table(rows)).append('\n');
+            b.append(Table.render(rows)).append('\n');
         }
         b.append("\ndomains:\n");
         List<String[]> rows = new ArrayList<>();
@@ -83,7 +84,7 @@ public final class XenFormatter {
                     pci.isEmpty() ? "-" : String.join(",", pci), Long.toString(d.stage2Aborts()),
                     Long.toString(d.dmaFaults())});
         }
-        b.append(ShellFormatter.table(rows));
+        b.append(Table.render(rows));
         return b.toString();
     }
 
@@ -107,6 +108,6 @@ public final class XenFormatter {
                     i.active() == null ? "-" : i.active(), avail.isEmpty() ? "-" : String.join(",", avail),
                     i.fallback() == null ? "-" : i.fallback()});
         }
-        return b.append(ShellFormatter.table(rows)).toString();
+        return b.append(Table.render(rows)).toString();
     }
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.command.ShellCommand;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -23,7 +25,7 @@ import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.PciAssignment;
 import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.api.hypervisor.Toolstack;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 /**
  * {@code xl SUBCOMMAND ...}: the Xen toolstack's commands, against the {@link Hypervisor} and
@@ -31,8 +33,7 @@ import org.trapdoor.shell.CommandFailure;
  * xl's own messages are ({@code pci-attach: malformed PCI_SPEC_STRING "..."}).
  */
 @Component(service = XlCommands.class, property = {
-        "osgi.command.scope=trapdoor",
-        "osgi.command.function=xl"})
+        CommandRegistry.FUNCTION + "=xl"})
 public final class XlCommands {
     static final String USAGE = String.join("\n",
             "Usage: xl SUBCOMMAND [ARGS]",
@@ -71,6 +72,7 @@ public final class XlCommands {
         toolstack.compareAndSet(t, null);
     }
 
+    @ShellCommand(usage = {"xl list", "xl create FILE [KEY=VALUE]...", "xl destroy DOMAIN", "xl pci-assignable-add|-remove BDF", "xl pci-assignable-list", "xl pci-attach|pci-detach DOMAIN BDF", "xl pci-list DOMAIN", "xl dmesg"}, summary = "the Xen toolstack, as xl: domains and PCI passthrough", group = CommandRegistry.XEN)
     @Descriptor("the Xen toolstack: xl list | create FILE | destroy NAME | pci-assignable-add|-remove|-list [BDF] | "
             + "pci-attach NAME BDF[@VSLOT] | pci-detach NAME BDF | pci-list NAME | dmesg")
     public XlOutput xl(@Descriptor("subcommand and its arguments") String... args) {

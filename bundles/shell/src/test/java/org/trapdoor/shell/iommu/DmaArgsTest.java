@@ -16,8 +16,9 @@ class DmaArgsTest {
 
     @Test
     void rejectsAMalformedFunctionOrSlotBeyond31() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> DmaArgs.bdf("01.0")).getMessage()
-                .contains("[DDDD:]BB:DD.F"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DmaArgs.bdf("01")).getMessage()
+                .contains("DD.F, BB:DD.F or DDDD:BB:DD.F"));
+        assertEquals("0000:00:01.0", DmaArgs.bdf("01.0"), "lspci -s's short form is taken too");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DmaArgs.bdf("00:20.0")).getMessage()
                 .contains("beyond 1f"));
         assertThrows(IllegalArgumentException.class, () -> DmaArgs.bdf("00:01.8"));

@@ -10,7 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.machine.NodeState;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 class IommuCommandsTest {
     private final Fixtures.Kernel kernel = new Fixtures.Kernel();

@@ -82,6 +82,18 @@ class IrqFormatterTest {
     }
 
     @Test
+    void statsNamesAnUnboundHostBridgeAsTheReasonForItsDrops() {
+        InterruptCounters.Snapshot s = new InterruptCounters.Snapshot(4, 0, 4, Map.of(DropReason.DISABLED, 4L));
+        String text = IrqFormatter.format(new LedgerStats(s, List.of("host bridge /pcie@10000000 has no model (no "
+                + "driver handles pci-host-ecam-generic): the guest cannot enumerate the 2 device(s) behind it, so "
+                + "their MSIs stay disabled")), ShellFormatter.INSPECT).toString();
+        assertTrue(text.endsWith("\nnote: host bridge /pcie@10000000 has no model (no driver handles "
+                + "pci-host-ecam-generic): the guest cannot enumerate the 2 device(s) behind it, so their MSIs stay "
+                + "disabled"), text);
+        assertTrue(text.startsWith("fired=4 delivered=0 dropped=4\ndropped DISABLED=4"), text);
+    }
+
+    @Test
     void trafficRunShowsStatusAndWhatTheLedgerRecorded() {
         Traffic.Status st = new Traffic.Status(false, 0, 1000, 4, 12_000_000);
         InterruptCounters.Snapshot out = new InterruptCounters.Snapshot(1000, 1000, 0, Map.of());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.trapdoor.shell.command.Bdf;
 import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.pci.MsiOutcome;
 
@@ -47,11 +48,11 @@ class TrafficArgsTest {
     void aSingleArgumentIsARateOrDevicesByItsShape() {
         assertEquals(5000, TrafficArgs.start(List.of("5000")).rate());
         assertEquals(5000, TrafficArgs.start(List.of("5000/s")).rate());
-        assertEquals(0, TrafficArgs.start(List.of("max")).rate());
+        assertEquals(0, TrafficArgs.start(List.of("max")).rate(), "max is the generator's unthrottled 0");
         assertEquals(0x100, TrafficArgs.start(List.of("0x100")).rate());
         TrafficArgs d = TrafficArgs.start(List.of("00:01.0"));
         assertEquals(TrafficArgs.DEFAULT_RATE, d.rate());
-        assertEquals(List.of(new TrafficArgs.Bdf(-1, 0, 1, 0)), d.devices());
+        assertEquals(List.of(new Bdf(-1, 0, 1, 0)), d.devices());
         assertTrue(TrafficArgs.start(List.of("all")).allDevices());
     }
 
@@ -59,7 +60,7 @@ class TrafficArgsTest {
     void rateAndDevicesTogether() {
         TrafficArgs a = TrafficArgs.start(List.of("200", "0000:00:01.0,00:02.3"));
         assertEquals(200, a.rate());
-        assertEquals(List.of(new TrafficArgs.Bdf(0, 0, 1, 0), new TrafficArgs.Bdf(-1, 0, 2, 3)), a.devices());
+        assertEquals(List.of(new Bdf(0, 0, 1, 0), new Bdf(-1, 0, 2, 3)), a.devices());
     }
 
     @Test
@@ -68,12 +69,24 @@ class TrafficArgsTest {
                 () -> TrafficArgs.start(List.of("fast", "all")));
         assertTrue(e.getMessage().contains("RATE 'fast'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrafficArgs.start(List.of("10", "00:01")));
-        assertTrue(e.getMessage().contains("'00:01' is not a function"), e.getMessage());
+        assertTrue(e.getMessage().contains("'00:01' is not a PCI function"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrafficArgs.bdf("00:20.0"));
         assertTrue(e.getMessage().contains("beyond 1f"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TrafficArgs.bdf("00:01.8"));
         assertThrows(IllegalArgumentException.class, () -> TrafficArgs.start(List.of("1", "all", "x")));
         assertThrows(IllegalArgumentException.class, () -> TrafficArgs.count("-3"));
+        e = assertThrows(IllegalArgumentException.class, () -> TrafficArgs.start(List.of("-5")));
+        assertTrue(e.getMessage().startsWith("RATE '-5' is negative"), "a negative rate is no device name: " + e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrafficArgs.start(List.of("0")));
+        assertTrue(e.getMessage().startsWith("RATE 0 raises nothing"), "0 is not 'max': " + e.getMessage());
+    }
+
+    @Test
+    void everyBdfFormLspciTakesNamesTheSameFunction() {
+        assertEquals(TrafficArgs.bdf("01.0").requesterId(), TrafficArgs.bdf("00:01.0").requesterId());
+        assertEquals(TrafficArgs.bdf("01.0").requesterId(), TrafficArgs.bdf("0000:00:01.0").requesterId());
+        assertEquals("00:01.0", TrafficArgs.bdf("0000:00:01.0").toString());
+        assertEquals("0001:02:03.4", TrafficArgs.bdf("1:2:3.4").toString());
     }
 
     @Test

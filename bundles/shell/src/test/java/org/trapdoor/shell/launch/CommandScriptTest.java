@@ -68,6 +68,36 @@ class CommandScriptTest {
         String errors = err.toString(StandardCharsets.UTF_8);
         assertTrue(errors.contains("boom: boom went the command\n"), errors);
         assertTrue(errors.contains("nosuch: Command not found: nosuch"), errors);
+        assertTrue(!errors.contains("Exception"), errors);
+    }
+
+    @Test
+    void aScriptFailureNamesTheFileAndLineAndTheRestStillRuns() throws Exception {
+        CommandProcessorImpl processor = new CommandProcessorImpl(null);
+        Probe probe = new Probe();
+        processor.addCommand("test", probe, "hello");
+        processor.addCommand("test", probe, "boom");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), o, e);
+
+        int status = CommandScript.parse("hello a\n\n# a comment\nboom\nhello b; boom\n", "suite.gosh").run(session, o, e);
+
+        assertEquals(1, status);
+        assertEquals("hello a\nhello b\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals("suite.gosh:4: boom: boom went the command\nsuite.gosh:5: boom: boom went the command\n",
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aMessageThatNamesItsCommandIsNotPrefixedTwice() {
+        CommandScript s = CommandScript.parse("bind /pcie x", "t.gosh");
+        assertEquals("t.gosh:1: bind: no such driver", s.failure(new CommandScript.Statement("bind /pcie x", 1),
+                "bind: no such driver"));
+        assertEquals("t.gosh:1: bind /pcie x: no driver named 'x'",
+                s.failure(new CommandScript.Statement("bind /pcie x", 1), "no driver named 'x'"));
     }
 
     @Test

@@ -116,6 +116,43 @@ class LspciFormatterTest {
     }
 
     @Test
+    void veryVerboseDecodesThePciExpressCapabilityAsPciutilsDoes() {
+        Images i = Images.testdev().put(0x74, 4, 0x1000_84e1L).put(0x78, 2, 0x2810).put(0x7c, 4, 0x0411)
+                .put(0x82, 2, 0x1011).put(0xa0, 2, 0x0001);
+        String out = run(List.of(i.at(0, 0, 0x08)), "-vv");
+        String expected = """
+                \tCapabilities: [70] Express (v2) Endpoint, MSI 00
+                \t\tDevCap:\tMaxPayload 256 bytes, PhantFunc 0, Latency L0s <512ns, L1 <4us
+                \t\t\tExtTag+ AttnBtn- AttnInd- PwrInd- RBE+ FLReset+ SlotPowerLimit 0W
+                \t\tDevCtl:\tCorrErr- NonFatalErr- FatalErr- UnsupReq-
+                \t\t\tRlxdOrd+ ExtTag- PhantFunc- AuxPwr- NoSnoop+ FLReset-
+                \t\t\tMaxPayload 128 bytes, MaxReadReq 512 bytes
+                \t\tDevSta:\tCorrErr- NonFatalErr- FatalErr- UnsupReq- AuxPwr- TransPend-
+                \t\tLnkCap:\tPort #0, Speed 2.5GT/s, Width x1, ASPM L0s, Exit Latency L0s <64ns
+                \t\t\tClockPM- Surprise- LLActRep- BwNot- ASPMOptComp-
+                \t\tLnkCtl:\tASPM Disabled; RCB 64 bytes, Disabled- CommClk-
+                \t\t\tExtSynch- ClockPM- AutWidDis- BWInt- AutBWInt-
+                \t\tLnkSta:\tSpeed 2.5GT/s, Width x1
+                \t\t\tTrErr- Train- SlotClk+ DLActive- BWMgmt- ABWMgmt-
+                \t\tDevCap2: Completion Timeout: Not Supported, TimeoutDis- NROPrPrP- LTR-
+                \t\tDevCtl2: Completion Timeout: 50us to 50ms, TimeoutDis- LTR- OBFF Disabled
+                \t\tLnkCtl2: Target Link Speed: 2.5GT/s, EnterCompliance- SpeedDis-
+                \t\tLnkSta2: Current De-emphasis Level: -6dB
+                \tCapabilities: [100 v1] Advanced Error Reporting
+                """;
+        assertTrue(out.contains(expected), out);
+        assertFalse(run(List.of(i.at(0, 0, 0x08)), "-v").contains("DevCap"), "-v shows the type line only");
+    }
+
+    @Test
+    void slotPowerLimitIsValueTimesScaleWithoutTrailingZeros() {
+        assertEquals("0", ExpressCapability.watts(0, 0));
+        assertEquals("25", ExpressCapability.watts(250, 1));
+        assertEquals("0.75", ExpressCapability.watts(75, 2));
+        assertEquals("0.001", ExpressCapability.watts(1, 3));
+    }
+
+    @Test
     void unassignedAndDisabledBarsAreMarked() {
         Images i = Images.header(0x1234, 0x11e9, 0x00ff00, 0, 0).put(0x10, 4, 0).put(0x14, 4, 0x1001);
         String out = run(List.of(i.at(0, 0, 0x08)), "-v");

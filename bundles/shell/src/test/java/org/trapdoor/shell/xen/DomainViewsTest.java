@@ -18,7 +18,7 @@ import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 
 class DomainViewsTest {
     /** A kernel that only has a name and a log. */

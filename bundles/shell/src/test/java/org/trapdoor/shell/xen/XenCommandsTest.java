@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.ShellFormatter;
 
 class XenCommandsTest {

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.trapdoor.api.hypervisor.PciAssignment;
-import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.ShellFormatter;
 import org.trapdoor.xen.toolstack.XlToolstack;
 

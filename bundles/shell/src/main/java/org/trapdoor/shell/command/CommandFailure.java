@@ -1,4 +1,4 @@
-package org.trapdoor.shell;
+package org.trapdoor.shell.command;
 
 /**
  * A command could not do what was asked (unknown node, bad number, refused bind). Its text is
