@@ -38,9 +38,12 @@ public class SystemContentsIT {
             "gicv3", "org.trapdoor.hw.gicv3",
             "gicv3-its", "org.trapdoor.hw.gicv3.its",
             "gicv2", "org.trapdoor.hw.gicv2",
-            "gicv2m", "org.trapdoor.hw.gicv2",
+            "gicv2m", "org.trapdoor.hw.gicv2m",
             "smmuv3", "org.trapdoor.hw.smmuv3",
-            "smmuv2", "org.trapdoor.hw.smmuv2"));
+            "smmuv2", "org.trapdoor.hw.smmuv2",
+            "zynqmp-psgtr", "org.trapdoor.hw.zynqmp.psgtr",
+            "xlnx-nwl", "org.trapdoor.hw.xlnx.nwl",
+            "xlnx-axi-pcie", "org.trapdoor.hw.xlnx.axi"));
     /** Device type to the bundle that must register its factory. */
     private static final Map<String, String> FACTORIES = new TreeMap<>(Map.of(
             "testdev", "org.trapdoor.hw.testdev",

@@ -1,5 +1,6 @@
 package org.trapdoor.guest;
 
+import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.function.Consumer;
@@ -9,6 +10,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -21,6 +24,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.api.machine.MachineInterrupts;
 
 /**
@@ -125,7 +129,8 @@ public final class BareMetalBoot {
         }
         LinuxKernel k;
         try {
-            k = LinuxKernel.boot(new BareMetalPlatform("linux, no hypervisor", machine, interrupts), params);
+            k = LinuxKernel.boot(new BareMetalPlatform("linux, no hypervisor", machine, interrupts),
+                    context == null ? params : params.withBringUps(bringUps()));
         } catch (RuntimeException e) {
             LOG.error("guest kernel failed to boot: {}", e.getMessage(), e);
             return;
@@ -139,6 +144,26 @@ public final class BareMetalBoot {
             props.put("trapdoor.guest", "hardware");
             registration = context.registerService(LinuxKernel.class, k, props);
         }
+    }
+
+    /**
+     * The bridge plugins' bring-up sequences registered now (looked up once, at boot: the
+     * hardware bundles start before the guest). Held for the kernel's life, as a driver holds
+     * its firmware.
+     */
+    private List<HostBridgeBringUp> bringUps() {
+        List<HostBridgeBringUp> out = new ArrayList<>();
+        try {
+            for (ServiceReference<HostBridgeBringUp> r : context.getServiceReferences(HostBridgeBringUp.class, null)) {
+                HostBridgeBringUp b = context.getService(r);
+                if (b != null) {
+                    out.add(b);
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
     }
 
     /** The kernel this component booted, or {@code null} before (or without) a successful boot. */

@@ -18,10 +18,12 @@ import org.trapdoor.api.guest.GuestPlatform;
 import org.trapdoor.api.guest.Hypercalls;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.dma.TestEndpointDma;
 import org.trapdoor.guest.iommu.IommuSubsystem;
 import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.pci.vendor.PcieXilinxNwl;
 import org.trapdoor.guest.printk.BootLog;
 import org.trapdoor.guest.xen.XenGuest;
 
@@ -84,11 +86,23 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
      *                         functions are bound to {@code vfio-pci}; behind an SMMU they get an
      *                         unmanaged domain (as when their user attaches the group to a VFIO
      *                         container), whose MSI doorbells sit in the software MSI window
+     * @param bringUps         the host-bridge bring-up sequences the platform's bridge plugins
+     *                         offer: the drivers of bridges that need one run it at probe
      */
-    public record Params(boolean iommuPassthrough, List<String> vfioPciIds) {
+    public record Params(boolean iommuPassthrough, List<String> vfioPciIds, List<HostBridgeBringUp> bringUps) {
         public static final Params DEFAULT = new Params(false);
 
+        public Params(boolean iommuPassthrough, List<String> vfioPciIds) {
+            this(iommuPassthrough, vfioPciIds, List.of());
+        }
+
+        /** The same parameters with the bridge plugins' bring-up sequences. */
+        public Params withBringUps(List<HostBridgeBringUp> sequences) {
+            return new Params(iommuPassthrough, vfioPciIds, sequences);
+        }
+
         public Params {
+            bringUps = List.copyOf(bringUps);
             vfioPciIds = List.copyOf(vfioPciIds);
             for (String id : vfioPciIds) {
                 parseId(id);
@@ -181,12 +195,17 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         List<PciHostGeneric> probed = new ArrayList<>();
         int nextSegment = 0;
         for (DtNode n : tree.nodes()) {
-            if (!n.isEnabled() || !n.compatibles().contains(ECAM_COMPATIBLE)) {
+            boolean nwl = n.compatibles().contains(PcieXilinxNwl.COMPATIBLE);
+            if (!n.isEnabled() || !(nwl || n.compatibles().contains(ECAM_COMPATIBLE))) {
+                continue;
+            }
+            if (nwl && !PcieXilinxNwl.bridgeInit(n, msi.mmio(), log, params.bringUps())) {
+                hosts.add(new GuestPciHost(n.path(), -1, 0, 0, 0, 0, List.of(), null, "bridge bring-up failed"));
                 continue;
             }
             PciHostGeneric host;
             try {
-                host = new PciHostGeneric(n, memory, log, nextSegment);
+                host = new PciHostGeneric(n, memory, log, nextSegment, nwl ? PcieXilinxNwl.CFG : null);
             } catch (RuntimeException e) {
                 // A malformed node fails its own probe only, as a driver probe error would.
                 log.warn("pci-host-generic %s: probe failed: %s", n.path(), e.getMessage());

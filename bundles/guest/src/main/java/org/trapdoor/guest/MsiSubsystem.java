@@ -38,6 +38,8 @@ import org.trapdoor.guest.pci.MsiProgrammer;
 import org.trapdoor.guest.pci.MsixProgrammer;
 import org.trapdoor.guest.pci.PciHostGeneric;
 import org.trapdoor.guest.pci.VectorProgrammer;
+import org.trapdoor.guest.pci.vendor.PcieXilinxNwl;
+import org.trapdoor.guest.pci.vendor.PcieXilinxNwlMsi;
 import org.trapdoor.guest.printk.BootLog;
 
 /**
@@ -61,6 +63,7 @@ final class MsiSubsystem {
     static final String V2M = "arm,gic-v2m-frame";
 
     private final DeviceTree tree;
+    private final AddressSpace memory;
     private final BootLog log;
     private final List<PciHostGeneric> hosts = new ArrayList<>();
     private final IrqFabric fabric;
@@ -87,6 +90,7 @@ final class MsiSubsystem {
 
     MsiSubsystem(AddressSpace memory, DeviceTree tree, BootLog log, IrqFabric fabric) {
         this.tree = tree;
+        this.memory = memory;
         this.log = log;
         this.fabric = fabric;
         this.mmio = new Mmio(memory);
@@ -162,6 +166,18 @@ final class MsiSubsystem {
         CpuLpiLoad load = new CpuLpiLoad(Math.max(1, Math.min(cpuNodes(), c.redistributors().size())));
         for (DtNode n : tree.nodes()) {
             if (!n.isEnabled() || !n.has("msi-controller")) {
+                continue;
+            }
+            if (n.compatibles().contains(PcieXilinxNwl.COMPATIBLE)) {
+                // A bridge that is its own MSI controller (pcie-xilinx-nwl.c's MSI domain).
+                MsiDomain d = new PcieXilinxNwlMsi(n, c, cpu, memory, log);
+                try {
+                    d.init();
+                } catch (RuntimeException e) {
+                    log.warn("%s: %s", n.path(), e.getMessage());
+                    d = null;
+                }
+                domains.put(n, d);
                 continue;
             }
             MsiReprobeRule.Kind kind = domainKind(n);

@@ -75,7 +75,14 @@ public enum DropReason {
      * The interrupt came from a device assigned to an unprivileged guest, which upstream Xen on
      * Arm gives no MSIs (no virtual ITS and no vPCI MSI for DomUs).
      */
-    DOMU_NO_MSI("DomUs get no MSIs (upstream Xen on Arm)");
+    DOMU_NO_MSI("DomUs get no MSIs (upstream Xen on Arm)"),
+    /**
+     * The message names a vector the controller does not have (beyond 63 on a ZynqMP NWL
+     * bridge's MSI block): nothing is set.
+     */
+    VECTOR_OUT_OF_RANGE("vector beyond the controller's"),
+    /** The controller's message FIFO was full (Xilinx AXI PCIe): the message was lost. */
+    FIFO_OVERFLOW("message FIFO full");
 
     private final String description;
 

@@ -103,7 +103,10 @@ class ModelMmioFuzzTest {
                                 offset), e);
                     }
                 }
-                if (!m.hostBridges().isEmpty()) {
+                // The endpoints' config space at virt's ECAM window; a vendor bridge (zcu102's
+                // NWL) hides them until its bring-up, and behind its root port.
+                if (!m.hostBridges().isEmpty() && m.platform().nodes().stream()
+                        .anyMatch(n -> n.compatibles().contains("pci-host-ecam-generic"))) {
                     checkConfigSpace(m, 0x08);
                     checkConfigSpace(m, 0x10);
                 }

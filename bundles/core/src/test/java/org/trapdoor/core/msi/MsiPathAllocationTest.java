@@ -13,7 +13,7 @@ import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.gicv2.Gicv2Driver;
-import org.trapdoor.hw.gicv2.Gicv2mDriver;
+import org.trapdoor.hw.gicv2m.Gicv2mDriver;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;

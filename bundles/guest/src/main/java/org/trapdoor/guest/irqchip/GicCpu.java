@@ -44,6 +44,42 @@ public final class GicCpu implements InterruptSink {
     private record Vectors(int[] slotOf, EventCounterArray counts) {
     }
 
+    /** Chained handlers by the SPI they hang off ({@code irq_set_chained_handler_and_data}). */
+    private final AtomicReferenceArray<ChainedHandler> chained = new AtomicReferenceArray<>(1020);
+
+    /**
+     * A chained interrupt handler: runs on the CPU that took its SPI, between the acknowledge and
+     * the EOI ({@code chained_irq_enter}/{@code chained_irq_exit}), and hands each interrupt it
+     * finds to {@link #dispatch} ({@code generic_handle_domain_irq}). Calls on one CPU are
+     * serialised; it must not allocate or lock.
+     */
+    @FunctionalInterface
+    public interface ChainedHandler {
+        void handle(int cpu);
+    }
+
+    /** Hangs {@code handler} off SPI {@code intid}; {@code null} removes it. */
+    public void chain(int intid, ChainedHandler handler) {
+        chained.set(intid, handler);
+    }
+
+    /**
+     * {@code generic_handle_domain_irq} from a chained handler on {@code cpu}: the child interrupt
+     * {@code virq} is counted as handled there, and on its vector's count.
+     */
+    public void dispatch(int cpu, int virq) {
+        if (virq < 0 || virq >= INTIDS) {
+            unknown.increment();
+            return;
+        }
+        handledOn(cpu).increment(virq);
+        Vectors v = vectors;
+        int slot = virq < v.slotOf().length ? v.slotOf()[virq] - 1 : -1;
+        if (slot >= 0) {
+            v.counts().increment(slot);
+        }
+    }
+
     /**
      * Installs the INTID to vector table of a fresh MSI set-up: {@code slotOf[intid]} is the
      * vector's slot + 1, 0 for an INTID that is no vector. Per-vector counts start at zero.
@@ -98,7 +134,11 @@ public final class GicCpu implements InterruptSink {
                 }
                 return;
             }
-            if (id >= 0 && id < INTIDS) {
+            ChainedHandler h = id >= 0 && id < 1020 ? chained.get(id) : null;
+            if (h != null) {
+                // The parent SPI is not counted: its children are, as Linux's chained flow does.
+                h.handle(cpu);
+            } else if (id >= 0 && id < INTIDS) {
                 counts.increment(id);
                 Vectors v = vectors;
                 int slot = id < v.slotOf().length ? v.slotOf()[id] - 1 : -1;

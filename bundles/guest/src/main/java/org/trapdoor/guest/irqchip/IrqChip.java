@@ -29,6 +29,12 @@ public interface IrqChip {
      */
     void enableEdgeSpi(int intid);
 
+    /**
+     * As {@link #enableEdgeSpi} for a level-sensitive SPI (a chained controller's output that
+     * stays high while anything is pending, as the NWL bridge's {@code msi0}/{@code msi1}).
+     */
+    void enableLevelSpi(int intid);
+
     /** Disables SPI {@code intid} (ICENABLER). */
     void disableSpi(int intid);
 

@@ -227,11 +227,21 @@ public final class IrqGicv3 implements IrqChip {
 
     @Override
     public void enableEdgeSpi(int intid) {
+        enableSpi(intid, true);
+    }
+
+    @Override
+    public void enableLevelSpi(int intid) {
+        enableSpi(intid, false);
+    }
+
+    private void enableSpi(int intid, boolean edge) {
         if (intid < 32 || intid >= lines) {
             throw new IllegalArgumentException("GICv3: SPI " + intid + " not implemented (lines " + lines + ")");
         }
         long cfg = gicd + GICD_ICFGR + (intid / 16) * 4L;
-        mmio.write32(cfg, mmio.read32(cfg) | 2 << ((intid % 16) * 2));
+        int bit = 2 << ((intid % 16) * 2);
+        mmio.write32(cfg, edge ? mmio.read32(cfg) | bit : mmio.read32(cfg) & ~bit);
         mmio.write(gicd + GICD_IPRIORITYR + intid, 1, DEFAULT_PRIORITY);
         mmio.write64(gicd + GICD_IROUTER + 8L * intid, bootAffinity);
         long grp = gicd + GICD_IGROUPR + (intid / 32) * 4L;

@@ -52,13 +52,23 @@ public final class PciHostGeneric {
      *                             bad {@code bus-range} or {@code ranges})
      */
     public PciHostGeneric(DtNode node, AddressSpace memory, BootLog log, int defaultSegment) {
+        this(node, memory, log, defaultSegment, null);
+    }
+
+    /**
+     * Parses the node of a bridge whose ECAM window is the {@code reg} entry named {@code cfgName}
+     * ({@code "cfg"} for ZynqMP NWL, as {@code nwl_pcie_parse_dt} finds it), or entry 0 when null.
+     */
+    public PciHostGeneric(DtNode node, AddressSpace memory, BootLog log, int defaultSegment, String cfgName) {
         this.node = node;
         this.log = log;
         List<RegEntry> reg = node.reg();
-        if (reg.isEmpty()) {
-            throw new DeviceTreeException(node.path() + ": no reg, so no ECAM window");
+        RegEntry window = cfgName == null ? (reg.isEmpty() ? null : reg.get(0)) : node.reg(cfgName);
+        if (window == null) {
+            throw new DeviceTreeException(node.path() + (cfgName == null ? ": no reg, so no ECAM window"
+                    : ": no \"" + cfgName + "\" in reg-names, so no ECAM window"));
         }
-        this.ecam = reg.get(0);
+        this.ecam = window;
         this.dev = "pci-host-generic " + Long.toHexString(ecam.address()) + "." + node.baseName();
         this.segment = (int) node.u32("linux,pci-domain", defaultSegment);
         BusRange busr = BusRange.of(node);

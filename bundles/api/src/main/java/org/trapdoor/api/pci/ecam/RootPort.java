@@ -71,6 +71,14 @@ public final class RootPort implements PciFunction {
         config.register(BRIDGE_CONTROL, 2, 0, 0x0fff);
     }
 
+    /**
+     * The port's config space, for a bridge that keeps vendor registers in it (the Xilinx AXI
+     * bridge's at 0x130..0x15C) to add them.
+     */
+    public ConfigSpace config() {
+        return config;
+    }
+
     /** The secondary bus number software gave the port (0 until it does). */
     public int secondaryBus() {
         return (config.read(BUS_NUMBERS, 4) >>> 8) & 0xff;

@@ -1,4 +1,4 @@
-package org.trapdoor.hw.gicv2;
+package org.trapdoor.hw.gicv2m;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.hw.gicv2.Gicv2;
 import org.trapdoor.api.dt.DtProperty;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -172,6 +173,44 @@ class Gicv2mTest {
         assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeBindContext(frame)));
         frame.remove("arm,msi-num-spis");
         assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeBindContext(frame)));
+    }
+
+    private Gicv2m withIidr(long value) throws BindException {
+        Gicv2mDriver d = new Gicv2mDriver();
+        d.configure(new Gicv2mDriver.Config() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return Gicv2mDriver.Config.class;
+            }
+
+            @Override
+            public long iidr() {
+                return value;
+            }
+        });
+        return (Gicv2m) d.create(ctx);
+    }
+
+    @Test
+    void anXGeneFrameTakesTheOffsetFromItsFirstSpiAsData() throws BindException {
+        Gicv2m xgene = withIidr(0x06000170L);
+        MemoryTransaction t = tx(true, Gicv2m.MSI_SETSPI_NS, 4, 5).asMsi();
+        xgene.region(0).access(t);
+        assertEquals(1, gic.deliveries(85), "data 5 raises INTID 80 + 5");
+        assertEquals(1, ctx.msiLedger().delivered());
+        xgene.region(0).access(tx(true, Gicv2m.MSI_SETSPI_NS, 4, 64).asMsi());
+        assertEquals(1, ctx.msiLedger().dropped(DropReason.SPI_OUT_OF_RANGE), "offset 64 is past the frame");
+        assertTrue(xgene.description().contains("SPI - 80 (X-Gene)"), xgene.description());
+    }
+
+    @Test
+    void aBroadcomNs2FrameTakesTheSpiMinus32AsData() throws BindException {
+        Gicv2m ns2 = withIidr(0x0000013FL);
+        ns2.region(0).access(tx(true, Gicv2m.MSI_SETSPI_NS, 4, 100 - 32).asMsi());
+        assertEquals(1, gic.deliveries(100));
+        ns2.region(0).access(tx(true, Gicv2m.MSI_SETSPI_NS, 4, 120).asMsi());
+        assertEquals(0, gic.deliveries(152), "data 120 is SPI 152, outside the frame (80..143)");
+        assertEquals(1, ctx.msiLedger().dropped(DropReason.SPI_OUT_OF_RANGE));
     }
 
     @Test

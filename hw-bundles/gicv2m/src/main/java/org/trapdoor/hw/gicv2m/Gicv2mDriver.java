@@ -1,4 +1,4 @@
-package org.trapdoor.hw.gicv2;
+package org.trapdoor.hw.gicv2m;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package org.trapdoor.hw.gicv2;
+package org.trapdoor.hw.gicv2m;
 
 import java.util.concurrent.atomic.LongAdder;
 
@@ -17,14 +17,17 @@ import org.trapdoor.api.model.ModelRef;
  * <p>Faithful to the hardware (and QEMU): there is no DeviceID, so any writer can raise any SPI
  * of the frame; the written value is masked to 10 bits and values outside
  * [base, base + count) are ignored (counted here); writes may be 2 or 4 bytes, reads must be
- * 4 bytes (other reads return 0 and are counted). MSI_IIDR can be overridden to exercise the
- * Linux X-Gene (0x06000170) and Broadcom NS2 (0x0000013F) data quirks.
+ * 4 bytes (other reads return 0 and are counted). MSI_IIDR can be set to an X-Gene
+ * (0x06000170) or Broadcom NS2 (0x0000013F) frame's, and the frame then decodes its data as that
+ * hardware does: the offset from the first SPI, or the SPI minus 32.
  */
 public final class Gicv2m implements MsiController {
     static final int FRAME_SIZE = 0x1000;
     static final int MSI_TYPER = 0x008;
     static final int MSI_SETSPI_NS = 0x040;
     static final int MSI_IIDR = 0xFCC;
+    static final int IIDR_XGENE = 0x06000170;
+    static final int IIDR_BROADCOM_NS2 = 0x0000013F;
     /** QEMU virt's frame: SPIs 48..111, i.e. INTIDs 80..143 ({@code hw/arm/virt.c}). */
     static final int DEFAULT_BASE = 32 + 48;
     static final int DEFAULT_COUNT = 64;
@@ -93,7 +96,7 @@ public final class Gicv2m implements MsiController {
         if (tx.size != 2 && tx.size != 4) {
             return DropReason.BAD_ACCESS_SIZE;
         }
-        int spi = (int) (tx.data & 0x3ff);
+        int spi = spi((int) (tx.data & 0x3ff));
         if (spi < base || spi >= base + count) {
             return DropReason.SPI_OUT_OF_RANGE;
         }
@@ -104,6 +107,19 @@ public final class Gicv2m implements MsiController {
         // An MSI is a pulse on the SPI's input, low again before a CPU is told (so a
         // level-sensitive SPI is taken once, not re-pended by its own EOI).
         return g.pulseSpi(spi);
+    }
+
+    /**
+     * The SPI a written value raises, as the frame decodes it: an X-Gene frame (IIDR 0x06000170)
+     * takes the offset from its first SPI, a Broadcom NS2 frame (IIDR 0x0000013F) the SPI minus 32
+     * (the data Linux's {@code gicv2m_compose_msi_msg} writes for them); any other frame the SPI.
+     */
+    private int spi(int written) {
+        return switch (iidr) {
+            case IIDR_XGENE -> written + base;
+            case IIDR_BROADCOM_NS2 -> written + 32;
+            default -> written;
+        };
     }
 
     @Override
@@ -123,7 +139,12 @@ public final class Gicv2m implements MsiController {
 
     @Override
     public String description() {
-        return String.format("GICv2m: data = SPI, INTIDs %d..%d, no DeviceID", base, base + count - 1);
+        String data = switch (iidr) {
+            case IIDR_XGENE -> "SPI - " + base + " (X-Gene)";
+            case IIDR_BROADCOM_NS2 -> "SPI - 32 (Broadcom NS2)";
+            default -> "SPI";
+        };
+        return String.format("GICv2m: data = %s, INTIDs %d..%d, no DeviceID", data, base, base + count - 1);
     }
 
     @Override
