@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.pci.ecam.EcamLayout;
+import org.trapdoor.api.pci.ecam.EcamWindow;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;

@@ -12,13 +12,14 @@ import java.util.List;
  * @param script     the {@code --script} file, or {@code null}
  * @param hypervisor {@code --hypervisor}, or {@code null} for the machine's default
  * @param help       {@code --help} was given
+ * @param creates    {@code --create} xl configuration files in order: the DomUs created at start-up
  */
 public record Arguments(String platform, List<String> devices, String commands, String script, String hypervisor,
-        boolean help) {
+        boolean help, List<String> creates) {
 
     public static final String USAGE = String.join(System.lineSeparator(),
             "Usage: trapdoor [--platform NAME|FILE.dts|FILE.dtb] [--device SPEC]... [-c \"cmd; cmd\"]",
-            "                [--script FILE] [--hypervisor none] [--help]",
+            "                [--script FILE] [--hypervisor none] [--create FILE.cfg]... [--help]",
             "",
             "Composes an emulated Arm platform from a device tree and opens a Gogo shell on it.",
             "",
@@ -28,6 +29,8 @@ public record Arguments(String platform, List<String> devices, String commands, 
             "  -c \"cmd; cmd\"         run shell commands without a console, then exit",
             "  --script FILE         run the shell commands in FILE, then exit",
             "  --hypervisor NAME     the hypervisor model (none)",
+            "  --create FILE.cfg     create a Xen domain from an xl configuration file at start-up,",
+            "                        as 'xl create' would (repeatable)",
             "  --help                show this help",
             "",
             "Exit status: 0 success, 1 a command failed, 2 bad arguments, platform or devices.",
@@ -35,6 +38,13 @@ public record Arguments(String platform, List<String> devices, String commands, 
 
     public Arguments {
         devices = List.copyOf(devices);
+        creates = List.copyOf(creates);
+    }
+
+    /** The arguments without {@code --create}. */
+    public Arguments(String platform, List<String> devices, String commands, String script, String hypervisor,
+            boolean help) {
+        this(platform, devices, commands, script, hypervisor, help, List.of());
     }
 
     /** A command-line mistake; the message says which. */
@@ -59,6 +69,7 @@ public record Arguments(String platform, List<String> devices, String commands, 
         String hypervisor = null;
         boolean help = false;
         List<String> devices = new ArrayList<>();
+        List<String> creates = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -89,6 +100,9 @@ public record Arguments(String platform, List<String> devices, String commands, 
                 case "--hypervisor":
                     hypervisor = once(hypervisor, name, inline != null ? inline : value(args, ++i, name));
                     break;
+                case "--create":
+                    creates.add(inline != null ? nonEmpty(inline, name) : value(args, ++i, name));
+                    break;
                 default:
                     throw new UsageException(arg.startsWith("-") ? "unknown option " + arg
                             : "unexpected argument '" + arg + "'");
@@ -97,7 +111,10 @@ public record Arguments(String platform, List<String> devices, String commands, 
         if (commands != null && script != null) {
             throw new UsageException("give either -c or --script, not both");
         }
-        return new Arguments(platform, devices, commands, script, hypervisor, help);
+        if (!creates.isEmpty() && "none".equals(hypervisor)) {
+            throw new UsageException("--create makes Xen domains: it needs a hypervisor, not --hypervisor none");
+        }
+        return new Arguments(platform, devices, commands, script, hypervisor, help, creates);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

@@ -44,6 +44,8 @@ public final class Main {
     static final String PLATFORM = "trapdoor.platform";
     static final String DEVICES = "trapdoor.devices";
     static final String HYPERVISOR = "trapdoor.hypervisor";
+    /** {@code --create} files, one per line; the session reads them into the Xen component's configuration. */
+    static final String CREATE = "trapdoor.create";
     static final String COMMANDS = "trapdoor.commands";
     static final String SCRIPT = "trapdoor.script";
     static final String CONSOLE_START_LEVEL = "trapdoor.console.startlevel";
@@ -131,6 +133,9 @@ public final class Main {
             p.put(DEVICES, String.join("\n", a.devices()));
         }
         putIf(p, HYPERVISOR, a.hypervisor());
+        if (!a.creates().isEmpty()) {
+            p.put(CREATE, String.join("\n", a.creates()));
+        }
         putIf(p, COMMANDS, a.commands());
         putIf(p, SCRIPT, a.script());
         if (a.commands() == null && a.script() == null && !stdinTerminal) {

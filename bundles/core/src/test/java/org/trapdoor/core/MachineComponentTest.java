@@ -180,10 +180,17 @@ class MachineComponentTest {
     }
 
     @Test
-    void aHypervisorOtherThanNoneIsRefused() {
+    void anUnknownHypervisorIsRefusedNamingTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new MachineComponent(new DeviceTreeService(), config("virt", "xen")));
-        assertTrue(e.getMessage().contains("'xen'") && e.getMessage().contains("none"), e.getMessage());
+                () -> new MachineComponent(new DeviceTreeService(), config("virt", "kvm")));
+        assertTrue(e.getMessage().contains("'kvm'") && e.getMessage().contains("none")
+                && e.getMessage().contains("xen"), e.getMessage());
+    }
+
+    @Test
+    void xenIsAHypervisorTheMachineAccepts() {
+        MachineComponent m = new MachineComponent(new DeviceTreeService(), config("virt", "xen"));
+        m.deactivate();
     }
 
     @Test

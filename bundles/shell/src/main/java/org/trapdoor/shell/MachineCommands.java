@@ -13,7 +13,9 @@ import org.trapdoor.api.dt.DeviceTreeLoader;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.shell.xen.DomainViews;
 
 /**
  * The machine commands: {@code platform}, {@code drivers}, {@code bind}, {@code unbind},
@@ -72,7 +74,15 @@ public final class MachineCommands {
     @Descriptor("list the platform's device-tree nodes: path, compatible, reg, driver and binding state")
     public Object platform(
             @Descriptor("print the platform as device-tree source instead")
-            @Parameter(names = {"-d", "--dts"}, presentValue = "true", absentValue = "false") boolean dts) {
+            @Parameter(names = {"-d", "--dts"}, presentValue = "true", absentValue = "false") boolean dts,
+            @Descriptor("with --dts: the tree the Xen domain's kernel was given")
+            @Parameter(names = {"--domain"}, absentValue = "") String domain) {
+        if (!DomainViews.absent(domain)) {
+            if (!dts) {
+                throw new CommandFailure("platform --domain needs --dts: the node listing is the machine's");
+            }
+            return loader.toDts(views("platform").tree("platform", domain, null));
+        }
         if (dts) {
             return loader.toDts(machine.platform());
         }
@@ -121,40 +131,60 @@ public final class MachineCommands {
         return machine.node(before.path());
     }
 
+    /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DomainViews views;
+
+    private DomainViews views(String command) {
+        DomainViews v = views;
+        if (v == null) {
+            throw new CommandFailure(command + " --domain: the shell's domain views are not running");
+        }
+        return v;
+    }
+
+    private static final String DOMAIN_HELP = "access the Xen domain's IPA space instead (stage 2 and Xen's traps)";
+
     @Descriptor("read physical memory: mem read ADDR [SIZE] (size 1, 2, 4 or 8 bytes; default 4)")
-    public MemAccess mem(@Descriptor("read") String op, @Descriptor("physical address, hex (0x...) or decimal") String address) {
-        return access(op, List.of(address));
+    public MemAccess mem(@Descriptor(DOMAIN_HELP) @Parameter(names = {"--domain"}, absentValue = "") String domain,
+            @Descriptor("read") String op, @Descriptor("physical address, hex (0x...) or decimal") String address) {
+        return access(domain, op, List.of(address));
     }
 
     @Descriptor("mem read ADDR SIZE, or mem write ADDR VALUE (4 bytes)")
-    public MemAccess mem(@Descriptor("read or write") String op,
+    public MemAccess mem(@Descriptor(DOMAIN_HELP) @Parameter(names = {"--domain"}, absentValue = "") String domain,
+            @Descriptor("read or write") String op,
             @Descriptor("physical address, hex (0x...) or decimal") String address,
             @Descriptor("SIZE for read, VALUE for write") String sizeOrValue) {
-        return access(op, List.of(address, sizeOrValue));
+        return access(domain, op, List.of(address, sizeOrValue));
     }
 
     @Descriptor("write physical memory: mem write ADDR VALUE SIZE")
-    public MemAccess mem(@Descriptor("write") String op,
+    public MemAccess mem(@Descriptor(DOMAIN_HELP) @Parameter(names = {"--domain"}, absentValue = "") String domain,
+            @Descriptor("write") String op,
             @Descriptor("physical address, hex (0x...) or decimal") String address,
             @Descriptor("value, hex or decimal") String value,
             @Descriptor("access size in bytes: 1, 2, 4 or 8") String size) {
-        return access(op, List.of(address, value, size));
+        return access(domain, op, List.of(address, value, size));
     }
 
-    private MemAccess access(String op, List<String> args) {
+    private MemAccess access(String domain, String op, List<String> args) {
         MemRequest req;
         try {
             req = MemRequest.parse(op, args);
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(e.getMessage());
         }
-        return perform(machine, req);
+        if (!DomainViews.absent(domain)) {
+            return perform(views("mem").space("mem", domain, null), req);
+        }
+        return perform(machine.system(), req);
     }
 
-    /** Performs the access on the machine's system address space as a CPU would. */
-    static MemAccess perform(Machine machine, MemRequest req) {
+    /** Performs the access on an address space (the machine's, or a domain's IPA space) as a CPU would. */
+    static MemAccess perform(AddressSpace space, MemRequest req) {
         MemoryTransaction tx = req.transaction();
-        machine.system().access(tx);
+        space.access(tx);
         return new MemAccess(req.write(), req.address(), req.size(), req.write() ? req.value() : tx.data, tx.result);
     }
 

@@ -148,30 +148,30 @@ class MachineCommandsTest {
 
     @Test
     void platformListsNodesOrPrintsDts() {
-        PlatformListing listing = (PlatformListing) commands.platform(false);
+        PlatformListing listing = (PlatformListing) commands.platform(false, "");
         assertEquals("preset:test", listing.source());
         assertEquals("/pcie@10000000", listing.nodes().get(0).path());
-        assertEquals("/dts-v1/;\n/ { };\n// preset:test", commands.platform(true));
+        assertEquals("/dts-v1/;\n/ { };\n// preset:test", commands.platform(true, ""));
     }
 
     @Test
     void memReadReturnsTheDataAndAMissReturnsTheDecodeError() {
-        assertEquals(new MemAccess(false, 0x1000, 4, 0xabcd, MemResult.OK), commands.mem("read", "0x1000"));
-        assertEquals(new MemAccess(false, 0x2000, 2, 0xffff, MemResult.DECODE_ERROR), commands.mem("read", "8192", "2"));
+        assertEquals(new MemAccess(false, 0x1000, 4, 0xabcd, MemResult.OK), commands.mem("", "read", "0x1000"));
+        assertEquals(new MemAccess(false, 0x2000, 2, 0xffff, MemResult.DECODE_ERROR), commands.mem("", "read", "8192", "2"));
     }
 
     @Test
     void memWriteReachesTheAddressSpace() {
-        assertEquals(new MemAccess(true, 0x1000, 1, 0x7f, MemResult.OK), commands.mem("write", "0x1000", "0x7f", "1"));
+        assertEquals(new MemAccess(true, 0x1000, 1, 0x7f, MemResult.OK), commands.mem("", "write", "0x1000", "0x7f", "1"));
         assertEquals(0x7f, machine.written);
-        assertEquals(MemResult.OK, commands.mem("write", "0x1000", "5").result());
+        assertEquals(MemResult.OK, commands.mem("", "write", "0x1000", "5").result());
     }
 
     @Test
     void badMemArgumentsAreCommandFailuresWithTheReason() {
-        CommandFailure f = assertThrows(CommandFailure.class, () -> commands.mem("write", "0x1000", "0x1ff", "1"));
+        CommandFailure f = assertThrows(CommandFailure.class, () -> commands.mem("", "write", "0x1000", "0x1ff", "1"));
         assertEquals("value 0x1ff does not fit in 1 byte", f.toString());
-        assertThrows(CommandFailure.class, () -> commands.mem("peek", "0x1000"));
+        assertThrows(CommandFailure.class, () -> commands.mem("", "peek", "0x1000"));
         assertEquals(-1, machine.written);
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -19,6 +20,7 @@ import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.xen.DomainViews;
 
 /**
  * The IOMMU commands: {@code iommu}, {@code iommu events [NODE]} and {@code dma}. Each returns a
@@ -123,9 +125,16 @@ public final class IommuCommands {
         return new IommuEvents(k.name(), path, faults);
     }
 
+    /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DomainViews views;
+
     @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
             + "anything, and report the bytes moved or the fault the IOMMU recorded")
-    public DmaReport dma(@Descriptor("the test endpoint, [DDDD:]BB:DD.F as lspci shows it") String device,
+    public DmaReport dma(@Descriptor("the Xen domain whose kernel drives the endpoint, by its own BDF "
+            + "(default: Dom0, or the bare-metal guest)")
+            @Parameter(names = {"--domain"}, absentValue = "") String domain,
+            @Descriptor("the test endpoint, [DDDD:]BB:DD.F as lspci shows it") String device,
             @Descriptor("bus address, hex (0x...) or decimal: an IOVA when the device is behind an IOMMU") String address,
             @Descriptor("bytes to move, hex or decimal (at most the endpoint's buffer)") String length,
             @Descriptor("read: the device reads memory; write: the device writes memory") String direction) {
@@ -136,6 +145,13 @@ public final class IommuCommands {
             throw new CommandFailure(e.getMessage());
         }
         GuestKernel k = kernel.get();
+        if (!DomainViews.absent(domain)) {
+            DomainViews v = views;
+            if (v == null) {
+                throw new CommandFailure("dma --domain: the shell's domain views are not running");
+            }
+            k = v.kernel("dma", domain, null);
+        }
         if (k == null) {
             throw new CommandFailure("no guest kernel: boot one first, it drives the endpoint and its IOMMU");
         }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,6 +30,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.shell.CommandFailure;
+import org.trapdoor.shell.xen.DomainViews;
 
 /**
  * The interrupt commands: {@code msi}, {@code irq}, {@code stats}, {@code traffic}, {@code its}.
@@ -71,19 +73,39 @@ public final class IrqCommands {
         kernel.compareAndSet(k, null);
     }
 
+    /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DomainViews views;
+
+    /** The machine's guest, or with {@code --domain} that domain's kernel. */
+    private GuestKernel kernel(String command, String domain) {
+        if (DomainViews.absent(domain)) {
+            return kernel.get();
+        }
+        DomainViews v = views;
+        if (v == null) {
+            throw new CommandFailure(command + " --domain: the shell's domain views are not running");
+        }
+        return v.kernel(command, domain, null);
+    }
+
     @Descriptor("list the MSI and MSI-X vectors the guest programmed, one line each: "
             + "BDF vector=N address=0x.. data=0x.. target=LPI n|SPI n count=N mode=MSI|MSI-X masked=yes|no")
-    public MsiListing msi() {
-        GuestKernel k = kernel.get();
+    public MsiListing msi(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
+            @Parameter(names = {"--domain"}, absentValue = "") String domain) {
+        GuestKernel k = kernel("msi", domain);
         return k == null ? new MsiListing(null, List.of()) : new MsiListing(k.name(), k.msiVectors());
     }
 
     @Descriptor("interrupts per INTID like /proc/interrupts: handled by the guest (in all and per CPU), "
             + "made pending by the GIC, controller, and the device vector it belongs to")
-    public IrqListing irq() {
-        GuestKernel k = kernel.get();
+    public IrqListing irq(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
+            @Parameter(names = {"--domain"}, absentValue = "") String domain) {
+        GuestKernel k = kernel("irq", domain);
         String rootPath = interrupts.rootInterruptController();
-        InterruptController root = rootPath == null ? null : interrupts.interruptControllers().get(rootPath);
+        // Inside a domain the physical GIC's pending counts are Xen's, not the domain's to see.
+        InterruptController root = rootPath == null || !DomainViews.absent(domain) ? null
+                : interrupts.interruptControllers().get(rootPath);
         if (k == null) {
             return new IrqListing(null, rootPath, List.of());
         }

@@ -143,6 +143,13 @@ public final class LaunchSession {
                 return 2;
             }
         }
+        List<XenCreate.CreateFile> creates;
+        try {
+            creates = XenCreate.read(context::getProperty);
+        } catch (XenCreate.Unreadable e) {
+            err.println("trapdoor: " + e.getMessage());
+            return 2;
+        }
         CommandScript program = null;
         if (options.batch()) {
             try {
@@ -158,11 +165,17 @@ public final class LaunchSession {
         String launchId = UUID.randomUUID().toString();
         try {
             configure(options, platform, launchId);
+            XenCreate.configure(configAdmin, creates);
         } catch (IOException e) {
             err.println("trapdoor: cannot configure the machine: " + e.getMessage());
             return 1;
         }
         awaitFrameworkStarted();
+        String badCreate = XenCreate.check(context, creates);
+        if (badCreate != null) {
+            err.println("trapdoor: " + badCreate);
+            return 2;
+        }
         ServiceReference<Machine> ref = awaitMachine(launchId);
         if (ref == null) {
             return 2;

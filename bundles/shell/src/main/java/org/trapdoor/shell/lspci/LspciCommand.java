@@ -16,7 +16,10 @@ import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestBar;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.shell.xen.DomainViews;
 
 /**
  * {@code lspci}: reads config space through the ECAM windows of the machine's host bridges, in
@@ -29,6 +32,10 @@ import org.trapdoor.api.machine.Machine;
 public final class LspciCommand {
     private final Machine machine;
     private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
+
+    /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DomainViews views;
 
     @Activate
     public LspciCommand(@Reference Machine machine) {
@@ -50,25 +57,48 @@ public final class LspciCommand {
     public LspciResult lspci(
             @Descriptor("options: -n numeric IDs (-nn both), -t tree, -v verbose (-vv more), -x 64 bytes, "
                     + "-xxx 256 bytes, -xxxx 4096 bytes, -D always show domains, "
-                    + "-s [[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]] select functions") String... args) {
-        LspciOptions opt = LspciOptions.parse(args);
-        List<ConfigImage> found = read(machine);
+                    + "-s [[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]] select functions, "
+                    + "--domain NAME as that Xen domain sees its PCI") String... args) {
+        DomainViews.Split split = DomainViews.split("lspci", args);
+        LspciOptions opt = LspciOptions.parse(split.rest());
+        List<ConfigImage> found;
+        GuestKernel k;
+        if (DomainViews.absent(split.domain())) {
+            found = read(machine);
+            k = kernel.get();
+        } else {
+            Domain d = viewsOrFail().domain("lspci", split.domain());
+            found = read(d.deviceTree(), DomainViews.hostBridges(d.deviceTree()), d.ipaSpace());
+            k = d.kernel();
+        }
         List<ConfigImage> shown = new ArrayList<>();
         for (ConfigImage f : found) {
             if (opt.filter().matches(f)) {
                 shown.add(f);
             }
         }
-        return new LspciResult(shown, new LspciFormatter(opt, sizes(kernel.get())).format(shown));
+        return new LspciResult(shown, new LspciFormatter(opt, sizes(k)).format(shown));
+    }
+
+    private DomainViews viewsOrFail() {
+        DomainViews v = views;
+        if (v == null) {
+            throw new LspciException("lspci --domain: the shell's domain views are not running");
+        }
+        return v;
     }
 
     /** Every function below every ECAM host bridge of the machine, one transaction per call. */
     static List<ConfigImage> read(Machine machine) {
-        DeviceTree tree = machine.platform();
-        EcamScanner scanner = new EcamScanner(machine.system());
+        return read(machine.platform(), machine.hostBridges(), machine.system());
+    }
+
+    /** Every function below the given bridges of {@code tree}, read through {@code space}. */
+    static List<ConfigImage> read(DeviceTree tree, List<String> bridges, AddressSpace space) {
+        EcamScanner scanner = new EcamScanner(space);
         List<ConfigImage> out = new ArrayList<>();
         int nextSegment = 0;
-        for (String path : machine.hostBridges()) {
+        for (String path : bridges) {
             DtNode n = tree.node(path);
             if (n == null || !n.isEnabled()) {
                 continue;

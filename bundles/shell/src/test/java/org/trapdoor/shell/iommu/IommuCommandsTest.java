@@ -63,13 +63,13 @@ class IommuCommandsTest {
         IommuCommands c = commands(false);
         assertNull(c.iommu("events").kernel());
         assertNull(c.iommu().kernel());
-        assertTrue(assertThrows(CommandFailure.class, () -> c.dma("00:01.0", "0x1000", "4", "read")).getMessage()
+        assertTrue(assertThrows(CommandFailure.class, () -> c.dma("", "00:01.0", "0x1000", "4", "read")).getMessage()
                 .startsWith("no guest kernel"));
     }
 
     @Test
     void aDmaInsideTheMappingMovesDataAndRecordsNothing() {
-        DmaReport r = commands(true).dma("00:01.0", "0xffff_f000", "0x100", "write");
+        DmaReport r = commands(true).dma("", "00:01.0", "0xffff_f000", "0x100", "write");
         assertEquals(List.of("0000:00:01.0 0xfffff000 256 write"), kernel.calls);
         assertTrue(r.result().ok());
         assertEquals(List.of(), r.recorded());
@@ -77,7 +77,7 @@ class IommuCommandsTest {
 
     @Test
     void aDmaOutsideTheMappingsReportsTheFaultTheIommuRecorded() {
-        DmaReport r = commands(true).dma("0000:00:01.0", "0xdead0000", "64", "read");
+        DmaReport r = commands(true).dma("", "0000:00:01.0", "0xdead0000", "64", "read");
         assertFalse(r.result().ok());
         assertEquals(1, r.recorded().size());
         assertEquals(0xdead_0000L, r.recorded().get(0).address());
@@ -87,10 +87,10 @@ class IommuCommandsTest {
     @Test
     void badDmaArgumentsAndUnknownFunctionsAreClearErrors() {
         IommuCommands c = commands(true);
-        assertTrue(assertThrows(CommandFailure.class, () -> c.dma("00:01.0", "0x1000", "4", "sideways")).getMessage()
+        assertTrue(assertThrows(CommandFailure.class, () -> c.dma("", "00:01.0", "0x1000", "4", "sideways")).getMessage()
                 .startsWith("direction"));
         assertEquals("no PCI function 0000:00:03.0",
-                assertThrows(CommandFailure.class, () -> c.dma("00:03.0", "0x1000", "4", "read")).getMessage());
+                assertThrows(CommandFailure.class, () -> c.dma("", "00:03.0", "0x1000", "4", "read")).getMessage());
         assertEquals(List.of("0000:00:03.0 0x1000 4 read"), kernel.calls);
     }
 }

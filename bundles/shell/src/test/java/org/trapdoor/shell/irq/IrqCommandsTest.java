@@ -194,9 +194,9 @@ class IrqCommandsTest {
 
     @Test
     void msiListsTheGuestsVectorsOrSaysThereIsNoGuest() {
-        assertNull(commands.msi().kernel());
+        assertNull(commands.msi("").kernel());
         commands.setKernel(kernel(List.of(IrqFormatterTest.LPI), List.of()));
-        MsiListing m = commands.msi();
+        MsiListing m = commands.msi("");
         assertEquals("linux", m.kernel());
         assertEquals(List.of(IrqFormatterTest.LPI), m.vectors());
     }
@@ -208,7 +208,7 @@ class IrqCommandsTest {
         commands.setKernel(a);
         commands.setKernel(b);
         commands.unsetKernel(a);
-        assertEquals(1, commands.msi().vectors().size());
+        assertEquals(1, commands.msi("").vectors().size());
     }
 
     @Test
@@ -216,11 +216,11 @@ class IrqCommandsTest {
         fabric.ics.put(GIC, gic());
         commands.setKernel(kernel(List.of(IrqFormatterTest.LPI), List.of(new GuestIrqCount(27, "PPI", "", 4),
                 new GuestIrqCount(8194, "LPI", "0000:00:01.0 MSI-X 2", 17, List.of(16L, 1L)))));
-        IrqListing l = commands.irq();
+        IrqListing l = commands.irq("");
         assertEquals(List.of(new IrqListing.Line(27, "PPI", 4, 28, GIC, ""),
                 new IrqListing.Line(8194, "LPI", 17, 8195, ITS, "0000:00:01.0 MSI-X 2", List.of(16L, 1L))), l.lines());
         fabric.ics.put(GIC, null); // unbound GIC
-        assertEquals(-1, commands.irq().lines().get(0).pended());
+        assertEquals(-1, commands.irq("").lines().get(0).pended());
     }
 
     @Test

@@ -1,0 +1,122 @@
+package org.trapdoor.shell.xen;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.DtProperty;
+import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.hypervisor.Domain;
+import org.trapdoor.api.hypervisor.Hypervisor;
+import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.shell.CommandFailure;
+
+/**
+ * The view from inside a domain, for the commands that take {@code --domain NAME}: the domain's
+ * kernel, its IPA space and its device tree. Without {@code --domain} a command keeps its own
+ * default (under Xen the machine's {@code GuestKernel} service is Dom0's). On a machine without
+ * a hypervisor {@code --domain} is refused: there is only the machine.
+ */
+@Component(service = DomainViews.class)
+public final class DomainViews {
+    private final AtomicReference<Hypervisor> hypervisor = new AtomicReference<>();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetHypervisor")
+    void setHypervisor(Hypervisor h) {
+        hypervisor.set(h);
+    }
+
+    void unsetHypervisor(Hypervisor h) {
+        hypervisor.compareAndSet(h, null);
+    }
+
+    /** True when {@code --domain} was not given (Gogo's absent value is the empty string). */
+    public static boolean absent(String domain) {
+        return domain == null || domain.isEmpty();
+    }
+
+    /**
+     * {@code --domain NAME} taken out of a command's free arguments (for commands that parse their
+     * own options, like {@code lspci}): the name ({@code ""} when absent) and the rest in order.
+     */
+    public record Split(String domain, String[] rest) {
+    }
+
+    public static Split split(String command, String... args) {
+        List<String> rest = new ArrayList<>();
+        String domain = "";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--domain")) {
+                if (i + 1 >= args.length) {
+                    throw new CommandFailure(command + ": --domain needs a domain name or id");
+                }
+                domain = args[++i];
+            } else if (args[i].startsWith("--domain=")) {
+                domain = args[i].substring("--domain=".length());
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        return new Split(domain, rest.toArray(new String[0]));
+    }
+
+    /**
+     * The host bridges a domain's tree describes: enabled nodes with {@code device_type = "pci"}
+     * that are not below another one (Dom0's are the host's; a DomU's is libxl's vPCI node).
+     */
+    public static List<String> hostBridges(DeviceTree tree) {
+        List<String> out = new ArrayList<>();
+        for (DtNode n : tree.nodes()) {
+            if (isPci(n) && n.isEnabled() && (n.parent() == null || !isPci(n.parent()))) {
+                out.add(n.path());
+            }
+        }
+        return out;
+    }
+
+    private static boolean isPci(DtNode n) {
+        DtProperty t = n.property("device_type");
+        return t != null && "pci".equals(t.string());
+    }
+
+    /** The named domain (name or domid); a command failure naming the command if there is none. */
+    public Domain domain(String command, String name) {
+        Hypervisor hv = hypervisor.get();
+        if (hv == null) {
+            throw NoHypervisor.failure(command + " --domain");
+        }
+        return hv.domain(name).orElseThrow(() -> new CommandFailure(command + " --domain: " + name
+                + " is an invalid domain identifier (xl list shows the domains)"));
+    }
+
+    /** The kernel of the named domain, or {@code dflt} without {@code --domain}. */
+    public GuestKernel kernel(String command, String name, GuestKernel dflt) {
+        if (absent(name)) {
+            return dflt;
+        }
+        Domain d = domain(command, name);
+        GuestKernel k = d.kernel();
+        if (k == null) {
+            throw new CommandFailure(command + " --domain: " + d.name() + "'s kernel has not booted");
+        }
+        return k;
+    }
+
+    /** The named domain's IPA space (stage 2 and Xen's traps), or {@code dflt}. */
+    public AddressSpace space(String command, String name, AddressSpace dflt) {
+        return absent(name) ? dflt : domain(command, name).ipaSpace();
+    }
+
+    /** The device tree the named domain's kernel was given, or {@code dflt}. */
+    public DeviceTree tree(String command, String name, DeviceTree dflt) {
+        return absent(name) ? dflt : domain(command, name).deviceTree();
+    }
+}
