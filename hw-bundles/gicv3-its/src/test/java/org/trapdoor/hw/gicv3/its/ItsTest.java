@@ -787,6 +787,8 @@ class ItsTest {
         sent++;
         assertTrue(gic.isPending(8200, 1), "INT on DeviceID 511");
         assertEquals(0, its.commandErrors());
+        // A valid-looking DTE just past the table: the limit, not the memory, must refuse 512.
+        ram.store64(DT + 512 * 8L, dte(511));
         devEvent(Its.CLEAR, 512, 3);
         assertEquals(1, its.commandErrors(), "CLEAR on DeviceID 512 finds no DTE");
         msi(512, 3, 4);
@@ -799,6 +801,7 @@ class ItsTest {
         mapc(511, 0);
         cmd(Its.INVALL, 0, 511, 0);
         assertEquals(0, its.commandErrors());
+        ram.store64(CT + 512 * 8L, 1L); // a valid-looking CTE just past the table
         cmd(Its.INVALL, 0, 512, 0);
         assertEquals(1, its.commandErrors(), "INVALL of ICID 512");
         cmd(Its.MOVI | (0x10L << 32), 3, 512, 0);
