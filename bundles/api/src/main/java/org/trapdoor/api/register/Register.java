@@ -1,5 +1,8 @@
 package org.trapdoor.api.register;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,6 +14,14 @@ import java.util.function.LongSupplier;
  * <pre>
  *   ctlr = regs.reg32("GITS_CTLR", 0x000).writable(0x1).onWrite(this::ctlrWritten);
  * </pre>
+ *
+ * <p>Or the register's fields are declared by name with their access, as the manual's table
+ * lists them, and its masks follow from them (bits in no field are RES0):
+ * <pre>
+ *   cr0 = regs.reg32("CR0", 0x20);
+ *   Field smmuEn = cr0.field("SMMUEN", 0, 1, Access.RW);
+ *   Field vmw = cr0.field("VMW", 6, 3, Access.RW);
+ * </pre>
  */
 public final class Register {
     private final String name;
@@ -20,7 +31,11 @@ public final class Register {
     private long resetValue;
     private long writeMask;
     private long w1cMask;
+    private long w1sMask;
+    private long readMask;
     private boolean readable = true;
+    private final List<Field> fields = new ArrayList<>();
+    private boolean declaredByField;
     private LongSupplier reader;
     private WriteHook writer;
     private volatile long value;
@@ -31,6 +46,7 @@ public final class Register {
         this.width = width;
         this.widthMask = width >= 8 ? -1L : (1L << (width * 8)) - 1;
         this.writeMask = widthMask;
+        this.readMask = widthMask;
     }
 
     /** Called after a guest write has updated the stored value. */
@@ -99,9 +115,87 @@ public final class Register {
         return this;
     }
 
-    /** A named bit field, for models to use instead of shifts and masks. */
+    /** A named bit field, for models to use instead of shifts and masks; software access unchanged. */
     public Field field(String fieldName, int lsb, int bits) {
-        return new Field(this, fieldName, lsb, bits);
+        Field f = new Field(this, fieldName, lsb, bits);
+        fields.add(f);
+        return f;
+    }
+
+    /**
+     * Declares field {@code fieldName}, {@code bits} bits at {@code lsb}, with software access
+     * {@code access}. The first such field makes the register's masks come from its fields alone:
+     * writable = RW and WO fields, write-1-to-clear = RW1C, write-1-to-set = RW1S, read as 0 = WO;
+     * every other bit is RES0 (writes ignored). Fields may not overlap.
+     */
+    public Field field(String fieldName, int lsb, int bits, Access access) {
+        if (access == null) {
+            throw new IllegalArgumentException(name + "." + fieldName + ": no access type");
+        }
+        Field f = new Field(this, fieldName, lsb, bits, access);
+        if ((f.mask() & ~widthMask) != 0) {
+            throw new IllegalArgumentException(name + "." + fieldName + ": beyond the " + width + "-byte register");
+        }
+        for (Field o : fields) {
+            if (o.access() != null && (o.mask() & f.mask()) != 0) {
+                throw new IllegalArgumentException(name + "." + fieldName + " overlaps " + o.name());
+            }
+        }
+        if (!declaredByField) {
+            declaredByField = true;
+            writeMask = 0;
+            w1cMask = 0;
+            w1sMask = 0;
+            readMask = widthMask;
+        }
+        fields.add(f);
+        switch (access) {
+            case RW -> writeMask |= f.mask();
+            case WO -> {
+                writeMask |= f.mask();
+                readMask &= ~f.mask();
+            }
+            case RW1C -> w1cMask |= f.mask();
+            case RW1S -> w1sMask |= f.mask();
+            case RO -> {
+            }
+        }
+        return f;
+    }
+
+    /** A one-bit field (a flag) with software access {@code access}. */
+    public Field flag(String fieldName, int bit, Access access) {
+        return field(fieldName, bit, 1, access);
+    }
+
+    /** The fields declared, in declaration order. */
+    public List<Field> fields() {
+        return Collections.unmodifiableList(fields);
+    }
+
+    /** The declared field called {@code fieldName}. */
+    public Field field(String fieldName) {
+        for (Field f : fields) {
+            if (f.name().equals(fieldName)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException(name + " has no field " + fieldName);
+    }
+
+    /** The bits software writes store (RW and WO fields, or {@link #writable}'s mask). */
+    public long writableMask() {
+        return writeMask;
+    }
+
+    /** The bits a software write of 1 clears. */
+    public long w1cMask() {
+        return w1cMask;
+    }
+
+    /** The reset value. */
+    public long resetValue() {
+        return resetValue;
     }
 
     /** Current stored value (model side; ignores masks and hooks). */
@@ -123,7 +217,7 @@ public final class Register {
         if (!readable) {
             return 0;
         }
-        long v = reader != null ? reader.getAsLong() : value;
+        long v = (reader != null ? reader.getAsLong() : value) & readMask;
         long r = v >>> (byteOffset * 8);
         return size >= 8 ? r : r & ((1L << (size * 8)) - 1);
     }
@@ -138,6 +232,7 @@ public final class Register {
         long changeable = writeMask & lanes;
         long next = (previous & ~changeable) | (incoming & changeable);
         next &= ~(incoming & w1cMask);
+        next |= incoming & w1sMask;
         value = next;
         if (writer != null) {
             writer.written(previous, next);

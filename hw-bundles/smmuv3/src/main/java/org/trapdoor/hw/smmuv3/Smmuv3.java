@@ -22,7 +22,7 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.register.Register;
-import org.trapdoor.api.register.RegisterBlock;
+import org.trapdoor.api.register.Field;
 
 /**
  * Arm SMMUv3 (non-secure programming interface): page 0 and page 1 registers, linear and
@@ -74,13 +74,7 @@ public final class Smmuv3 implements Iommu {
     static final long AIDR = 0x1; // SMMUv3.1
 
     // ---- Register fields -----------------------------------------------------------------
-    static final long CR0_SMMUEN = 1, CR0_EVTQEN = 1 << 2, CR0_CMDQEN = 1 << 3;
-    static final long GBPA_ABORT = 1L << 20, GBPA_UPDATE = 1L << 31;
-    static final long IRQ_GERROR = 1, IRQ_EVTQ = 1 << 2;
-    static final long GERROR_CMDQ_ERR = 1, GERROR_EVTQ_ABT = 1 << 2, GERROR_MSI_CMDQ_ABT = 1 << 4,
-            GERROR_MSI_EVTQ_ABT = 1 << 5, GERROR_MSI_GERROR_ABT = 1 << 7;
     static final int CMDQ_ERR_NONE = 0, CMDQ_ERR_ILL = 1, CMDQ_ERR_ABT = 2;
-    static final long Q_OVFLG = 1L << 31;
     static final long ADDR_MASK = 0x000F_FFFF_FFFF_FFFFL;
 
     // ---- Event IDs -----------------------------------------------------------------------
@@ -106,10 +100,8 @@ public final class Smmuv3 implements Iommu {
     private final AddressSpace system;
     private final Object lock = new Object();
 
-    final RegisterBlock regs = new RegisterBlock("smmuv3", FRAME_SIZE);
-    final Register idr0, idr1, idr5, cr0, cr0ack, cr1, cr2, gbpa, irqCtrl, irqCtrlAck, gerror, gerrorn;
-    final Register gerrorIrqCfg0, gerrorIrqCfg1, strtabBase, strtabBaseCfg, cmdqBase, cmdqProd, cmdqCons;
-    final Register eventqBase, eventqIrqCfg0, eventqIrqCfg1, eventqProd, eventqCons;
+    /** The register table (Smmuv3Registers.java); the behaviour of writes is hooked here. */
+    final Smmuv3Registers regs = new Smmuv3Registers();
 
     // Hot-path state, published by register writes.
     private volatile boolean enabled;
@@ -144,52 +136,19 @@ public final class Smmuv3 implements Iommu {
         this.path = path;
         this.memory = memory;
         this.system = system;
-        regs.allowSizes(4, 8);
-        // Page 0 — identification.
-        idr0 = regs.reg32("IDR0", 0x00).reset(IDR0).readOnly();
-        idr1 = regs.reg32("IDR1", 0x04).reset(IDR1).readOnly();
-        regs.reg32("IDR2", 0x08).readOnly();
-        regs.reg32("IDR3", 0x0C).readOnly();
-        regs.reg32("IDR4", 0x10).readOnly();
-        idr5 = regs.reg32("IDR5", 0x14).reset(IDR5).readOnly();
-        regs.reg32("IIDR", 0x18).reset(IIDR).readOnly();
-        regs.reg32("AIDR", 0x1C).reset(AIDR).readOnly();
-        // Control: every update completes at once, so the ACK registers mirror at once.
-        cr0ack = regs.reg32("CR0ACK", 0x24).readOnly();
-        cr0 = regs.reg32("CR0", 0x20).writable(CR0_SMMUEN | CR0_EVTQEN | CR0_CMDQEN | 0x1D0).onWrite(this::cr0Written);
-        cr1 = regs.reg32("CR1", 0x28).writable(0xFFF);
-        cr2 = regs.reg32("CR2", 0x2C).writable(0x7);
-        regs.reg32("STATUSR", 0x40).readOnly();
-        gbpa = regs.reg32("GBPA", 0x44).reset(0x1000).writable(0x801F_3FFFL).onWrite(this::gbpaWritten);
-        regs.reg32("AGBPA", 0x48).readOnly();
-        irqCtrlAck = regs.reg32("IRQ_CTRLACK", 0x54).readOnly();
-        irqCtrl = regs.reg32("IRQ_CTRL", 0x50).writable(IRQ_GERROR | IRQ_EVTQ).onWrite((p, w) -> irqCtrlAck.set(w));
-        gerror = regs.reg32("GERROR", 0x60).readOnly();
-        gerrorn = regs.reg32("GERRORN", 0x64).writable(0x1FD).onWrite(this::gerrornWritten);
-        gerrorIrqCfg0 = regs.reg64("GERROR_IRQ_CFG0", 0x68).writable(0x000F_FFFF_FFFF_FFFCL);
-        gerrorIrqCfg1 = regs.reg32("GERROR_IRQ_CFG1", 0x70);
-        regs.reg32("GERROR_IRQ_CFG2", 0x74).writable(0x3F);
-        // Stream table and queues: bases are fixed while the unit using them is enabled.
-        strtabBase = regs.reg64("STRTAB_BASE", 0x80).writable(1L << 62 | 0x000F_FFFF_FFFF_FFC0L);
-        strtabBase.onWrite((p, w) -> keepWhile(strtabBase, CR0_SMMUEN, p));
-        strtabBaseCfg = regs.reg32("STRTAB_BASE_CFG", 0x88).writable(0x3_07FF);
-        strtabBaseCfg.onWrite((p, w) -> keepWhile(strtabBaseCfg, CR0_SMMUEN, p));
-        cmdqBase = regs.reg64("CMDQ_BASE", 0x90).writable(1L << 62 | ADDR_MASK);
-        cmdqBase.onWrite((p, w) -> keepWhile(cmdqBase, CR0_CMDQEN, p));
-        cmdqProd = regs.reg32("CMDQ_PROD", 0x98).writable(0xF_FFFF).onWrite((p, w) -> processCommands());
-        cmdqCons = regs.reg32("CMDQ_CONS", 0x9C).writable(0xF_FFFF);
-        cmdqCons.onWrite((p, w) -> keepWhile(cmdqCons, CR0_CMDQEN, p));
-        eventqBase = regs.reg64("EVENTQ_BASE", 0xA0).writable(1L << 62 | ADDR_MASK);
-        eventqBase.onWrite((p, w) -> keepWhile(eventqBase, CR0_EVTQEN, p));
-        eventqIrqCfg0 = regs.reg64("EVENTQ_IRQ_CFG0", 0xB0).writable(0x000F_FFFF_FFFF_FFFCL);
-        eventqIrqCfg1 = regs.reg32("EVENTQ_IRQ_CFG1", 0xB8);
-        regs.reg32("EVENTQ_IRQ_CFG2", 0xBC).writable(0x3F);
-        // Page 1: the event queue's producer/consumer indexes.
-        eventqProd = regs.reg32("EVENTQ_PROD", 0x100A8).writable(Q_OVFLG | 0xF_FFFF);
-        eventqProd.onWrite((p, w) -> keepWhile(eventqProd, CR0_EVTQEN, p));
-        eventqCons = regs.reg32("EVENTQ_CONS", 0x100AC).writable(Q_OVFLG | 0xF_FFFF);
-        regs.reg32("PRIQ_PROD", 0x100C8).readOnly();
-        regs.reg32("PRIQ_CONS", 0x100CC).readOnly();
+        // What a write does; the registers, their fields and access are in Smmuv3Registers.
+        regs.cr0.onWrite(this::cr0Written);
+        regs.gbpa.onWrite(this::gbpaWritten);
+        regs.irqCtrl.onWrite((p, w) -> regs.irqCtrlAck.set(w));
+        regs.gerrorn.onWrite(this::gerrornWritten);
+        // Stream table and queue bases are fixed while the unit using them is enabled.
+        keepWhileEnabled(regs.strtabBase, regs.cr0SmmuEn);
+        keepWhileEnabled(regs.strtabBaseCfg, regs.cr0SmmuEn);
+        keepWhileEnabled(regs.cmdqBase, regs.cr0CmdqEn);
+        regs.cmdqProd.onWrite((p, w) -> processCommands());
+        keepWhileEnabled(regs.cmdqCons, regs.cr0CmdqEn);
+        keepWhileEnabled(regs.eventqBase, regs.cr0EvtqEn);
+        keepWhileEnabled(regs.eventqProd, regs.cr0EvtqEn);
     }
 
     // ======================================================================================
@@ -197,61 +156,65 @@ public final class Smmuv3 implements Iommu {
     // ======================================================================================
 
     /** Writes to a base/index register are ignored while the unit that uses it is enabled. */
-    private void keepWhile(Register r, long cr0Bit, long previous) {
-        if ((cr0.value() & cr0Bit) != 0) {
-            r.set(previous);
-        }
+    private static void keepWhileEnabled(Register r, Field enable) {
+        r.onWrite((previous, written) -> {
+            if (enable.isSet()) {
+                r.set(previous);
+            }
+        });
     }
 
     private void cr0Written(long previous, long written) {
-        cr0ack.set(written);
-        enabled = (written & CR0_SMMUEN) != 0;
-        if ((written & CR0_CMDQEN) != 0 && (previous & CR0_CMDQEN) == 0) {
+        regs.cr0ack.set(written);
+        enabled = regs.cr0SmmuEn.isSetIn(written);
+        if (regs.cr0CmdqEn.isSetIn(written) && !regs.cr0CmdqEn.isSetIn(previous)) {
             processCommands();
         }
     }
 
     /** GBPA: fields take effect only with UPDATE = 1, and the update completes at once. */
     private void gbpaWritten(long previous, long written) {
-        if ((written & GBPA_UPDATE) == 0) {
-            gbpa.set(previous);
+        if (!regs.gbpaUpdate.isSetIn(written)) {
+            regs.gbpa.set(previous);
             return;
         }
-        gbpa.set(written & ~GBPA_UPDATE);
-        gbpaAbort = (written & GBPA_ABORT) != 0;
+        regs.gbpa.set(written & ~regs.gbpaUpdate.mask());
+        gbpaAbort = regs.gbpaAbort.isSetIn(written);
     }
 
     private void gerrornWritten(long previous, long written) {
         // Acknowledging CMDQ_ERR lets the command queue move again.
-        if (((gerror.value() ^ written) & GERROR_CMDQ_ERR) == 0 && ((gerror.value() ^ previous) & GERROR_CMDQ_ERR) != 0) {
+        long cmdqErr = regs.gerrorCmdqErr.mask();
+        if (((regs.gerror.value() ^ written) & cmdqErr) == 0 && ((regs.gerror.value() ^ previous) & cmdqErr) != 0) {
             synchronized (lock) {
-                cmdqCons.set(cmdqCons.value() & 0xF_FFFF);
+                regs.cmdqCons.set(regs.cmdqCons.value() & 0xF_FFFF);
             }
             processCommands();
         }
     }
 
-    private boolean gerrorActive(long bit) {
-        return ((gerror.value() ^ gerrorn.value()) & bit) != 0;
+    /** A global error is active while its GERROR bit differs from GERRORN's. */
+    private boolean gerrorActive(Field error) {
+        return ((regs.gerror.value() ^ regs.gerrorn.value()) & error.mask()) != 0;
     }
 
     /** Makes a global error active (toggles its GERROR bit unless already active) and signals it. */
-    private void raiseGlobalError(long bit) {
-        if (gerrorActive(bit)) {
+    private void raiseGlobalError(Field error) {
+        if (gerrorActive(error)) {
             return;
         }
-        gerror.set(gerror.value() ^ bit);
-        if ((irqCtrl.value() & IRQ_GERROR) != 0 && bit != GERROR_MSI_GERROR_ABT) {
-            signal(LINE_GERROR, gerrorIrqCfg0.value(), gerrorIrqCfg1.value(), GERROR_MSI_GERROR_ABT);
+        regs.gerror.set(regs.gerror.value() ^ error.mask());
+        if (regs.irqCtrlGerrorEn.isSet() && error != regs.gerrorMsiGerrorAbtErr) {
+            signal(LINE_GERROR, regs.gerrorIrqCfg0.value(), regs.gerrorIrqCfg1.value(), regs.gerrorMsiGerrorAbtErr);
         }
     }
 
     /** An interrupt: an MSI write when its IRQ_CFG0 address is set, else the wired line. */
-    private void signal(int line, long msiAddress, long msiData, long msiAbortBit) {
+    private void signal(int line, long msiAddress, long msiData, Field msiAbortError) {
         raised[line]++;
         if (msiAddress != 0) {
             if (!msiWrite(msiAddress, msiData)) {
-                raiseGlobalError(msiAbortBit);
+                raiseGlobalError(msiAbortError);
             }
             return;
         }
@@ -317,12 +280,12 @@ public final class Smmuv3 implements Iommu {
     }
 
     private void consumeCommands() {
-        int log2 = log2Size(cmdqBase, CMDQS);
-        long base = queueBase(cmdqBase);
-        long cons = ptr(cmdqCons.value(), log2);
+        int log2 = log2Size(regs.cmdqBase, CMDQS);
+        long base = queueBase(regs.cmdqBase);
+        long cons = ptr(regs.cmdqCons.value(), log2);
         for (long budget = 2L << log2; budget > 0; budget--) {
-            if ((cr0.value() & CR0_CMDQEN) == 0 || gerrorActive(GERROR_CMDQ_ERR)
-                    || cons == ptr(cmdqProd.value(), log2)) {
+            if (!regs.cr0CmdqEn.isSet() || gerrorActive(regs.gerrorCmdqErr)
+                    || cons == ptr(regs.cmdqProd.value(), log2)) {
                 return;
             }
             long entry = base + (cons & ((1L << log2) - 1)) * 16;
@@ -345,14 +308,14 @@ public final class Smmuv3 implements Iommu {
             }
             commandsExecuted++;
             cons = next(cons, log2);
-            cmdqCons.set(cons);
+            regs.cmdqCons.set(cons);
         }
     }
 
     private void commandError(long cons, int err) {
-        cmdqCons.set(cons | (long) err << 24);
+        regs.cmdqCons.set(cons | (long) err << 24);
         LOG.debug("{}: command queue error {} at index 0x{}", path, err, Long.toHexString(cons));
-        raiseGlobalError(GERROR_CMDQ_ERR);
+        raiseGlobalError(regs.gerrorCmdqErr);
     }
 
     /** Executes one command; false when it is illegal (unknown opcode or reserved encoding). */
@@ -436,7 +399,7 @@ public final class Smmuv3 implements Iommu {
                 return true;
             case 1: {
                 long msiAddress = dw1 & 0x000F_FFFF_FFFF_FFFCL;
-                signal(LINE_CMD_SYNC, msiAddress, dw0 >>> 32, GERROR_MSI_CMDQ_ABT);
+                signal(LINE_CMD_SYNC, msiAddress, dw0 >>> 32, regs.gerrorMsiCmdqAbtErr);
                 return true;
             }
             case 2:
@@ -457,34 +420,34 @@ public final class Smmuv3 implements Iommu {
             recent.removeFirst();
         }
         recent.addLast(f);
-        if ((cr0.value() & CR0_EVTQEN) == 0) {
+        if (!regs.cr0EvtqEn.isSet()) {
             eventsLostDisabled++;
             return;
         }
-        int log2 = log2Size(eventqBase, EVTQS);
-        long prodReg = eventqProd.value();
+        int log2 = log2Size(regs.eventqBase, EVTQS);
+        long prodReg = regs.eventqProd.value();
         long prod = ptr(prodReg, log2);
-        long cons = ptr(eventqCons.value(), log2);
+        long cons = ptr(regs.eventqCons.value(), log2);
         long idxMask = (1L << log2) - 1;
         if ((prod & idxMask) == (cons & idxMask) && prod != cons) {
             eventOverflows++;
-            if (((prodReg ^ eventqCons.value()) & Q_OVFLG) == 0) {
-                eventqProd.set(prodReg ^ Q_OVFLG);
+            if (((prodReg ^ regs.eventqCons.value()) & regs.eventqConsOvackflg.mask()) == 0) {
+                regs.eventqProd.set(prodReg ^ regs.eventqProdOvflg.mask());
             }
             return;
         }
-        long entry = queueBase(eventqBase) + (prod & idxMask) * 32;
+        long entry = queueBase(regs.eventqBase) + (prod & idxMask) * 32;
         if (!memory.isRam(entry, 32)) {
-            raiseGlobalError(GERROR_EVTQ_ABT);
+            raiseGlobalError(regs.gerrorEvtqAbtErr);
             return;
         }
         memory.store64(entry, dw0);
         memory.store64(entry + 8, dw1);
         memory.store64(entry + 16, dw2);
         memory.store64(entry + 24, dw3);
-        eventqProd.set((prodReg & Q_OVFLG) | next(prod, log2));
-        if ((irqCtrl.value() & IRQ_EVTQ) != 0) {
-            signal(LINE_EVTQ, eventqIrqCfg0.value(), eventqIrqCfg1.value(), GERROR_MSI_EVTQ_ABT);
+        regs.eventqProd.set((prodReg & regs.eventqProdOvflg.mask()) | next(prod, log2));
+        if (regs.irqCtrlEvtqEn.isSet()) {
+            signal(LINE_EVTQ, regs.eventqIrqCfg0.value(), regs.eventqIrqCfg1.value(), regs.gerrorMsiEvtqAbtErr);
         }
     }
 
@@ -669,13 +632,13 @@ public final class Smmuv3 implements Iommu {
     }
 
     private StreamConfig decodeStream(int sid) {
-        long cfgReg = strtabBaseCfg.value();
+        long cfgReg = regs.strtabBaseCfg.value();
         int log2 = (int) Math.min(cfgReg & 0x3F, SIDSIZE);
         if (sid < 0 || sid >= (1 << log2)) {
             configEvent(C_BAD_STREAMID, Kind.BAD_STREAMID, sid, 0);
             return null;
         }
-        long base = strtabBase.value() & 0x000F_FFFF_FFFF_FFC0L;
+        long base = regs.strtabBase.value() & 0x000F_FFFF_FFFF_FFC0L;
         long ste;
         if (((cfgReg >>> 16) & 3) == 1) {
             int split = (int) Math.max(6, Math.min((cfgReg >>> 6) & 0x1F, 10));
@@ -868,13 +831,13 @@ public final class Smmuv3 implements Iommu {
 
     @Override
     public MmioHandler region(int index) {
-        return index == 0 ? regs : null;
+        return index == 0 ? regs.block : null;
     }
 
     @Override
     public Object saveState() {
         Map<String, Long> state = new LinkedHashMap<>();
-        for (Register r : regs.registers()) {
+        for (Register r : regs.block.registers()) {
             state.put(r.name(), r.value());
         }
         return state;
@@ -886,14 +849,14 @@ public final class Smmuv3 implements Iommu {
             return;
         }
         synchronized (lock) {
-            for (Register r : regs.registers()) {
+            for (Register r : regs.block.registers()) {
                 Object v = map.get(r.name());
                 if (v instanceof Long value && !r.name().startsWith("IDR") && !r.name().endsWith("IDR")) {
                     r.set(value);
                 }
             }
-            enabled = (cr0.value() & CR0_SMMUEN) != 0;
-            gbpaAbort = (gbpa.value() & GBPA_ABORT) != 0;
+            enabled = regs.cr0SmmuEn.isSet();
+            gbpaAbort = regs.gbpaAbort.isSet();
             configs.clear();
             tlb.invalidateAll();
         }
@@ -901,13 +864,13 @@ public final class Smmuv3 implements Iommu {
 
     @Override
     public String mode() {
-        long cfg = strtabBaseCfg.value();
+        long cfg = regs.strtabBaseCfg.value();
         String table = ((cfg >>> 16) & 3) == 1 ? "2-level" : "linear";
         if (!enabled) {
             return "disabled, GBPA " + (gbpaAbort ? "abort" : "bypass");
         }
         return String.format("enabled, %s stream table (2^%d), cmdq %s, evtq %s", table, Math.min(cfg & 0x3F, SIDSIZE),
-                (cr0.value() & CR0_CMDQEN) != 0 ? "on" : "off", (cr0.value() & CR0_EVTQEN) != 0 ? "on" : "off");
+                regs.cr0CmdqEn.isSet() ? "on" : "off", regs.cr0EvtqEn.isSet() ? "on" : "off");
     }
 
     @Override
@@ -916,7 +879,7 @@ public final class Smmuv3 implements Iommu {
             return String.format("SMMUv3 %s; IOTLB %d/%d entries, %d hits, %d misses; %d faults, %d events (%d overflowed, %d with evtq off); %d commands%s",
                     mode(), tlb.occupancy(), tlb.capacity(), tlb.hits(), tlb.misses(), faults.sum(), recorded,
                     eventOverflows, eventsLostDisabled, commandsExecuted,
-                    gerrorActive(GERROR_CMDQ_ERR) ? ", command queue stopped (CMDQ_ERR)" : "");
+                    gerrorActive(regs.gerrorCmdqErr) ? ", command queue stopped (CMDQ_ERR)" : "");
         }
     }
 

@@ -17,7 +17,6 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.model.ModelRef;
-import org.trapdoor.api.register.Register;
 import org.trapdoor.api.register.RegisterBlock;
 
 /**
@@ -69,10 +68,6 @@ public final class Its implements MsiController, ItsInspectable {
             | ((long) (DEVICE_ID_BITS - 1) << 13);
     static final long BASER_TYPE_DEVICE = 1;
     static final long BASER_TYPE_COLLECTION = 4;
-    /** Valid, Indirect, InnerCache, OuterCache, Physical_Address, Shareability, Page_Size, Size. */
-    static final long BASER_WRITABLE = 0xF8E0_FFFF_FFFF_FFFFL & ~(0x7L << 56) & ~(0x1FL << 48);
-    /** Valid, InnerCache, OuterCache, Physical_Address[51:12], Shareability, Size. */
-    static final long CBASER_WRITABLE = 0xB8EF_FFFF_FFFF_FCFFL & ~(0x7L << 56);
 
     // Command opcodes (GIC architecture specification, ITS commands).
     static final int MOVI = 0x01;
@@ -96,12 +91,8 @@ public final class Its implements MsiController, ItsInspectable {
     private final PhysicalMemory memory;
     private final ModelRef<InterruptController> gic;
 
-    private final RegisterBlock control;
-    private final Register ctlr;
-    private final Register cbaser;
-    private final Register cwriter;
-    private final Register creadr;
-    private final Register[] baser;
+    /** The control frame's register table (ItsRegisters.java); the behaviour of writes is hooked here. */
+    private final ItsRegisters regs;
     private final MmioHandler handler = this::access;
 
     private volatile ItsTable deviceTable = ItsTable.NONE;
@@ -137,43 +128,30 @@ public final class Its implements MsiController, ItsInspectable {
         this.base = base;
         this.memory = memory;
         this.gic = gic;
-        control = new RegisterBlock(name + " GITS", TRANSLATION_FRAME).allowSizes(4, 8);
-        ctlr = control.reg32("GITS_CTLR", 0x000).writable(0x1).onWrite(this::ctlrWritten)
-                .onRead(() -> (enabled ? 1L : 0L) | (quiescent() ? 1L << 31 : 0));
-        control.reg32("GITS_IIDR", 0x004).readOnly().reset(IIDR);
-        control.reg64("GITS_TYPER", 0x008).readOnly().reset(TYPER);
-        cbaser = control.reg64("GITS_CBASER", 0x080).writable(CBASER_WRITABLE).onWrite(this::cbaserWritten);
-        cwriter = control.reg64("GITS_CWRITER", 0x088).writable(0xF_FFE1L).onWrite(this::cwriterWritten);
-        creadr = control.reg64("GITS_CREADR", 0x090).readOnly();
-        baser = control.reg64Array("GITS_BASER", 0x100, 8);
-        baser[0].reset(baserRo(BASER_TYPE_DEVICE)).writable(BASER_WRITABLE);
-        baser[1].reset(baserRo(BASER_TYPE_COLLECTION)).writable(BASER_WRITABLE);
+        regs = new ItsRegisters(name);
+        // What a write does; the registers, their fields and access are in ItsRegisters.
+        regs.ctlr.onWrite(this::ctlrWritten).onRead(() -> (enabled ? regs.ctlrEnabled.mask() : 0)
+                | (quiescent() ? regs.ctlrQuiescent.mask() : 0));
+        regs.cbaser.onWrite(this::cbaserWritten);
+        regs.cwriter.onWrite(this::cwriterWritten);
         for (int i = 0; i < 2; i++) {
             final int n = i;
-            baser[i].onWrite((p, v) -> baserWritten(n, p, v));
+            regs.baser[i].onWrite((p, v) -> baserWritten(n, p, v));
         }
-        for (int i = 2; i < 8; i++) {
-            baser[i].readOnly();
-        }
-        control.reg32("GITS_PIDR2", 0xFFE8).readOnly().reset(0x3B);
-    }
-
-    private static long baserRo(long type) {
-        return (type << 56) | ((long) (ENTRY_SIZE - 1) << 48);
     }
 
     // ---------------------------------------------------------------- registers
 
     private boolean quiescent() {
-        return cwriter.value() == (creadr.value() & ~1L);
+        return regs.cwriter.value() == (regs.creadr.value() & ~1L);
     }
 
     private void ctlrWritten(long previous, long value) {
         boolean en = (value & 1) != 0;
         synchronized (commandLock) {
             if (en && !enabled) {
-                deviceTable = ItsTable.of(baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-                collectionTable = ItsTable.of(baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+                deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
+                collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
                 cache.invalidateAll();
                 enabled = true;
                 processCommands();
@@ -187,18 +165,18 @@ public final class Its implements MsiController, ItsInspectable {
     private void cbaserWritten(long previous, long value) {
         synchronized (commandLock) {
             if (enabled) {
-                cbaser.set(previous); // read-only while enabled
+                regs.cbaser.set(previous); // read-only while enabled
                 return;
             }
-            creadr.set(0);
-            cwriter.set(0);
+            regs.creadr.set(0);
+            regs.cwriter.set(0);
         }
     }
 
     private void baserWritten(int n, long previous, long value) {
         synchronized (commandLock) {
             if (enabled) {
-                baser[n].set(previous);
+                regs.baser[n].set(previous);
                 return;
             }
             // 64 KiB pages keep PA[51:48] in [15:12]; smaller pages have those bits as address.
@@ -215,35 +193,35 @@ public final class Its implements MsiController, ItsInspectable {
         synchronized (commandLock) {
             if ((value & 1) != 0) {
                 // Retry: restart a stalled queue. The bit itself is not stored.
-                cwriter.set(value & ~1L);
-                creadr.set(creadr.value() & ~1L);
+                regs.cwriter.set(value & ~1L);
+                regs.creadr.set(regs.creadr.value() & ~1L);
             }
             processCommands();
         }
     }
 
     private long queueSize() {
-        return ((cbaser.value() & 0xff) + 1) * 4096;
+        return ((regs.cbaser.value() & 0xff) + 1) * 4096;
     }
 
     private long queueBase() {
-        return cbaser.value() & 0x000F_FFFF_FFFF_F000L;
+        return regs.cbaser.value() & 0x000F_FFFF_FFFF_F000L;
     }
 
     // ---------------------------------------------------------------- command queue
 
     /** Runs commands from CREADR to CWRITER. Caller holds the command lock. */
     private void processCommands() {
-        if (!enabled || cbaser.value() >= 0 || (creadr.value() & 1) != 0) {
+        if (!enabled || regs.cbaser.value() >= 0 || (regs.creadr.value() & 1) != 0) {
             return; // disabled, no valid queue, or stalled
         }
         long size = queueSize();
-        long wr = cwriter.value() & 0xF_FFE0L;
+        long wr = regs.cwriter.value() & 0xF_FFE0L;
         if (wr >= size) {
             cwriterOutOfRange.increment();
             return;
         }
-        long rd = creadr.value() & 0xF_FFE0L;
+        long rd = regs.creadr.value() & 0xF_FFE0L;
         if (rd >= size) {
             rd = 0; // the queue shrank under a stale CREADR
         }
@@ -257,14 +235,14 @@ public final class Its implements MsiController, ItsInspectable {
                 long dw3 = memory.load64(addr + 24);
                 execute(dw0, dw1, dw2, dw3);
             } catch (MemoryAccessException e) {
-                creadr.set(rd | 1);
+                regs.creadr.set(rd | 1);
                 stalls.increment();
                 LOG.warn("{}: command queue stalled at CREADR 0x{}: {}", name, Long.toHexString(rd), e.getMessage());
                 return;
             }
             commands.increment();
             rd = (rd + CMD_SIZE) % size;
-            creadr.set(rd);
+            regs.creadr.set(rd);
         }
     }
 
@@ -540,7 +518,7 @@ public final class Its implements MsiController, ItsInspectable {
 
     private void access(MemoryTransaction tx) {
         if (tx.offset < TRANSLATION_FRAME) {
-            control.access(tx);
+            regs.block.access(tx);
             return;
         }
         if (!tx.write) {
@@ -592,7 +570,7 @@ public final class Its implements MsiController, ItsInspectable {
 
     /** The control frame's register block (tests, shell). */
     public RegisterBlock controlFrame() {
-        return control;
+        return regs.block;
     }
 
     @Override
@@ -650,14 +628,14 @@ public final class Its implements MsiController, ItsInspectable {
     @Override
     public ItsInspection inspect() {
         synchronized (commandLock) {
-            long cb = cbaser.value();
-            long rdv = creadr.value();
+            long cb = regs.cbaser.value();
+            long rdv = regs.creadr.value();
             ItsInspection.CommandQueue queue = new ItsInspection.CommandQueue(cb, cb < 0, queueBase(), queueSize(),
-                    cwriter.value() & 0xF_FFE0L, rdv & 0xF_FFE0L, (rdv & 1) != 0, commands.sum(),
+                    regs.cwriter.value() & 0xF_FFE0L, rdv & 0xF_FFE0L, (rdv & 1) != 0, commands.sum(),
                     commandErrors.sum(), unknownCommands.sum(), cwriterOutOfRange.sum(), stalls.sum());
             List<ItsInspection.Table> tables = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                long v = baser[i].value();
+                long v = regs.baser[i].value();
                 ItsTable t = i == 0 ? ItsTable.of(v, ENTRY_SIZE, 1L << DEVICE_ID_BITS)
                         : i == 1 ? ItsTable.of(v, ENTRY_SIZE, 1L << ICID_BITS) : ItsTable.NONE;
                 tables.add(new ItsInspection.Table(i, v, (int) (v >>> 56) & 7, v < 0, (v & (1L << 62)) != 0,
@@ -750,9 +728,9 @@ public final class Its implements MsiController, ItsInspectable {
         synchronized (commandLock) {
             long[] b = new long[8];
             for (int i = 0; i < 8; i++) {
-                b[i] = baser[i].value();
+                b[i] = regs.baser[i].value();
             }
-            return new ItsState(enabled ? 1 : 0, cbaser.value(), cwriter.value(), creadr.value(), b);
+            return new ItsState(enabled ? 1 : 0, regs.cbaser.value(), regs.cwriter.value(), regs.creadr.value(), b);
         }
     }
 
@@ -762,18 +740,22 @@ public final class Its implements MsiController, ItsInspectable {
             return;
         }
         synchronized (commandLock) {
-            cbaser.set(s.cbaser());
-            cwriter.set(s.cwriter());
-            creadr.set(s.creadr());
+            regs.cbaser.set(s.cbaser());
+            regs.cwriter.set(s.cwriter());
+            regs.creadr.set(s.creadr());
             long[] b = s.baser();
             for (int i = 0; i < 2; i++) {
                 // Type and entry size are this model's, whatever the saved value says.
-                baser[i].set((b[i] & BASER_WRITABLE) | (baser[i].value() & ~BASER_WRITABLE));
+                long writable = regs.baser[i].writableMask();
+                regs.baser[i].set((b[i] & writable) | (regs.baser[i].value() & ~writable));
             }
-            deviceTable = ItsTable.of(baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-            collectionTable = ItsTable.of(baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+            deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
+            collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
             enabled = (s.ctlr() & 1) != 0;
-            ctlr.set(s.ctlr() & 1);
+            regs.ctlr.set(s.ctlr() & 1);
+            // A swap restores again into a model that served meanwhile: its translations may
+            // come from tables the restored BASERs no longer name.
+            cache.invalidateAll();
         }
     }
 
@@ -781,8 +763,8 @@ public final class Its implements MsiController, ItsInspectable {
     public String summary() {
         return String.format(
                 "ITS %s, CREADR 0x%x%s CWRITER 0x%x, %d commands (%d bad, %d unknown), translation cache %d hits %d misses; %s",
-                enabled ? "enabled" : "disabled", creadr.value() & ~1L, (creadr.value() & 1) != 0 ? " STALLED" : "",
-                cwriter.value(), commands.sum(), commandErrors.sum(), unknownCommands.sum(), cache.hits(),
+                enabled ? "enabled" : "disabled", regs.creadr.value() & ~1L, (regs.creadr.value() & 1) != 0 ? " STALLED" : "",
+                regs.cwriter.value(), commands.sum(), commandErrors.sum(), unknownCommands.sum(), cache.hits(),
                 cache.misses(), counters.snapshot());
     }
 }

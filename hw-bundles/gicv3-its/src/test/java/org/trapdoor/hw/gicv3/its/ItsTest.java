@@ -717,4 +717,184 @@ class ItsTest {
         assertTrue(in.problems().get(0).startsWith("Device Table"), in.problems().get(0));
         assertFalse(in.enabled());
     }
+
+    // ---------------------------------------------------------------- table limits (flat 4 KiB: 512 IDs)
+
+    /** The DTE of {@code dev} as the flat device table holds it. */
+    long dte(int dev) {
+        return ram.load64(DT + dev * 8L);
+    }
+
+    @Test
+    void mapdTakesTheLastDeviceIdOfTheTableAndRefusesTheFirstBeyondIt() {
+        configure();
+        mapd(511, 5, ITT, true);
+        assertEquals(0, its.commandErrors());
+        assertEquals(1L | (4L << 1) | ((ITT >>> 8) << 6), dte(511), "DTE: Valid, Size = bits - 1, ITT_addr");
+        mapd(512, 5, ITT, true);
+        assertEquals(1, its.commandErrors(), "DeviceID 512 is beyond a 512-entry table");
+        assertEquals(0, ram.load64(DT + 512 * 8L), "nothing written past the table");
+    }
+
+    @Test
+    void mapdTakesSixteenEventIdBitsAndRefusesSeventeen() {
+        configure();
+        mapd(1, 16, ITT, true);
+        assertEquals(0, its.commandErrors());
+        mapd(2, 17, ITT, true);
+        assertEquals(1, its.commandErrors(), "Size beyond GITS_TYPER.ID_bits");
+        assertEquals(0, dte(2));
+    }
+
+    @Test
+    void mapcTakesTheLastCollectionAndTheLastRedistributorAndRefusesTheNext() {
+        configure();
+        mapc(511, 1);
+        assertEquals(0, its.commandErrors());
+        assertEquals(1L | (1L << 1), ram.load64(CT + 511 * 8L));
+        mapc(512, 0);
+        assertEquals(1, its.commandErrors(), "ICID 512 is beyond the collection table");
+        mapc(5, 2);
+        assertEquals(2, its.commandErrors(), "RDbase 2: the GIC has two redistributors");
+        assertEquals(0, ram.load64(CT + 5 * 8L));
+    }
+
+    @Test
+    void maptiChecksTheCollectionLimitAndTheLpiRange() {
+        configure();
+        mapd(0x10, 5, ITT, true);
+        mapti(0x10, 0, 8192, 511);
+        mapti(0x10, 1, 65535, 0);
+        mapti(0x10, 2, 1023, 0);
+        assertEquals(0, its.commandErrors(), "ICID 511, the first and last LPI, and 1023 are accepted");
+        mapti(0x10, 3, 8191, 0);
+        mapti(0x10, 4, 65536, 0);
+        mapti(0x10, 5, 8192, 512);
+        mapti(0x10, 32, 8192, 0);
+        assertEquals(4, its.commandErrors(), "an SPI INTID, an LPI beyond 16 ID bits, ICID 512, EventID 32 of 32");
+        for (int e = 3; e < 6; e++) {
+            assertEquals(0, ram.load64(ITT + e * 8L), "no ITE for event " + e);
+        }
+    }
+
+    @Test
+    void commandsOnTheLastDeviceIdWorkAndOnTheFirstBeyondTheTableAreErrors() {
+        configure();
+        mapd(511, 5, ITT, true);
+        mapc(1, 1);
+        mapti(511, 3, 8200, 1);
+        devEvent(Its.INT, 511, 3);
+        sent++;
+        assertTrue(gic.isPending(8200, 1), "INT on DeviceID 511");
+        assertEquals(0, its.commandErrors());
+        // A valid-looking DTE just past the table: the limit, not the memory, must refuse 512.
+        ram.store64(DT + 512 * 8L, dte(511));
+        devEvent(Its.CLEAR, 512, 3);
+        assertEquals(1, its.commandErrors(), "CLEAR on DeviceID 512 finds no DTE");
+        msi(512, 3, 4);
+        assertEquals(1, its.counters().dropped(DropReason.DEVICE_ID_OUT_OF_RANGE));
+    }
+
+    @Test
+    void invallAndMoviReachTheLastCollectionAndRefuseTheFirstBeyondIt() {
+        standardMapping();
+        mapc(511, 0);
+        cmd(Its.INVALL, 0, 511, 0);
+        assertEquals(0, its.commandErrors());
+        ram.store64(CT + 512 * 8L, 1L); // a valid-looking CTE just past the table
+        cmd(Its.INVALL, 0, 512, 0);
+        assertEquals(1, its.commandErrors(), "INVALL of ICID 512");
+        cmd(Its.MOVI | (0x10L << 32), 3, 512, 0);
+        assertEquals(2, its.commandErrors(), "MOVI to ICID 512");
+        cmd(Its.MOVI | (0x10L << 32), 3, 511, 0);
+        assertEquals(2, its.commandErrors());
+        msi(0x10, 3, 4);
+        assertTrue(gic.isPending(8200, 0), "moved to collection 511 on CPU 0");
+    }
+
+    @Test
+    void movallRefusesARedistributorTheGicDoesNotHave() {
+        standardMapping();
+        cmd(Its.MOVALL, 0, 1L << 16, 0);
+        assertEquals(0, its.commandErrors());
+        cmd(Its.MOVALL, 0, 2L << 16, 0);
+        cmd(Its.MOVALL, 0, 0, 2L << 16);
+        assertEquals(2, its.commandErrors());
+    }
+
+    // ---------------------------------------------------------------- translation cache
+
+    @Test
+    void theFirstMsiOfAnEventIsACacheMissAndTheNextAHit() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        assertEquals(1, its.cacheMisses());
+        assertEquals(0, its.cacheHits());
+        take(8200, 1);
+        msi(0x10, 3, 4);
+        assertEquals(1, its.cacheMisses());
+        assertEquals(1, its.cacheHits());
+    }
+
+    @Test
+    void reEnablingTheItsStartsWithAnEmptyCache() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        wr(0x000, 4, 0);
+        wr(0x000, 4, 1);
+        msi(0x10, 3, 4);
+        assertEquals(2, its.cacheMisses(), "the translation is looked up in the tables again");
+    }
+
+    @Test
+    void aBaserWriteWhileDisabledDropsCachedTranslations() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        wr(0x000, 4, 0);
+        // A second device table where DeviceID 0x10's event 3 is LPI 8300, then the ITS back on.
+        long dt2 = L2;
+        long itt2 = L2 + 0x1000;
+        ram.store64(dt2 + 0x10 * 8L, 1L | (4L << 1) | ((itt2 >>> 8) << 6));
+        ram.store64(itt2 + 3 * 8L, 1L | (8300L << 1) | (1L << 33));
+        wr(0x100, 8, (1L << 63) | dt2);
+        wr(0x000, 4, 1);
+        msi(0x10, 3, 4);
+        assertTrue(gic.isPending(8300, 1), "the new table's LPI");
+        assertFalse(gic.isPending(8200, 1));
+    }
+
+    @Test
+    void restoringStateIntoALiveItsDropsItsCachedTranslations() {
+        standardMapping();
+        msi(0x10, 3, 4);
+        take(8200, 1);
+        ItsState saved = (ItsState) its.saveState();
+        long dt2 = L2;
+        long itt2 = L2 + 0x1000;
+        ram.store64(dt2 + 0x10 * 8L, 1L | (4L << 1) | ((itt2 >>> 8) << 6));
+        ram.store64(itt2 + 3 * 8L, 1L | (8300L << 1) | (1L << 33));
+        long[] b = saved.baser().clone();
+        b[0] = (1L << 63) | dt2;
+        // A swap copies the old model's state again after the drain: into a model that served meanwhile.
+        its.restoreState(new ItsState(saved.ctlr(), saved.cbaser(), saved.cwriter(), saved.creadr(), b));
+        msi(0x10, 3, 4);
+        assertTrue(gic.isPending(8300, 1), "the restored tables, not a cached translation");
+    }
+
+    @Test
+    void restoredStateKeepsTheCommandQueuePointersAndTheEnable() {
+        standardMapping();
+        Object state = its.saveState();
+        Its next = new Its("its", ITS_BASE, ram, ref);
+        next.restoreState(state);
+        its = next;
+        mmio = next.region(0);
+        assertEquals(3 * 32, rd(0x088, 8), "CWRITER");
+        assertEquals(3 * 32, rd(0x090, 8), "CREADR");
+        assertEquals((1L << 63) | CMDQ, rd(0x080, 8), "CBASER");
+        assertEquals(1, rd(0x000, 4) & 1, "Enabled");
+        assertEquals((1L << 63) | CT | (0x0407L << 48), rd(0x108, 8), "BASER1");
+    }
 }
