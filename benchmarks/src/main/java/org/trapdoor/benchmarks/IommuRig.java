@@ -2,12 +2,12 @@ package org.trapdoor.benchmarks;
 
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.hw.smmuv3.SmmuV3;
+import org.trapdoor.hw.smmuv3.Smmuv3;
 import org.trapdoor.testkit.ArrayRam;
 import org.trapdoor.testkit.Lpae4kTables;
 
 /**
- * An {@link SmmuV3} enabled over a RAM bank, programmed as Linux's arm-smmu-v3 driver does at
+ * An {@link Smmuv3} enabled over a RAM bank, programmed as Linux's arm-smmu-v3 driver does at
  * probe and attach: command and event queues, a linear stream table, then SMMUEN; StreamID
  * {@link #SID}'s STE selects stage 1 only (Config = 0b101) through one Context Descriptor (48-bit
  * input, 4 KiB granule, so every walk runs levels 0 to 3) whose TTB0 holds {@link #MAPPED} 4 KiB
@@ -54,7 +54,7 @@ final class IommuRig {
     static final int IRQ_CTRL_GERROR = 1, IRQ_CTRL_EVTQ = 4;
 
     final ArrayRam ram = new ArrayRam(RAM, RAM_SIZE);
-    final SmmuV3 smmu = new SmmuV3("/smmu@9050000", ram, ram.asAddressSpace());
+    final Smmuv3 smmu = new Smmuv3("/smmu@9050000", ram, ram.asAddressSpace());
     private final MemoryTransaction reg = new MemoryTransaction();
 
     IommuRig() {

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.trapdoor.api.memory.MemoryTransaction;
 
 /**
- * One DMA translation by an enabled {@code SmmuV3} ({@link IommuRig}: stage 1 only, 4 KiB
+ * One DMA translation by an enabled {@code Smmuv3} ({@link IommuRig}: stage 1 only, 4 KiB
  * granule, 48-bit input, so a walk reads four descriptors), called as a device's upstream port
  * calls it: a reused {@link MemoryTransaction} prepared with {@code tx.read(iova, 4)}, its
  * StreamID set, {@code Iommu.translate(tx)}; the op returns the output address.

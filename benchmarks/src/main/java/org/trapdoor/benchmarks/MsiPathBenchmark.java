@@ -27,12 +27,12 @@ import org.trapdoor.hw.testdev.TestDevice;
  * <ul>
  * <li>{@code composed}: the {@code virt} machine with the real ECAM, GICv3 and ITS drivers:
  * MSI-X table &rarr; the device's upstream port (requester ID, the bridge's node slot, msi-map
- * DeviceID, iommu-map StreamID) &rarr; {@code SmmuV3.translate} ({@link #smmu}: bypass, or a
+ * DeviceID, iommu-map StreamID) &rarr; {@code Smmuv3.translate} ({@link #smmu}: bypass, or a
  * stage-1 IOTLB hit) &rarr; SystemBus &rarr; the ITS node's region port &rarr; {@code Its} (Device table,
  * ITT, Collection table in RAM) &rarr; {@code Gicv3.setLpiPending} through the ITS's reference
  * to its parent's slot &rarr; the CPU's sink.</li>
  * <li>{@code handWired}: the same classes with the same RAM contents, the device's upstream
- * calling the same kind of {@code SmmuV3}, then the ITS frame handler directly, the ITS holding the GIC itself.</li>
+ * calling the same kind of {@code Smmuv3}, then the ITS frame handler directly, the ITS holding the GIC itself.</li>
  * </ul>
  *
  * <p>Set-up checks that each variant delivers every raise (outcome SENT, the LPI taken by the

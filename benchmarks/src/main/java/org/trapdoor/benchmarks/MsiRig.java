@@ -15,7 +15,7 @@ import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciConfig;
 import org.trapdoor.api.pci.PciUpstream;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.bus.Ram;
 import org.trapdoor.core.bus.SystemBus;
@@ -26,8 +26,8 @@ import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.Its;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 import org.trapdoor.testkit.Lpae4kTables;
@@ -237,7 +237,7 @@ final class MsiRig {
             machine.addDriver(new EcamDriver());
             machine.addDriver(new Gicv3Driver());
             machine.addDriver(new ItsDriver());
-            machine.addDriver(new SmmuV3Driver());
+            machine.addDriver(new Smmuv3Driver());
             machine.addFactory(new TestDeviceFactory());
             machine.attach(DEVICE_SPEC);
             device = (TestDevice) machine.msiSources().get(0);
@@ -268,7 +268,7 @@ final class MsiRig {
 
     /**
      * The same model classes wired by hand: the device's upstream passes each write through an
-     * {@code SmmuV3} at reset (StreamID = requester ID, virt's identity iommu-map) and hands it
+     * {@code Smmuv3} at reset (StreamID = requester ID, virt's identity iommu-map) and hands it
      * straight to the ITS's frame handler (offset set, requester and DeviceID stamped as the
      * bridge's msi-map would), the ITS reaches the GIC through a fixed reference, the GIC signals
      * the same kind of CPU. No composer, no node slot, no address space on the MSI path.
@@ -277,7 +277,7 @@ final class MsiRig {
         final Ram ram = new Ram(List.of(new long[] {RAM, RAM_SIZE}));
         /** Set-up only: an address space over the same models, so the guest's writes read alike. */
         final SystemBus setup = new SystemBus();
-        final SmmuV3 smmu = new SmmuV3(SMMU_PATH, ram, setup);
+        final Smmuv3 smmu = new Smmuv3(SMMU_PATH, ram, setup);
         final Gicv3 gic = new Gicv3("/intc@8000000", 256, new long[] {0, 1}, ram);
         final InterruptCounters ledger = new InterruptCounters();
         final Its its = new Its("/intc@8000000/msi-controller@8080000", ITS, ram, new FixedRef<>(gic), ledger);
@@ -380,7 +380,7 @@ final class MsiRig {
     }
 
     /** A model reference that never changes. */
-    private record FixedRef<T extends org.trapdoor.api.platform.DeviceModel>(T model) implements ModelRef<T> {
+    private record FixedRef<T extends org.trapdoor.api.model.DeviceModel>(T model) implements ModelRef<T> {
         @Override
         public T get() {
             return model;

@@ -3,21 +3,24 @@ package org.trapdoor.benchmarks;
 import java.util.Arrays;
 import java.util.List;
 
-import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.pci.ecam.EcamLayout;
+import org.trapdoor.api.pci.ecam.EcamWindow;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.PciConfig;
 import org.trapdoor.api.pci.PciFunction;
 import org.trapdoor.api.pci.PciHierarchy;
+import org.trapdoor.api.pci.ecam.EcamLayout;
+import org.trapdoor.api.pci.ecam.EcamWindow;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
 import org.trapdoor.hw.pci.ecam.EcamHostBridge;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -63,7 +66,7 @@ final class Rigs {
         ComposedMachine m = new ComposedMachine(tree);
         m.addDriver(new EcamDriver());
         // The launcher's SMMUv3 driver, so the device's iommu-map names a bound (reset, bypass) SMMU.
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach(DEVICE_SPEC);
         AddressSpace sys = m.system();
@@ -118,8 +121,8 @@ final class Rigs {
         HandWired() {
             // The factory's defaults, as "testdev,addr=01.0" gets them.
             device = new TestDevice(TestDeviceFactory.DEFAULT_MSI, TestDeviceFactory.DEFAULT_MSIX);
-            bridge = new EcamHostBridge("/pcie@10000000", new RegEntry(ECAM_BASE, ECAM_SIZE, null),
-                    new BusRange(0, 255), List.of(), new ArrayHierarchy().put(0, DEVFN, device));
+            bridge = new EcamHostBridge(new EcamWindow("/pcie@10000000", 0, new RegEntry(ECAM_BASE, ECAM_SIZE, null),
+                    0, 255, List.of(), EcamLayout.ECAM), new ArrayHierarchy().put(0, DEVFN, device));
             bridge.configWrite(0, DEVFN, PciConfig.BAR0, 4, (int) BAR0_ADDRESS);
             bridge.configWrite(0, DEVFN, PciConfig.COMMAND, 2, COMMAND_ON);
             device.registers().write(TestDevice.REG_SCRATCH, 4, SCRATCH_VALUE);

@@ -10,7 +10,7 @@ import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.pci.PciFunction;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 
 /**

@@ -9,8 +9,8 @@ import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
-import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.DeviceModel;
+import org.trapdoor.api.model.ModelRef;
 
 /**
  * What the composer hands a driver, for driver tests that have no machine: the node being

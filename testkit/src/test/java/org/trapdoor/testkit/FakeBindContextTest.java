@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.memory.MmioHandler;
-import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.DeviceModel;
+import org.trapdoor.api.model.ModelRef;
 
 class FakeBindContextTest {
     static final class Model implements DeviceModel {

@@ -27,7 +27,7 @@ import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
@@ -51,11 +51,17 @@ import org.trapdoor.core.machine.ComposedMachine;
  * and a replacement is bound before the service it replaces is unbound: each callback acts on
  * the one service it names, never on "the current" one.
  */
+// The hypervisor property (configured, else this default) is a service property too: a bare-metal
+// guest boots only on a machine with hypervisor=none, a hypervisor model only on its own name.
 @Component(service = {Machine.class, MachineInterrupts.class}, configurationPid = MachineComponent.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = MachineComponent.HYPERVISOR + "=none")
 @Designate(ocd = MachineConfig.class)
 public final class MachineComponent implements Machine, MachineInterrupts {
     public static final String PID = "org.trapdoor.machine";
+    /** Service property: the hypervisor running on the machine ({@code none} or {@code xen}). */
+    public static final String HYPERVISOR = "hypervisor";
+    /** The hypervisors a machine can run. */
+    public static final List<String> HYPERVISORS = List.of("none", "xen");
     /** The endpoints plugged when no device is configured and the platform has a host bridge. */
     public static final List<String> DEFAULT_DEVICES = List.of("testdev,addr=01.0", "testdev,addr=02.0");
 
@@ -65,8 +71,9 @@ public final class MachineComponent implements Machine, MachineInterrupts {
 
     @Activate
     public MachineComponent(@Reference DeviceTreeLoader loader, MachineConfig config) {
-        if (!"none".equals(config.hypervisor())) {
-            String msg = "hypervisor '" + config.hypervisor() + "' is not available: the only choice is 'none'";
+        if (!HYPERVISORS.contains(config.hypervisor())) {
+            String msg = "hypervisor '" + config.hypervisor() + "' is not available: the choices are "
+                    + String.join(", ", HYPERVISORS);
             LOG.error(msg);
             throw new IllegalArgumentException(msg);
         }

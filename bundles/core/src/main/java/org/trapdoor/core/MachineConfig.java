@@ -18,6 +18,7 @@ public @interface MachineConfig {
     String[] devices() default {};
 
     @AttributeDefinition(name = "Hypervisor", description = "The hypervisor running on the machine.",
-            options = {@Option(label = "none (bare machine)", value = "none")})
+            options = {@Option(label = "none (bare machine)", value = "none"),
+                @Option(label = "Xen (Dom0 and DomUs, org.trapdoor.xen)", value = "xen")})
     String hypervisor() default "none";
 }

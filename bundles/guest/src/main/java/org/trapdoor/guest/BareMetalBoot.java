@@ -25,7 +25,7 @@ import org.trapdoor.api.machine.MachineInterrupts;
 
 /**
  * Boots the kernel directly on the hardware ({@code --hypervisor none}) when a {@link Machine}
- * appears: against the machine's system address space and platform device tree, with its CPUs
+ * whose service property {@code hypervisor} is {@code none} appears: against the machine's system address space and platform device tree, with its CPUs
  * wired through the machine's {@link MachineInterrupts}. Only once that boot has finished (PCI
  * enumerated, the CPUs wired to the interrupt controller, MSIs set up) is the kernel published,
  * as a bundle-private {@link LinuxKernel} service that {@link GuestKernelComponent} offers to
@@ -63,6 +63,9 @@ public final class BareMetalBoot {
         String[] vfio_pci_ids() default {};
     }
 
+    /** The Machine service's {@code hypervisor} property says none (or, from an older core, nothing). */
+    static final String BARE_MACHINE = "(|(hypervisor=none)(!(hypervisor=*)))";
+
     private static final Logger LOG = LoggerFactory.getLogger(BareMetalBoot.class);
 
     private final Machine machine;
@@ -77,7 +80,8 @@ public final class BareMetalBoot {
 
     @Activate
     public BareMetalBoot(BundleContext context, Config config,
-            @Reference(policyOption = ReferencePolicyOption.GREEDY) Machine machine,
+            // Only a machine with no hypervisor: under one, the hypervisor boots the kernels (in its domains).
+            @Reference(policyOption = ReferencePolicyOption.GREEDY, target = BARE_MACHINE) Machine machine,
             // Mandatory: booting without the interrupt fabric and again when it arrives would be
             // two boots of one machine.
             @Reference(policyOption = ReferencePolicyOption.GREEDY) MachineInterrupts interrupts) {
@@ -121,8 +125,7 @@ public final class BareMetalBoot {
         }
         LinuxKernel k;
         try {
-            k = LinuxKernel.boot("linux, no hypervisor", machine.system(), machine.platform(),
-                    interrupts == null ? IrqFabric.NONE : new MachineIrqFabric(interrupts), params);
+            k = LinuxKernel.boot(new BareMetalPlatform("linux, no hypervisor", machine, interrupts), params);
         } catch (RuntimeException e) {
             LOG.error("guest kernel failed to boot: {}", e.getMessage(), e);
             return;

@@ -14,6 +14,8 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
+import org.trapdoor.api.guest.GuestPlatform;
+import org.trapdoor.api.guest.Hypercalls;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.guest.dma.DmaApi;
@@ -21,6 +23,7 @@ import org.trapdoor.guest.dma.TestEndpointDma;
 import org.trapdoor.guest.iommu.IommuSubsystem;
 import org.trapdoor.guest.pci.PciHostGeneric;
 import org.trapdoor.guest.printk.BootLog;
+import org.trapdoor.guest.xen.XenGuest;
 
 /**
  * A Linux-like kernel booted on a device-tree Arm machine: it runs against an address space (its
@@ -55,9 +58,11 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
     private final DmaApi dma;
     private final TestEndpointDma endpointDma;
     private final MsiHotplug hotplug;
+    private final XenGuest xen;
+    private volatile boolean shutDown;
 
     private LinuxKernel(String name, BootLog log, List<GuestPciHost> hosts, List<GuestPciDevice> devices,
-            MsiSubsystem msi, IommuSubsystem iommu, DmaApi dma, MsiHotplug hotplug) {
+            MsiSubsystem msi, IommuSubsystem iommu, DmaApi dma, MsiHotplug hotplug, XenGuest xen) {
         this.name = name;
         this.log = log;
         this.hosts = List.copyOf(hosts);
@@ -67,6 +72,7 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         this.dma = dma;
         this.endpointDma = new TestEndpointDma(dma, msi.mmio());
         this.hotplug = hotplug;
+        this.xen = xen;
     }
 
     /**
@@ -141,11 +147,26 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
 
     /** Boots with the given kernel parameters. */
     public static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, Params params) {
-        return boot(name, memory, tree, fabric, LOG_LINES, params);
+        return boot(name, memory, tree, fabric, LOG_LINES, params, null);
+    }
+
+    /**
+     * Boots on {@code platform}: its memory, its tree, its CPUs' interrupt wiring, and (under a
+     * hypervisor) its hypercall, which the kernel uses when the tree has a {@code /hypervisor} node.
+     */
+    public static LinuxKernel boot(GuestPlatform platform, Params params) {
+        IrqFabric fabric = platform.interrupts() == null ? IrqFabric.NONE : new PlatformIrqFabric(platform.interrupts());
+        return boot(platform.name(), platform.memory(), platform.deviceTree(), fabric, LOG_LINES, params,
+                platform.hypercalls());
     }
 
     static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, int logLines,
             Params params) {
+        return boot(name, memory, tree, fabric, logLines, params, null);
+    }
+
+    static LinuxKernel boot(String name, AddressSpace memory, DeviceTree tree, IrqFabric fabric, int logLines,
+            Params params, Hypercalls hypercalls) {
         BootLog log = new BootLog(LOG, logLines);
         log.info("Booting Linux-like kernel model (%s)", name);
         log.info("Machine model: %s", tree.root().has("model") ? tree.root().property("model").string() : tree.source());
@@ -153,6 +174,8 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         // Listening before the GIC and MSI controllers are probed: a swap during boot is not missed.
         MsiHotplug hotplug = new MsiHotplug(fabric, msi, log);
         msi.initIrq();
+        // xen_early_init / xen_guest_init (early_initcall): after init_IRQ, before PCI.
+        XenGuest xen = XenGuest.detect(tree, hypercalls, msi.pages(), msi.mmio(), log);
         List<GuestPciHost> hosts = new ArrayList<>();
         List<GuestPciDevice> devices = new ArrayList<>();
         List<PciHostGeneric> probed = new ArrayList<>();
@@ -171,6 +194,12 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
                 continue;
             }
             host.probe();
+            if (xen != null && xen.initialDomain()) {
+                // xen_pci_notifier on BUS_NOTIFY_ADD_DEVICE: each function reaches Xen before its driver probes.
+                for (GuestPciDevice d : host.devices()) {
+                    xen.addDevice(d);
+                }
+            }
             probed.add(host);
             GuestPciHost info = host.info();
             nextSegment = Math.max(nextSegment, info.segment() + 1);
@@ -199,7 +228,7 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         msi.dma(dma);
         msi.setUpDevices(probed);
         hotplug.start();
-        return new LinuxKernel(name, log, hosts, devices, msi, iommu, dma, hotplug);
+        return new LinuxKernel(name, log, hosts, devices, msi, iommu, dma, hotplug, xen);
     }
 
     @Override
@@ -256,6 +285,27 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
     @Override
     public void close() {
         hotplug.close();
+    }
+
+    /**
+     * Stops the kernel, as when its domain is destroyed: no more re-probes, and its CPUs stop taking
+     * interrupts (the handler no longer acknowledges on any CPU interface). Idempotent.
+     */
+    @Override
+    public void shutdown() {
+        if (shutDown) {
+            return;
+        }
+        shutDown = true;
+        log.info("reboot: Power down");
+        close();
+        msi.cpu().resolver(() -> null);
+        msi.cpu().controller(null);
+    }
+
+    /** The kernel's Xen support, or null when it runs without a hypervisor. */
+    public XenGuest xen() {
+        return xen;
     }
 
     @Override

@@ -14,7 +14,7 @@ import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
@@ -24,8 +24,8 @@ import org.trapdoor.hw.gicv2.Gicv2mDriver;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv2.SmmuV2Driver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv2.Smmuv2Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -70,8 +70,8 @@ final class MachineRig implements AutoCloseable {
         machine.addDriver(new Gicv2Driver());
         machine.addDriver(new Gicv2mDriver());
         if (smmus) {
-            machine.addDriver(capturing(new SmmuV3Driver()));
-            machine.addDriver(capturing(new SmmuV2Driver()));
+            machine.addDriver(capturing(new Smmuv3Driver()));
+            machine.addDriver(capturing(new Smmuv2Driver()));
         }
         machine.addFactory(new TestDeviceFactory());
         for (String spec : devices) {

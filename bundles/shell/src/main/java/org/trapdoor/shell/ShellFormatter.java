@@ -9,7 +9,6 @@ import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.memory.MemResult;
-import org.trapdoor.shell.irq.IrqFormatter;
 
 /**
  * Renders the shell's result objects as text. Commands return data; this is the only place that
@@ -43,7 +42,7 @@ public final class ShellFormatter {
         if (o instanceof MemAccess m) {
             return mem(m);
         }
-        return IrqFormatter.format(o, level);
+        return null; // the command packages' results have converters of their own
     }
 
     /** One row per node: path, compatible, reg, driver, state (and why, when unbound). */

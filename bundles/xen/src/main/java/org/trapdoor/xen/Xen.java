@@ -22,7 +22,9 @@ import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.api.hypervisor.PolicyInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.xen.domain.Dom0Builder;
+import org.trapdoor.xen.domain.DomUBuilder;
 import org.trapdoor.xen.domain.DomainPlatform;
+import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.hypercall.GuestMemory;
@@ -46,6 +48,8 @@ public final class Xen implements Hypervisor {
     /** RAM Xen keeps at least for its heap (P2M tables, DomU memory). */
     public static final long MIN_HEAP = 16L << 20;
     public static final int CONSOLE_LINES = 1024;
+    /** {@code DOMID_FIRST_RESERVED}: domids from here on are special (dom_io, dom_xen...). */
+    public static final int DOMID_FIRST_RESERVED = 0x7ff0;
 
     /**
      * Boot options ({@code dom0_mem}, {@code dom0_max_vcpus}, the PA size Xen programs in VTCR_EL2.PS).
@@ -142,7 +146,7 @@ public final class Xen implements Hypervisor {
     }
 
     private void bootKernel(XenDomain d) {
-        DomainPlatform platform = new DomainPlatform(d.name().equals("Domain-0") ? "dom0" : d.name(), d.ipaSpace(),
+        DomainPlatform platform = new DomainPlatform(d.hardwareDomain() ? "dom0" : d.name(), d.ipaSpace(),
                 d.deviceTree(), d.interrupts(), hypercalls.forDomain(d));
         try {
             GuestKernel k = kernels.boot(platform, Map.of());
@@ -248,18 +252,131 @@ public final class Xen implements Hypervisor {
         return dom0;
     }
 
+    /**
+     * {@code xl create}: domid and VMID, memory from Xen's heap at {@code GUEST_RAM0_BASE}, the tree
+     * libxl writes, the vGIC, the config's PCI functions (and the vPCI node), then the kernel boots.
+     * Anything that fails undoes what was done, so nothing leaks.
+     */
     @Override
-    public Domain create(DomainConfig config) {
-        throw new HypervisorException("xl create " + config.name() + ": this Xen cannot build DomUs");
+    public synchronized Domain create(DomainConfig config) {
+        if (dom0 == null) {
+            throw new HypervisorException("Xen has not booted: no domain can be created");
+        }
+        if (find(config.name()) != null) {
+            throw new HypervisorException("domain with name \"" + config.name() + "\" already exists.");
+        }
+        int domid = freeId(1, DOMID_FIRST_RESERVED);
+        if (domid < 0) {
+            throw new HypervisorException("cannot create domain " + config.name() + ": no free domid");
+        }
+        // The VMID tags the domain's stage 2 in the TLBs and the SMMU: 8 bits, 0 is Dom0's.
+        int vmid = freeVmid();
+        if (vmid < 0) {
+            throw new HypervisorException("cannot create domain " + config.name() + ": no free VMID");
+        }
+        XenDomain d;
+        try {
+            d = DomUBuilder.build(domid, config.name(), config.memoryMiB() << 20, config.vcpus(), vmid,
+                    machine.system(), machine.memory(), heap, options.paBits(), MAJOR, MINOR);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            console.printk("d%d: cannot build %s: %s", domid, config.name(), e.getMessage());
+            throw new HypervisorException("cannot (re-)build domain " + config.name() + ": " + e.getMessage(), e);
+        }
+        domains.put(domid, d);
+        console.printk("d%d: %s created: %dMB at %#x, %d vCPU(s), VMID %d", domid, config.name(),
+                config.memoryMiB(), GuestLayout.RAM0_BASE, config.vcpus(), vmid);
+        try {
+            d.interrupts(interrupts.attachDomU(d));
+            pci.domainBuilt(d, config.pci());
+            d.state(DomainState.RUNNING);
+            bootKernel(d);
+        } catch (RuntimeException e) {
+            teardown(d);
+            throw e instanceof HypervisorException h ? h
+                    : new HypervisorException("cannot create domain " + config.name() + ": " + e.getMessage(), e);
+        }
+        return d;
     }
 
+    /**
+     * {@code xl destroy}: the kernel stops, the domain's functions go back to quarantine, its vGIC
+     * goes, its memory and P2M tables return to Xen's heap.
+     */
     @Override
-    public void destroy(String nameOrId) {
+    public synchronized void destroy(String nameOrId) {
         XenDomain d = require(nameOrId);
         if (d.hardwareDomain()) {
             throw new HypervisorException("Cannot destroy privileged domain 0");
         }
-        throw new HypervisorException("this Xen cannot destroy DomUs");
+        teardown(d);
+    }
+
+    private void teardown(XenDomain d) {
+        d.state(DomainState.DYING);
+        GuestKernel k = d.kernel();
+        if (k != null) {
+            k.shutdown();
+        }
+        // Devices first: once they are quarantined no DMA can reach the memory about to be freed.
+        try {
+            pci.domainDestroyed(d);
+        } finally {
+            interrupts.destroy(d);
+            long bytes = d.memoryBytes();
+            DomUBuilder.release(d, heap);
+            domains.remove(d.id());
+            d.state(DomainState.DEAD);
+            console.printk("d%d: %s destroyed, %dMB returned to the heap", d.id(), d.name(), bytes >> 20);
+        }
+    }
+
+    /**
+     * Stops Xen (the machine is going away): every DomU is destroyed, Dom0's kernel shuts down and
+     * Dom0's interrupts are released. Idempotent.
+     */
+    public synchronized void shutdown() {
+        for (XenDomain d : new ArrayList<>(domains.values())) {
+            if (!d.hardwareDomain()) {
+                try {
+                    teardown(d);
+                } catch (RuntimeException e) {
+                    console.printk("d%d: teardown at shutdown failed: %s", d.id(), e.getMessage());
+                }
+            }
+        }
+        XenDomain d0 = dom0;
+        if (d0 != null && d0.state() != DomainState.DEAD) {
+            d0.state(DomainState.DYING);
+            GuestKernel k = d0.kernel();
+            if (k != null) {
+                k.shutdown();
+            }
+            interrupts.destroy(d0);
+            d0.state(DomainState.DEAD);
+            console.printk("Xen shut down");
+        }
+    }
+
+    private int freeId(int from, int limit) {
+        for (int i = from; i < limit; i++) {
+            if (!domains.containsKey(i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int freeVmid() {
+        boolean[] used = new boolean[256];
+        for (XenDomain d : domains.values()) {
+            used[d.p2m().vmid()] = true;
+        }
+        for (int v = 1; v < used.length; v++) {
+            if (!used[v]) {
+                return v;
+            }
+        }
+        return -1;
     }
 
     @Override

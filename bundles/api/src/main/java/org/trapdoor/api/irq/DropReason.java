@@ -62,7 +62,20 @@ public enum DropReason {
      * The interrupt is disabled at the controller (LPI configuration Enable bit clear, SPI
      * enable or group disabled): it is held pending and taken once software enables it.
      */
-    INTERRUPT_DISABLED("interrupt disabled at the controller (held pending)");
+    INTERRUPT_DISABLED("interrupt disabled at the controller (held pending)"),
+    /**
+     * A hypervisor took the physical interrupt but no domain's virtual interrupt is mapped to it
+     * (Xen's {@code gicv3_do_LPI} finding no virtual LPI, an SPI routed to nobody): it is
+     * acknowledged and ended there.
+     */
+    NO_GUEST_MAPPING("no guest interrupt mapped (hypervisor)"),
+    /** A hypervisor took the physical interrupt for a domain that is being destroyed. */
+    DOMAIN_DYING("domain dying (hypervisor)"),
+    /**
+     * The interrupt came from a device assigned to an unprivileged guest, which upstream Xen on
+     * Arm gives no MSIs (no virtual ITS and no vPCI MSI for DomUs).
+     */
+    DOMU_NO_MSI("DomUs get no MSIs (upstream Xen on Arm)");
 
     private final String description;
 

@@ -1,7 +1,7 @@
 package org.trapdoor.api.irq;
 
 import org.osgi.annotation.versioning.ProviderType;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * A GIC as the rest of the machine sees it: devices and MSI controllers make interrupts

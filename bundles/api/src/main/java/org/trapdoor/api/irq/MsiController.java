@@ -1,7 +1,7 @@
 package org.trapdoor.api.irq;
 
 import org.osgi.annotation.versioning.ProviderType;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * A controller that turns memory writes into interrupts (a GICv3 ITS, a GICv2m frame): what a

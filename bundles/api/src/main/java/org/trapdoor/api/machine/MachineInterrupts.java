@@ -9,7 +9,7 @@ import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 
 /**
  * The machine's interrupt fabric, for whoever runs on the CPUs (a guest) and for the shell's

@@ -3,7 +3,7 @@ package org.trapdoor.api.machine;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 
 /**
  * An MSI traffic generator: raises vectors round-robin over the given devices and their enabled

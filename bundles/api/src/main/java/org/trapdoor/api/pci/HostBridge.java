@@ -2,7 +2,7 @@ package org.trapdoor.api.pci;
 
 import org.osgi.annotation.versioning.ConsumerType;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * A PCIe host bridge model. Its {@code reg} regions (ECAM window, bridge registers) are served

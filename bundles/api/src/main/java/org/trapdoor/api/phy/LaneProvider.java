@@ -3,7 +3,7 @@ package org.trapdoor.api.phy;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * A PHY whose lanes controllers share. A controller asks before it brings its link up; a user

@@ -4,6 +4,8 @@ import org.osgi.annotation.versioning.ProviderType;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.api.model.DeviceModel;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciHierarchy;
 

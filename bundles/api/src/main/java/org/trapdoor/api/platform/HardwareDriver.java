@@ -3,6 +3,7 @@ package org.trapdoor.api.platform;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ConsumerType;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * A hardware bundle's driver service: creates a {@link DeviceModel} for a device-tree node whose

@@ -3,7 +3,7 @@ package org.trapdoor.core.compose;
 import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.pci.HostBridge;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 
 /**
  * What a node slot publishes: one model (or none) with its region handlers resolved in advance.

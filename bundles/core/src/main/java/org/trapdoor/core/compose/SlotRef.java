@@ -1,8 +1,8 @@
 package org.trapdoor.core.compose;
 
 import org.trapdoor.api.dt.DtNode;
-import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.DeviceModel;
+import org.trapdoor.api.model.ModelRef;
 
 /**
  * A {@link ModelRef} that reads the target slot's published binding: follows every swap. The

@@ -22,7 +22,7 @@ import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.machine.MsiControllerChange;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.BindContext;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Trees;
 

@@ -25,8 +25,8 @@ import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.DmaResult;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
@@ -59,7 +59,7 @@ class IommuPathTest {
         m.addDriver(new EcamDriver());
         m.addDriver(new Gicv3Driver());
         m.addDriver(new ItsDriver());
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=8");
         dev = (TestDevice) m.msiSources().get(0);
@@ -102,7 +102,7 @@ class IommuPathTest {
         var port = m.domain("/pcie@10000000").port(0, DEVFN, m.system());
         assertEquals(SID, port.streamId());
         assertSame(m.platform().find("smmu"), port.iommu().node());
-        assertInstanceOf(SmmuV3.class, iommu());
+        assertInstanceOf(Smmuv3.class, iommu());
         assertTrue(iommu().mode().startsWith("enabled"), iommu().mode());
     }
 
@@ -211,7 +211,7 @@ class IommuPathTest {
     void aDeviceBehindABridgeWithoutAnIommuMapGoesStraightToMemory() {
         try (ComposedMachine plain = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt-gicv2m"))) {
             plain.addDriver(new EcamDriver());
-            plain.addDriver(new SmmuV3Driver());
+            plain.addDriver(new Smmuv3Driver());
             plain.addFactory(new TestDeviceFactory());
             plain.attach("testdev,addr=01.0");
             var port = plain.domain("/pcie@10000000").port(0, DEVFN, plain.system());

@@ -22,8 +22,8 @@ import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv2.SmmuV2;
-import org.trapdoor.hw.smmuv2.SmmuV2Driver;
+import org.trapdoor.hw.smmuv2.Smmuv2;
+import org.trapdoor.hw.smmuv2.Smmuv2Driver;
 import org.trapdoor.hw.testdev.DmaResult;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
@@ -57,7 +57,7 @@ class Mmu500PathTest {
         m.addDriver(new EcamDriver());
         m.addDriver(new Gicv3Driver());
         m.addDriver(new ItsDriver());
-        m.addDriver(new SmmuV2Driver());
+        m.addDriver(new Smmuv2Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=8");
         dev = (TestDevice) m.msiSources().get(0);
@@ -92,7 +92,7 @@ class Mmu500PathTest {
 
     @Test
     void atResetEveryStreamBypassesTheMmu500() {
-        assertInstanceOf(SmmuV2.class, iommu());
+        assertInstanceOf(Smmuv2.class, iommu());
         assertEquals(0x108, m.domain("/pcie@10000000").port(0, DEVFN, m.system()).streamId());
         dev.writeBuffer(0, 8, 0xCAFEL);
         assertEquals(DmaResult.OK, dev.dma(TestDevice.Direction.TO_BUS, 0, BUF, 8));

@@ -8,7 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.irq.InterruptController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
@@ -17,7 +17,7 @@ import org.trapdoor.hw.gicv2.Gicv2mDriver;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
 /** The whole MSI path, device to CPU acknowledge and EOI, allocates nothing per MSI. */
@@ -59,7 +59,7 @@ class MsiPathAllocationTest {
         m.addDriver(new ItsDriver());
         m.addDriver(new Gicv2Driver());
         m.addDriver(new Gicv2mDriver());
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=4");
         return m;

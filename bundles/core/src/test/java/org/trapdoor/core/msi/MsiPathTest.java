@@ -18,13 +18,13 @@ import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.api.pci.MsiOutcome;
 import org.trapdoor.core.Presets;
@@ -39,7 +39,7 @@ import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.Its;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -65,7 +65,7 @@ class MsiPathTest {
         m.addDriver(new Gicv2Driver());
         m.addDriver(new Gicv2mDriver());
         // virt's bridge puts the SMMU in the path (iommu-map); left disabled by the guest, it bypasses.
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=8");
         dev = (TestDevice) m.msiSources().get(0);
@@ -465,7 +465,7 @@ class MsiPathTest {
         m.addDriver(new EcamDriver());
         m.addDriver(new Gicv3Driver());
         m.addDriver(checked);
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         m.addFactory(new TestDeviceFactory());
         m.attach("testdev,addr=01.0,msi=4,msix=8");
         dev = (TestDevice) m.msiSources().get(0);

@@ -28,11 +28,11 @@ import org.trapdoor.api.pci.PciDeviceFactory;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.pci.PciUpstream;
 import org.trapdoor.api.platform.BindContext;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.Trees;
 import org.trapdoor.core.machine.ComposedMachine;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 
 class PciAttachTest {
     private static final long RAM = 0x4000_0000L;
@@ -205,7 +205,7 @@ class PciAttachTest {
         ComposedMachine m = new ComposedMachine(Trees.tree(root));
         m.bus().map(DOORBELL & ~0xfffL, 0x1000, "doorbell", doorbell);
         // The iommu-map puts the SMMU in the path of bus 0x10; left disabled by software, it bypasses.
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         return m;
     }
 
@@ -413,7 +413,7 @@ class PciAttachTest {
         assertEquals(0x99, m.memory().load64(RAM));
         assertEquals(1, m.node("smmu").upstreamAborts());
         // Bound and left disabled by software, the SMMU bypasses (GBPA reset value).
-        m.addDriver(new SmmuV3Driver());
+        m.addDriver(new Smmuv3Driver());
         factory.made.get(0).upstream.send(tx.write(RAM, 8, 1));
         assertEquals(MemResult.OK, tx.result);
         assertEquals(1, m.memory().load64(RAM));

@@ -25,7 +25,7 @@ import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.irq.ItsInspectable;
 import org.trapdoor.api.irq.ItsInspection;
 import org.trapdoor.api.irq.MsiController;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;

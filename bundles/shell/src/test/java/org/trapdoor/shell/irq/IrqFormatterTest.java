@@ -23,7 +23,7 @@ class IrqFormatterTest {
 
     @Test
     void msiIsOneGrepFriendlyLinePerVector() {
-        String text = ShellFormatter.format(new MsiListing("linux", List.of(LPI, SPI)), ShellFormatter.INSPECT)
+        String text = IrqFormatter.format(new MsiListing("linux", List.of(LPI, SPI)), ShellFormatter.INSPECT)
                 .toString();
         assertEquals(String.join("\n",
                 "0000:00:01.0 vector=2 address=0x0000000008090040 data=0x00000002 target=LPI 8194 count=17 "
@@ -49,7 +49,7 @@ class IrqFormatterTest {
                 "fired=115 delivered=100 dropped=15",
                 "dropped UNMAPPED_EVENT_ID=12  unmapped EventID",
                 "dropped MASKED=3              vector masked (held pending in the device)"),
-                ShellFormatter.format(new LedgerStats(s), ShellFormatter.INSPECT).toString());
+                IrqFormatter.format(new LedgerStats(s), ShellFormatter.INSPECT).toString());
         InterruptCounters.Snapshot none = new InterruptCounters().snapshot();
         assertEquals("fired=0 delivered=0 dropped=0", IrqFormatter.stats(none));
     }

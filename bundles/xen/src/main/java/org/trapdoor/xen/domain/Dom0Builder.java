@@ -73,6 +73,11 @@ public final class Dom0Builder {
         for (long[] r : deviceMappings(host, xenIommu)) {
             p2m.map(r[0], r[0], r[1], P2mType.MMIO_DIRECT_DEV);
         }
+        for (long doorbell : itsDoorbells(host)) {
+            // vgic_v3_its_init_domain -> iommu_map of GITS_TRANSLATER's page (f9f6b22abf): Dom0's
+            // devices' MSIs pass the SMMU's stage 2, which is this P2M.
+            p2m.map(doorbell, doorbell, FrameAllocator.PAGE_SIZE, P2mType.IOMMU_MAP_RW);
+        }
         List<long[]> banks = new ArrayList<>();
         banks.add(new long[] {dom0Base, dom0Size});
         d.deviceTree(Dom0DeviceTree.build(host, banks, vcpus, xenIommu, xenVersion));
@@ -101,6 +106,20 @@ public final class Dom0Builder {
                         out.add(pageRound(pr.cpuAddress(), pr.size()));
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /** {@code ITS_DOORBELL_OFFSET}: GITS_TRANSLATER in the ITS's second 64 KiB frame. */
+    public static final long ITS_DOORBELL_OFFSET = 0x10040;
+
+    /** The page of each host ITS's GITS_TRANSLATER. */
+    public static List<Long> itsDoorbells(DeviceTree host) {
+        List<Long> out = new ArrayList<>();
+        for (DtNode n : host.nodes()) {
+            if (n.isEnabled() && n.compatibles().contains("arm,gic-v3-its") && !n.reg().isEmpty()) {
+                out.add((n.reg().get(0).address() + ITS_DOORBELL_OFFSET) & ~0xfffL);
             }
         }
         return out;

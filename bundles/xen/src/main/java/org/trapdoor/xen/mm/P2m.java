@@ -295,6 +295,9 @@ public final class P2m {
         long d = (pa & OA_MASK) | AF | ((long) type.code << TYPE_SHIFT)
                 | (type.read ? S2AP_READ : 0) | (type.write ? S2AP_WRITE : 0);
         d |= type.device ? ATTR_DEVICE_NGNRE | XN : ATTR_NORMAL_WB | SH_INNER;
+        if (type == P2mType.IOMMU_MAP_RW) {
+            d |= XN;
+        }
         return d | (level == 3 ? TABLE_OR_PAGE : BLOCK);
     }
 

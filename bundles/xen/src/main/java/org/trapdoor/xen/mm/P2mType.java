@@ -12,7 +12,12 @@ public enum P2mType {
     /** {@code p2m_ram_ro}: normal RAM, writes fault. */
     RAM_RO(2, true, false, false),
     /** {@code p2m_mmio_direct_dev}: a device's registers mapped through, Device-nGnRE, never executable. */
-    MMIO_DIRECT_DEV(3, true, true, true);
+    MMIO_DIRECT_DEV(3, true, true, true),
+    /**
+     * {@code p2m_iommu_map_rw}: what {@code iommu_map} adds to a P2M shared with the SMMU (e.g. the
+     * ITS doorbell page for Dom0's devices), read-write, never executable.
+     */
+    IOMMU_MAP_RW(4, true, true, false);
 
     /** Value in the descriptor's software bits. */
     final int code;

@@ -8,7 +8,7 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 
 /**
  * An Arm GICv2m MSI frame ({@code arm,gic-v2m-frame}, 4 KiB): a write of an SPI number to

@@ -13,7 +13,7 @@ import org.trapdoor.api.dt.RegEntry;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 
 /**

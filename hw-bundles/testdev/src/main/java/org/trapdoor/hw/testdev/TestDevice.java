@@ -6,7 +6,7 @@ import org.trapdoor.api.counter.EventCounter;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.MsiAccounting;
-import org.trapdoor.api.irq.MsiSource;
+import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.ConfigAccessor;

@@ -16,7 +16,7 @@ import org.trapdoor.api.memory.MemoryAccessException;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.register.Register;
 import org.trapdoor.api.register.RegisterBlock;
 

@@ -5,7 +5,7 @@ import java.util.List;
 import org.osgi.service.component.annotations.Component;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
+import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.api.pci.ecam.EcamOps;
 import org.trapdoor.api.pci.ecam.EcamProbe;

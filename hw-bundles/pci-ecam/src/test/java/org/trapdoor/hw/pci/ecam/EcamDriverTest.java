@@ -16,8 +16,8 @@ import org.trapdoor.api.pci.PciFunction;
 import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.platform.BindException;
-import org.trapdoor.api.platform.DeviceModel;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.DeviceModel;
+import org.trapdoor.api.model.ModelRef;
 
 class EcamDriverTest {
     private static final PciHierarchy EMPTY = new PciHierarchy() {

@@ -1,0 +1,104 @@
+package org.trapdoor.xen.domain;
+
+import java.util.List;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.DtProperty;
+
+/**
+ * A DomU's device tree as libxl builds it ({@code libxl__prepare_dtb} in
+ * {@code tools/libs/light/libxl_arm.c}), with the placeholders already finalised: root properties
+ * ({@code model = "XENVM-4.23"}, {@code compatible = "xen,xenvm-4.23", "xen,xenvm"}, the GIC as
+ * interrupt parent), {@code chosen}, {@code cpus} (MPIDR-numbered {@code arm,armv8}), {@code psci},
+ * one memory node per non-empty bank, the vGICv3 node at {@code GUEST_GICV3_GICD_BASE} and
+ * {@code GUEST_GICV3_GICR0_BASE} with phandle {@code GUEST_PHANDLE_GIC}, the timer's three PPIs and
+ * the {@code hypervisor} node. The vPCI node ({@code make_vpci_node}) is added by the PCI
+ * subsystem when the domain has PCI devices.
+ */
+public final class DomUDeviceTree {
+    /** {@code GUEST_PHANDLE_GIC}. */
+    public static final int PHANDLE_GIC = 65000;
+    /** {@code DT_IRQ_TYPE_LEVEL_LOW}, with every CPU in the PPI mask (0xf). */
+    private static final int PPI_ALL_LEVEL_LOW = 0xf08;
+
+    private DomUDeviceTree() {
+    }
+
+    /**
+     * @param banks RAM banks as {IPA, size} (bank 0 at {@code GUEST_RAM0_BASE}, bank 1 if any at
+     *              {@code GUEST_RAM1_BASE})
+     */
+    public static DeviceTree build(String name, List<long[]> banks, int vcpus, int xenMajor, int xenMinor,
+            String bootargs) {
+        DtNode root = new DtNode("", null);
+        root.put(DtProperty.ofStrings("model", "XENVM-" + xenMajor + "." + xenMinor));
+        root.put(DtProperty.ofStrings("compatible", "xen,xenvm-" + xenMajor + "." + xenMinor, "xen,xenvm"));
+        root.put(DtProperty.ofCells("interrupt-parent", PHANDLE_GIC));
+        root.put(DtProperty.ofCells("#address-cells", 2));
+        root.put(DtProperty.ofCells("#size-cells", 2));
+
+        DtNode chosen = new DtNode("chosen", root);
+        if (bootargs != null && !bootargs.isEmpty()) {
+            chosen.put(DtProperty.ofStrings("bootargs", bootargs));
+        }
+
+        DtNode cpus = new DtNode("cpus", root);
+        cpus.put(DtProperty.ofCells("#address-cells", 1));
+        cpus.put(DtProperty.ofCells("#size-cells", 0));
+        for (int i = 0; i < vcpus; i++) {
+            long mpidr = mpidr(i);
+            DtNode cpu = new DtNode(String.format("cpu@%x", mpidr), cpus);
+            cpu.put(DtProperty.ofStrings("device_type", "cpu"));
+            cpu.put(DtProperty.ofStrings("compatible", "arm,armv8"));
+            cpu.put(DtProperty.ofStrings("enable-method", "psci"));
+            cpu.put(DtProperty.ofCells("reg", mpidr));
+        }
+
+        DtNode psci = new DtNode("psci", root);
+        psci.put(DtProperty.ofStrings("compatible", "arm,psci-1.0", "arm,psci-0.2", "arm,psci"));
+        psci.put(DtProperty.ofStrings("method", "hvc"));
+        psci.put(DtProperty.ofCells("cpu_off", 1));
+        psci.put(DtProperty.ofCells("cpu_on", 2));
+
+        // make_memory_nodes writes a placeholder per bank; finalise fills the used ones and nops the rest.
+        for (long[] b : banks) {
+            if (b[1] == 0) {
+                continue;
+            }
+            DtNode m = new DtNode(String.format("memory@%x", b[0]), root);
+            m.put(DtProperty.ofStrings("device_type", "memory"));
+            m.put(DtProperty.ofCells("reg", Dom0DeviceTree.cells(2, b[0], 2, b[1])));
+        }
+
+        DtNode gic = new DtNode(String.format("interrupt-controller@%x", GuestLayout.GICV3_GICD_BASE), root);
+        gic.put(DtProperty.ofStrings("compatible", "arm,gic-v3"));
+        gic.put(DtProperty.ofCells("#interrupt-cells", 3));
+        gic.put(DtProperty.ofCells("#address-cells", 0));
+        gic.put(DtProperty.empty("interrupt-controller"));
+        long[] d = Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICD_BASE, 2, GuestLayout.GICV3_GICD_SIZE);
+        long[] r = Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICR0_BASE, 2, GuestLayout.GICV3_GICR0_SIZE);
+        gic.put(DtProperty.ofCells("reg", d[0], d[1], d[2], d[3], r[0], r[1], r[2], r[3]));
+        gic.put(DtProperty.ofCells("linux,phandle", PHANDLE_GIC));
+        gic.put(DtProperty.ofCells("phandle", PHANDLE_GIC));
+
+        DtNode timer = new DtNode("timer", root);
+        timer.put(DtProperty.ofStrings("compatible", "arm,armv8-timer"));
+        timer.put(DtProperty.ofCells("interrupts",
+                1, GuestLayout.TIMER_PHYS_S_PPI - 16, PPI_ALL_LEVEL_LOW,
+                1, GuestLayout.TIMER_PHYS_NS_PPI - 16, PPI_ALL_LEVEL_LOW,
+                1, GuestLayout.TIMER_VIRT_PPI - 16, PPI_ALL_LEVEL_LOW));
+
+        DtNode hyp = new DtNode("hypervisor", root);
+        hyp.put(DtProperty.ofStrings("compatible", "xen,xen-" + xenMajor + "." + xenMinor, "xen,xen"));
+        hyp.put(DtProperty.ofCells("reg", Dom0DeviceTree.cells(2, GuestLayout.GNTTAB_BASE, 2, GuestLayout.GNTTAB_SIZE)));
+        hyp.put(DtProperty.ofCells("interrupts", 1, GuestLayout.EVTCHN_PPI - 16, PPI_ALL_LEVEL_LOW));
+
+        return new DeviceTree(root, "libxl-built tree of " + name, List.of());
+    }
+
+    /** {@code libxl__compute_mpdir}: 16 vCPUs per Aff0 (the GICv3 target list), then Aff1. */
+    static long mpidr(int vcpu) {
+        return (vcpu & 0x0f) | (((long) (vcpu >> 4) & 0xff) << 8);
+    }
+}

@@ -1,0 +1,356 @@
+package org.trapdoor.xen.irq;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.api.dt.DtInterrupt;
+import org.trapdoor.api.dt.DtNode;
+import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.api.guest.GuestInterrupts;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.xen.VirtualInterrupts;
+import org.trapdoor.xen.domain.GuestLayout;
+import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.irq.host.HostGic;
+import org.trapdoor.xen.irq.host.HostIts;
+import org.trapdoor.xen.irq.host.HostLpis;
+import org.trapdoor.xen.irq.its.VirtualIts;
+import org.trapdoor.xen.irq.vgic.Vgic;
+import org.trapdoor.xen.irq.vgic.Vgicv3Distributor;
+import org.trapdoor.xen.irq.vgic.Vgicv3Redistributors;
+import org.trapdoor.xen.irq.vgic.VirtualCpuInterface;
+import org.trapdoor.xen.mm.DomainAddressSpace;
+import org.trapdoor.xen.mm.FrameAllocator;
+import org.trapdoor.xen.mm.P2mType;
+
+/**
+ * Xen's interrupt subsystem: it owns the physical GIC (its driver programs the distributor,
+ * redistributors, host LPIs and ITSes, and its {@link IrqRouter} takes every physical interrupt
+ * on the machine's root interrupt controller), and gives each domain a virtual GICv3 whose
+ * distributor and redistributors are traps on the domain's address space and whose CPU interface
+ * is the guest's {@link InterruptController}:
+ * <ul>
+ * <li>Dom0 ({@code vgic_v3_domain_init} for the hardware domain): the host's GIC addresses and
+ *     SPI count, LPIs when the host has an ITS, one {@link VirtualIts} per host ITS at the same
+ *     address; the SPIs of the devices it owns routed 1:1 ({@code map_device_irqs_to_domain});</li>
+ * <li>a DomU: GICD at {@link GuestLayout#GICV3_GICD_BASE}, redistributors at
+ *     {@link GuestLayout#GICV3_GICR0_BASE}, 32 SPIs, no ITS and so no LPIs: DomUs get no MSIs,
+ *     as upstream; a device assigned to one that still raises an MSI through Dom0's host mapping is
+ *     dropped with {@link org.trapdoor.api.irq.DropReason#DOMU_NO_MSI}.</li>
+ * </ul>
+ * The physical side starts with Dom0 (Xen's heap exists then): the GIC and ITS drivers take their
+ * tables from it.
+ */
+public final class XenInterrupts implements VirtualInterrupts {
+    private static final Logger LOG = LoggerFactory.getLogger(XenInterrupts.class);
+    static final String GICV3 = "arm,gic-v3";
+    static final String ITS = "arm,gic-v3-its";
+    /** SPIs a DomU's vGIC has (libxl's {@code nr_spis} for a guest with the vPL011 only, rounded to 32). */
+    static final int DOMU_SPIS = 32;
+    /** INTID bits of a DomU's vGIC without an ITS (Xen's {@code vgic_v3_domain_init}). */
+    static final int DOMU_ID_BITS = 10;
+    /** The page Xen maps for a domain's devices to reach an ITS's GITS_TRANSLATER. */
+    static final long DOORBELL_PAGE = 0x1000;
+
+    private final MachineInterrupts machineIrqs;
+    private final Machine machine;
+    private final Supplier<FrameAllocator> heap;
+    private final Map<Integer, Attached> attached = new ConcurrentHashMap<>();
+    /** Host DeviceIDs of devices a DomU owns (Dom0's vITS may not map them), to the owner's domid. */
+    private final Map<Integer, Integer> assignedElsewhere = new ConcurrentHashMap<>();
+    private HostGic hostGic;
+    private HostLpis hostLpis;
+    private final List<HostIts> hostIts = new ArrayList<>();
+    private IrqRouter router;
+    private String rootGic;
+
+    /** What one domain was given. */
+    private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
+            List<DomainAddressSpace.Trap> traps) {
+    }
+
+    /**
+     * @param heap Xen's heap once it exists (at Dom0's construction)
+     */
+    public XenInterrupts(MachineInterrupts machineIrqs, Machine machine, Supplier<FrameAllocator> heap) {
+        this.machineIrqs = machineIrqs;
+        this.machine = machine;
+        this.heap = heap;
+    }
+
+    /** {@code gic_init} and {@code gicv3_its_init}: once, before the first domain. */
+    private synchronized boolean startPhysical() {
+        if (router != null) {
+            return true;
+        }
+        rootGic = machineIrqs.rootInterruptController();
+        DeviceTree host = machine.platform();
+        DtNode gic = rootGic == null ? null : host.node(rootGic);
+        if (gic == null || !gic.compatibles().contains(GICV3)) {
+            LOG.warn("Xen: root interrupt controller {} is not a GICv3; domains get no virtual GIC",
+                    gic == null ? "(none)" : gic.compatibles());
+            return false;
+        }
+        FrameAllocator h = heap.get();
+        if (h == null) {
+            throw new IllegalStateException("Xen's heap does not exist yet: the GIC tables have nowhere to go");
+        }
+        HeapPages pages = new HeapPages(h);
+        hostGic = new HostGic(gic, machine.system(), machine.memory(), pages);
+        hostGic.init();
+        hostLpis = hostGic.lpis() ? new HostLpis(hostGic.lpiLimit()) : null;
+        if (hostLpis != null) {
+            for (DtNode n : host.nodes()) {
+                if (n.isEnabled() && n.compatibles().contains(ITS) && !n.reg().isEmpty()) {
+                    HostIts its = new HostIts(n.path(), n.reg().get(0).address(), machine.system(), machine.memory(),
+                            pages, hostGic, hostLpis);
+                    its.init();
+                    hostIts.add(its);
+                }
+            }
+        }
+        final String path = rootGic;
+        router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), hostLpis);
+        router.spiControl(hostGic::spiEnabled);
+        machineIrqs.attachSink(path, router);
+        return true;
+    }
+
+    @Override
+    public GuestInterrupts attachDom0(XenDomain dom0) {
+        if (!startPhysical()) {
+            return none();
+        }
+        DtNode gic = machine.platform().node(rootGic);
+        List<RegEntry> reg = gic.reg();
+        int slot = dom0.id() + 1;
+        DomainMemory memory = new DomainMemory(dom0.p2m(), machine.memory());
+        Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, Math.min(16,
+                hostGic.idBits()), !hostIts.isEmpty(), memory, router);
+        List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+        DomainAddressSpace space = dom0.ipaSpace();
+        Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
+        Vgicv3Redistributors rdist = new Vgicv3Redistributors(vgic);
+        traps.add(space.addTrap(reg.get(0).address(), Vgicv3Distributor.SIZE, "vGICD", dist::access));
+        traps.add(space.addTrap(reg.get(1).address(), Math.max(reg.get(1).size(), rdist.size()), "vGICR",
+                rdist::access));
+        List<VirtualIts> its = new ArrayList<>();
+        for (HostIts h : hostIts) {
+            VirtualIts v = new VirtualIts(vgic, memory, h, hostLpis, slot, true);
+            v.foreignDevices(assignedElsewhere::containsKey);
+            traps.add(space.addTrap(h.base(), VirtualIts.SIZE, "vITS", v::access));
+            its.add(v);
+            // vgic_v3_its_init_virtual: the doorbell page is mapped 1:1 for the domain's devices (the
+            // P2M is the SMMU's stage 2 too), so their MSI writes reach the host GITS_TRANSLATER.
+            long page = h.doorbell() & -DOORBELL_PAGE;
+            dom0.p2m().map(page, page, DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
+        }
+        router.addDomain(slot, vgic, true);
+        Attached a = new Attached(dom0, slot, vgic, new VirtualCpuInterface(vgic), its, traps);
+        attached.put(dom0.id(), a);
+        routeDom0Spis(dom0);
+        LOG.info("Xen: d{}: vGICv3 at 0x{} with {} SPIs, {} vITS", dom0.id(), Long.toHexString(reg.get(0).address()),
+                vgic.lines() - Vgic.PRIVATE, its.size());
+        return new DomainInterrupts(a);
+    }
+
+    /** {@code map_device_irqs_to_domain}: the SPIs of every device node Dom0 gets, 1:1. */
+    private void routeDom0Spis(XenDomain dom0) {
+        for (DtNode n : machine.platform().nodes()) {
+            if (!n.isEnabled() || HostTree.isGic(n) || HostTree.isXenIommu(n) || !n.has("interrupts")) {
+                continue;
+            }
+            List<DtInterrupt> irqs;
+            try {
+                irqs = n.interrupts();
+            } catch (RuntimeException e) {
+                LOG.warn("Xen: {}: unreadable interrupts: {}", n.path(), e.getMessage());
+                continue;
+            }
+            for (DtInterrupt irq : irqs) {
+                if (irq.parent() == null || !rootGic.equals(irq.parent().path()) || irq.cellCount() < 3
+                        || irq.cell(0) != 0) {
+                    continue;
+                }
+                int spi = (int) irq.cell(1) + 32;
+                if (spi < hostGic.lines() && router.spiOwner(spi) == 0) {
+                    hostGic.spiEdge(spi, (irq.cell(2) & 0x3) != 0);
+                    routeSpi(dom0, spi);
+                }
+            }
+        }
+    }
+
+    @Override
+    public GuestInterrupts attachDomU(XenDomain domU) {
+        if (!startPhysical()) {
+            return none();
+        }
+        int slot = domU.id() + 1;
+        DomainMemory memory = new DomainMemory(domU.p2m(), machine.memory());
+        Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
+        DomainAddressSpace space = domU.ipaSpace();
+        List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+        Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
+        Vgicv3Redistributors rdist = new Vgicv3Redistributors(vgic);
+        traps.add(space.addTrap(GuestLayout.GICV3_GICD_BASE, GuestLayout.GICV3_GICD_SIZE, "vGICD", dist::access));
+        traps.add(space.addTrap(GuestLayout.GICV3_GICR0_BASE, Math.max(GuestLayout.GICV3_GICR0_SIZE, rdist.size()),
+                "vGICR", rdist::access));
+        router.addDomain(slot, vgic, false);
+        Attached a = new Attached(domU, slot, vgic, new VirtualCpuInterface(vgic), List.of(), traps);
+        attached.put(domU.id(), a);
+        return new DomainInterrupts(a);
+    }
+
+    /**
+     * {@code route_irq_to_guest}: physical SPI {@code intid} becomes the domain's virtual SPI of
+     * the same number, with the HW bit (taken on physical CPU 0, where Xen routes SPIs).
+     *
+     * @throws IllegalArgumentException if the domain has no vGIC here, the INTID is no SPI of
+     *                                  both GICs, or the SPI is routed already
+     */
+    public void routeSpi(XenDomain domain, int intid) {
+        Attached a = attached.get(domain.id());
+        if (a == null) {
+            throw new IllegalArgumentException(domain + " has no virtual GIC");
+        }
+        if (intid < 32 || intid >= hostGic.lines()) {
+            throw new IllegalArgumentException("IRQ " + intid + " is not an SPI of the host GIC");
+        }
+        a.vgic().mapHardware(intid, intid, 0);
+        try {
+            router.routeSpi(intid, a.slot(), intid);
+        } catch (IllegalArgumentException e) {
+            a.vgic().unmapHardware(intid);
+            throw e;
+        }
+        hostGic.spiRoute(intid, 0);
+    }
+
+    /**
+     * Tells the interrupt subsystem who owns the device with host DeviceID {@code deviceId} now
+     * (xpci, on assignment): a DomU owner means its MSIs, still translated by the host ITS from
+     * Dom0's mapping, are dropped as {@link org.trapdoor.api.irq.DropReason#DOMU_NO_MSI}; null
+     * (quarantine) drops them as unmapped. Dom0 as owner changes nothing: its vITS maps it anew.
+     * While a DomU owns it, Dom0's vITS refuses to MAPD it.
+     */
+    public void deviceOwner(int deviceId, XenDomain owner) {
+        if (owner != null && owner.hardwareDomain()) {
+            assignedElsewhere.remove(deviceId);
+            return;
+        }
+        if (owner != null) {
+            assignedElsewhere.put(deviceId, owner.id());
+        } else {
+            assignedElsewhere.remove(deviceId);
+        }
+        if (hostLpis != null) {
+            reroute(hostIts, hostLpis, deviceId, owner == null ? 0 : owner.id() + 1);
+        }
+    }
+
+    /** Every host LPI of the device to the domain in {@code slot} with no virtual LPI (0: nobody). */
+    static void reroute(List<HostIts> its, HostLpis lpis, int deviceId, int slot) {
+        for (HostIts h : its) {
+            HostIts.Device d = h.device(deviceId);
+            if (d != null) {
+                for (int e = 0; e < d.events(); e++) {
+                    lpis.setRoute(d.hostLpi(e), slot == 0 ? 0 : HostLpis.route(slot, 0, HostLpis.NO_VIRQ));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void destroy(XenDomain domain) {
+        Attached a = attached.remove(domain.id());
+        if (a == null) {
+            return;
+        }
+        a.vgic().destroy();
+        for (VirtualIts v : a.its()) {
+            v.destroy();
+        }
+        router.removeDomain(a.slot());
+        for (DomainAddressSpace.Trap t : a.traps()) {
+            domain.ipaSpace().removeTrap(t);
+        }
+    }
+
+    /** Every physical SPI and LPI Xen took for a guest, with its fate (see {@link IrqRouter}). */
+    public InterruptCounters ledger() {
+        return router == null ? new InterruptCounters() : router.ledger();
+    }
+
+    /** The domain's virtual CPU interface, or null. */
+    public VirtualCpuInterface cpuInterface(XenDomain d) {
+        Attached a = attached.get(d.id());
+        return a == null ? null : a.cpu();
+    }
+
+    /** The domain's virtual ITSes (Dom0's: one per host ITS). */
+    public List<VirtualIts> virtualIts(XenDomain d) {
+        Attached a = attached.get(d.id());
+        return a == null ? List.of() : a.its();
+    }
+
+    /** Xen's ITS drivers, one per host ITS. */
+    public List<HostIts> hostIts() {
+        return List.copyOf(hostIts);
+    }
+
+    /** One line per domain's vGIC and vITS, then the ledger: for the {@code xen} shell command. */
+    public List<String> summary() {
+        List<String> out = new ArrayList<>();
+        for (Attached a : attached.values()) {
+            out.add(a.vgic().toString());
+            for (VirtualIts v : a.its()) {
+                out.add(v.toString());
+            }
+        }
+        out.add("physical interrupts taken for guests: " + ledger().snapshot());
+        return out;
+    }
+
+    private static GuestInterrupts none() {
+        return VirtualInterrupts.NONE.attachDom0(null);
+    }
+
+    /** A domain's interrupt wiring as its kernel sees it: its GIC node is the vGIC's CPU interface. */
+    private static final class DomainInterrupts implements GuestInterrupts {
+        private final Attached a;
+
+        DomainInterrupts(Attached a) {
+            this.a = a;
+        }
+
+        private boolean isGic(String node) {
+            DeviceTree t = a.domain().deviceTree();
+            DtNode n = t == null || node == null ? null : t.node(node);
+            return n != null && n.compatibles().contains(GICV3);
+        }
+
+        @Override
+        public InterruptController interruptController(String node) {
+            return isGic(node) ? a.cpu() : null;
+        }
+
+        @Override
+        public void attach(String node, InterruptSink sink) {
+            if (isGic(node)) {
+                a.vgic().connect(sink);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.trapdoor.xen;
+
+import org.trapdoor.api.dt.DeviceTree;
+import org.trapdoor.core.Presets;
+import org.trapdoor.core.machine.ComposedMachine;
+import org.trapdoor.devicetree.DeviceTreeService;
+import org.trapdoor.guest.LinuxKernelFactory;
+import org.trapdoor.hw.gicv2.Gicv2Driver;
+import org.trapdoor.hw.gicv2.Gicv2mDriver;
+import org.trapdoor.hw.gicv3.Gicv3Driver;
+import org.trapdoor.hw.gicv3.its.ItsDriver;
+import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.smmuv2.SmmuV2Driver;
+import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.testdev.TestDeviceFactory;
+
+/**
+ * A machine composed of the real models without OSGi (as the guest's tests compose one), with Xen
+ * on it and the Linux-like kernel as every domain's kernel.
+ */
+final class XenRig implements AutoCloseable {
+    final ComposedMachine machine;
+    final Xen xen;
+
+    XenRig(String platform, Xen.Options options, String... devices) {
+        DeviceTree tree = Presets.load(new DeviceTreeService(), platform);
+        machine = new ComposedMachine(tree);
+        machine.addDriver(new EcamDriver());
+        machine.addDriver(new Gicv3Driver());
+        machine.addDriver(new ItsDriver());
+        machine.addDriver(new Gicv2Driver());
+        machine.addDriver(new Gicv2mDriver());
+        machine.addDriver(new SmmuV3Driver());
+        machine.addDriver(new SmmuV2Driver());
+        machine.addFactory(new TestDeviceFactory());
+        for (String d : devices) {
+            machine.attach(d);
+        }
+        xen = new Xen(machine, new LinuxKernelFactory(), options);
+    }
+
+    /** Xen with its vGIC and PCI subsystem, wired as {@link XenComponent} wires them. */
+    static XenRig full(String platform, Xen.Options options, String... devices) {
+        XenRig rig = new XenRig(platform, options, devices);
+        rig.xen.interrupts(new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine, rig.xen::heap));
+        rig.xen.pci(new org.trapdoor.xen.pci.PciSubsystem(rig.xen));
+        return rig;
+    }
+
+    @Override
+    public void close() {
+        for (var d : xen.xenDomains()) {
+            if (d.kernel() != null) {
+                d.kernel().shutdown();
+            }
+        }
+        machine.close();
+    }
+}

@@ -1,0 +1,54 @@
+package org.trapdoor.xen;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.trapdoor.api.guest.GuestPciDevice;
+import org.trapdoor.api.hypervisor.DomainConfig;
+import org.trapdoor.api.hypervisor.PciDeviceStatus;
+import org.trapdoor.api.hypervisor.PciSpec;
+import org.trapdoor.xen.domain.XenDomain;
+
+/**
+ * The whole Xen on the virt machine, wired as the OSGi component wires it (vGIC + vITS, PCI
+ * subsystem with Xen's SMMUv3 driver): Dom0 boots and reports its functions, guest1 is created with
+ * the endpoint 00:02.0 seized from Dom0, enumerates it behind its vPCI bridge, and on destroy the
+ * endpoint returns to quarantine and the memory to Xen.
+ */
+class XenSystemTest {
+    @Test
+    void dom0AndGuest1BootEndToEnd() {
+        try (XenRig rig = XenRig.full("virt", Xen.Options.DEFAULT, "testdev,addr=01.0", "testdev,addr=02.0")) {
+            XenDomain dom0 = rig.xen.boot();
+            assertEquals(3, dom0.kernel().pciDevices().size());
+            assertFalse(dom0.kernel().bootLog().stream().anyMatch(l -> l.contains("Failed to add")),
+                    dom0.kernel().bootLog().toString());
+            List<String> owners = rig.xen.pciDevices().stream().map(PciDeviceStatus::owner).distinct().toList();
+            assertEquals(List.of("Domain-0"), owners, "every function Dom0 reported is Dom0's");
+            int free = rig.xen.heap().freeFrames();
+
+            XenDomain g = (XenDomain) rig.xen.create(new DomainConfig(XenComponent.DEFAULT_GUEST,
+                    XenComponent.DEFAULT_GUEST_MIB, 1, List.of(new PciSpec(0, 0, 2, 0, -1, false, true))));
+            assertNotNull(g.kernel());
+            List<GuestPciDevice> seen = g.kernel().pciDevices();
+            assertEquals(1, seen.size(), g.kernel().bootLog().toString());
+            GuestPciDevice d = seen.get(0);
+            assertEquals("0000:00:00.0", d.bdf());
+            GuestPciDevice host = dom0.kernel().pciDevices().stream().filter(x -> x.bdf().equals("0000:00:02.0"))
+                    .findFirst().orElseThrow();
+            assertEquals(host.vendorId(), d.vendorId());
+            assertEquals(host.deviceId(), d.deviceId());
+            assertEquals(XenComponent.DEFAULT_GUEST, owner(rig, "0000:00:02.0"));
+
+            rig.xen.destroy(XenComponent.DEFAULT_GUEST);
+            assertEquals("dom_io", owner(rig, "0000:00:02.0"), "back to quarantine");
+            assertEquals(free, rig.xen.heap().freeFrames(), "guest1's memory and tables returned");
+        }
+    }
+
+    private static String owner(XenRig rig, String bdf) {
+        return rig.xen.pciDevices().stream().filter(s -> s.bdf().equals(bdf)).findFirst().orElseThrow().owner();
+    }
+}

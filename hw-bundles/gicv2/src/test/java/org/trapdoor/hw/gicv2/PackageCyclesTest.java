@@ -1,0 +1,12 @@
+package org.trapdoor.hw.gicv2;
+
+import org.junit.jupiter.api.Test;
+import org.trapdoor.testkit.PackageGraph;
+
+/** This bundle's packages depend one way: a cycle among them fails the build (issue 8). */
+class PackageCyclesTest {
+    @Test
+    void noCycleAmongThisBundlesPackages() {
+        PackageGraph.ofModuleOf(Gicv2.class, "org.trapdoor").assertNoCycles();
+    }
+}
