@@ -78,8 +78,9 @@ public final class CommandScript {
         for (String statement : statements) {
             try {
                 Object result = session.execute(statement);
-                if (result != null) {
-                    out.println(session.format(result, Converter.INSPECT));
+                CharSequence text = result == null ? null : session.format(result, Converter.INSPECT);
+                if (text != null && text.length() > 0) { // a silent command (xl destroy) prints no blank line
+                    out.println(text);
                 }
             } catch (Exception | StackOverflowError e) {
                 // A closure that recurses without end fails its statement, not the session.
