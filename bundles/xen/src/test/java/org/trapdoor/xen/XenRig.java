@@ -10,8 +10,8 @@ import org.trapdoor.hw.gicv2.Gicv2mDriver;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv2.SmmuV2Driver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv2.Smmuv2Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
 /**
@@ -30,8 +30,8 @@ final class XenRig implements AutoCloseable {
         machine.addDriver(new ItsDriver());
         machine.addDriver(new Gicv2Driver());
         machine.addDriver(new Gicv2mDriver());
-        machine.addDriver(new SmmuV3Driver());
-        machine.addDriver(new SmmuV2Driver());
+        machine.addDriver(new Smmuv3Driver());
+        machine.addDriver(new Smmuv2Driver());
         machine.addFactory(new TestDeviceFactory());
         for (String d : devices) {
             machine.attach(d);

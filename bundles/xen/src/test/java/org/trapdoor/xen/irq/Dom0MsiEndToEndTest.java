@@ -131,12 +131,12 @@ class Dom0MsiEndToEndTest {
     @Test
     void underTrafficFromTwoDevicesEveryMsiHasOneFateAndTheLedgersBalance() throws Exception {
         XenInterrupts irqs = boot("testdev,addr=01.0,msi=4,msix=4", "testdev,addr=02.0,msi=4,msix=4");
-        List<org.trapdoor.api.irq.MsiSource> sources = machine.msiSources();
+        List<org.trapdoor.api.pci.MsiSource> sources = machine.msiSources();
         assertEquals(2, sources.size());
         int perThread = 20_000;
         Thread[] threads = new Thread[sources.size()];
         for (int t = 0; t < threads.length; t++) {
-            org.trapdoor.api.irq.MsiSource src = sources.get(t);
+            org.trapdoor.api.pci.MsiSource src = sources.get(t);
             threads[t] = new Thread(() -> {
                 for (int i = 0; i < perThread; i++) {
                     src.raise(i & 3);

@@ -11,7 +11,7 @@ import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
-import org.trapdoor.api.platform.ModelRef;
+import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.hw.gicv3.Gicv3;
 import org.trapdoor.hw.gicv3.its.Its;
 import org.trapdoor.testkit.ArrayRam;

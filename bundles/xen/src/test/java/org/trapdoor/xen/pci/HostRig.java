@@ -9,7 +9,7 @@ import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.gicv3.Gicv3Driver;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
-import org.trapdoor.hw.smmuv3.SmmuV3Driver;
+import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
 /**
@@ -32,7 +32,7 @@ public final class HostRig implements AutoCloseable {
         machine.addDriver(new EcamDriver());
         machine.addDriver(new Gicv3Driver());
         machine.addDriver(new ItsDriver());
-        machine.addDriver(new SmmuV3Driver());
+        machine.addDriver(new Smmuv3Driver());
         machine.addFactory(new TestDeviceFactory());
         machine.attach("testdev,addr=01.0,msi=4,msix=8");
         machine.attach("testdev,addr=02.0,msi=1,msix=0");
