@@ -39,11 +39,11 @@ import org.trapdoor.api.hypervisor.PciDeviceStatus;
 import org.trapdoor.api.hypervisor.PolicyInfo;
 import org.trapdoor.api.hypervisor.Toolstack;
 import org.trapdoor.api.irq.InterruptCounters;
-import org.trapdoor.api.irq.MsiSource;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
+import org.trapdoor.api.pci.MsiSource;
 
 /**
  * Xen on the default platform in Felix, from the real bundles, driven as {@code xl} drives it:
