@@ -1,5 +1,6 @@
 package org.trapdoor.xen;
 
+import org.trapdoor.xen.component.XenComponent;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;

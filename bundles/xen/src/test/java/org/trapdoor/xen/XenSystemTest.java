@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.trapdoor.xen.component.XenComponent;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.hypervisor.DomainConfig;
 import org.trapdoor.api.hypervisor.PciDeviceStatus;

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
+import org.trapdoor.xen.vpci.HostConfig;
 import org.trapdoor.api.dt.BusRange;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
@@ -28,7 +29,7 @@ import org.trapdoor.api.memory.MemoryTransaction;
  * bridge keeps one transaction for its accesses, claimed with one atomic flag; a second thread
  * that finds it taken uses a fresh one (rare: accesses to one function are serialised by vPCI).
  */
-public final class XenHostBridge implements HostBridgeControl {
+public final class XenHostBridge implements HostBridgeControl, HostConfig {
     private static final int BUS_SHIFT = 20;
     private static final int DEVFN_SHIFT = 12;
 

@@ -1,7 +1,7 @@
 package org.trapdoor.xen.vpci;
 
 import org.trapdoor.api.pci.ConfigAccessor;
-import org.trapdoor.xen.pci.XenHostBridge;
+
 
 /**
  * The physical function behind a vPCI device: Xen's {@code pci_conf_read*}/{@code pci_conf_write*}
@@ -9,17 +9,17 @@ import org.trapdoor.xen.pci.XenHostBridge;
  * hardware domain's unhandled registers reach ({@code vpci_read_hw} for hwdom).
  */
 public final class HostFunction implements ConfigAccessor {
-    private final XenHostBridge bridge;
+    private final HostConfig bridge;
     private final int bus;
     private final int devfn;
 
-    public HostFunction(XenHostBridge bridge, int bus, int devfn) {
+    public HostFunction(HostConfig bridge, int bus, int devfn) {
         this.bridge = bridge;
         this.bus = bus;
         this.devfn = devfn;
     }
 
-    public XenHostBridge bridge() {
+    public HostConfig bridge() {
         return bridge;
     }
 

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.xen.pci.XenHostBridge;
+
 
 /**
  * The hardware domain's trap on one physical ECAM window ({@code domain_vpci_init} for hwdom:
@@ -15,17 +15,17 @@ import org.trapdoor.xen.pci.XenHostBridge;
  * alignment are checked as for a DomU (a refused access is a data abort).
  */
 public final class HwdomVpci {
-    private final XenHostBridge bridge;
+    private final HostConfig bridge;
     /** By {@code (bus - busStart) << 8 | devfn}. */
     private final AtomicReferenceArray<VpciDevice> devices;
     private final LongAdder aborts = new LongAdder();
 
-    public HwdomVpci(XenHostBridge bridge) {
+    public HwdomVpci(HostConfig bridge) {
         this.bridge = bridge;
         this.devices = new AtomicReferenceArray<>((bridge.busEnd() - bridge.busStart() + 1) << 8);
     }
 
-    public XenHostBridge bridge() {
+    public HostConfig bridge() {
         return bridge;
     }
 

@@ -1,4 +1,4 @@
-package org.trapdoor.xen;
+package org.trapdoor.xen.component;
 
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -25,6 +25,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.xen.Xen;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestKernelFactory;
 import org.trapdoor.api.hypervisor.DomainConfig;

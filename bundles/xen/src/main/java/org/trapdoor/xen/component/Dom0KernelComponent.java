@@ -1,4 +1,4 @@
-package org.trapdoor.xen;
+package org.trapdoor.xen.component;
 
 import java.util.List;
 
@@ -6,6 +6,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.trapdoor.xen.Xen;
 import org.trapdoor.api.guest.GuestDmaTest;
 import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestIrqCount;

@@ -1,4 +1,4 @@
-package org.trapdoor.xen;
+package org.trapdoor.xen.component;
 
 import static org.junit.jupiter.api.Assertions.*;
 
