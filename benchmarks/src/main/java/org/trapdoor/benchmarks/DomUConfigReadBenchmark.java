@@ -31,7 +31,7 @@ import org.trapdoor.xen.hypercall.PhysdevOp;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.P2m;
 import org.trapdoor.xen.mm.P2mType;
-import org.trapdoor.xen.pci.PciSubsystem;
+import org.trapdoor.xen.passthrough.PciSubsystem;
 import org.trapdoor.xen.vpci.GuestVpci;
 
 /**

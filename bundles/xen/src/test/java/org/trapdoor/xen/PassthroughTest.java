@@ -18,7 +18,7 @@ import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.policy.dom0init.Dom0InitPolicy;
 import org.trapdoor.policy.hwdomdirect.HwdomDirectPolicy;
-import org.trapdoor.xen.pci.PciSubsystem;
+import org.trapdoor.xen.passthrough.PciSubsystem;
 
 /**
  * The assignment flow end to end with the Linux-like kernel in every domain: Dom0 enumerates the

@@ -44,7 +44,7 @@ final class XenRig implements AutoCloseable {
     static XenRig full(String platform, Xen.Options options, String... devices) {
         XenRig rig = new XenRig(platform, options, devices);
         rig.xen.interrupts(new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine, rig.xen::heap));
-        rig.xen.pci(new org.trapdoor.xen.pci.PciSubsystem(rig.xen));
+        rig.xen.pci(new org.trapdoor.xen.passthrough.PciSubsystem(rig.xen));
         return rig;
     }
 

@@ -39,7 +39,7 @@ import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.irq.XenInterrupts;
-import org.trapdoor.xen.pci.PciSubsystem;
+import org.trapdoor.xen.passthrough.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
 import org.trapdoor.xen.toolstack.CreateConfigs;
 

@@ -45,6 +45,8 @@ public final class XenSmmuv3 {
             GERRORN = 0x64, STRTAB_BASE = 0x80, STRTAB_BASE_CFG = 0x88, CMDQ_BASE = 0x90, CMDQ_PROD = 0x98,
             CMDQ_CONS = 0x9C, EVTQ_BASE = 0xA0, EVTQ_PROD = 0x100A8, EVTQ_CONS = 0x100AC;
     static final long CR0_SMMUEN = 1, CR0_EVTQEN = 1 << 2, CR0_CMDQEN = 1 << 3;
+    static final int IRQ_CTRL = 0x50;
+    static final long IRQ_GERROR = 1, IRQ_EVTQ = 1 << 2;
     static final int STRTAB_SPLIT = 8;
     static final int STRTAB_L1_SZ_SHIFT = 20;
     static final int STE_DWORDS = 8;
@@ -87,6 +89,7 @@ public final class XenSmmuv3 {
     private final Map<Integer, Long> faultsByDomain = new HashMap<>();
     private final ArrayDeque<IommuFault> recent = new ArrayDeque<>();
     private long events;
+    private volatile java.util.function.IntConsumer faultSink = d -> { };
 
     public XenSmmuv3(String node, long base, AddressSpace mmio, PhysicalMemory ram, PageSource pages,
             Consumer<String> console) {
@@ -100,6 +103,11 @@ public final class XenSmmuv3 {
 
     public String node() {
         return node;
+    }
+
+    /** Told the owning domain id of every fault record read back (the domain's own DMA-fault counter). */
+    public void onFault(java.util.function.IntConsumer sink) {
+        this.faultSink = sink == null ? d -> { } : sink;
     }
 
     // ================================================================ probe and reset
@@ -143,6 +151,8 @@ public final class XenSmmuv3 {
         wr(EVTQ_CONS, 4, 0);
         evtCons = 0;
         wr(CR0, 4, CR0_CMDQEN | CR0_EVTQEN);
+        // arm_smmu_setup_irqs: wired event-queue and global-error interrupts (no MSI: IRQ_CFG0 stays 0).
+        wr(IRQ_CTRL, 4, IRQ_EVTQ | IRQ_GERROR);
         wr(CR0, 4, CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN);
         if ((rd(CR0ACK, 4) & CR0_SMMUEN) == 0) {
             throw new IllegalStateException(node + ": SMMU did not acknowledge SMMUEN");
@@ -336,6 +346,7 @@ public final class XenSmmuv3 {
             int sid = (int) (dw0 >>> 32);
             int d = owner.getOrDefault(sid, DOM_IO);
             faultsByDomain.merge(d, 1L, Long::sum);
+            faultSink.accept(d);
             events++;
             if (recent.size() == RECENT) {
                 recent.removeFirst();

@@ -88,6 +88,11 @@ public final class VpciDevice implements ConfigAccessor {
     private final Bar[] bars = new Bar[7];
     private volatile int guestCmd;
     private volatile boolean barsMapped;
+    /** The capability chain as the DomU sees it: the first capability kept, and whether CAP_LIST was masked. */
+    private int firstCap;
+    private boolean capListMasked;
+    private boolean msiHidden;
+    private VpciMsi msi;
     private final LongAdder droppedWrites = new LongAdder();
     private final LongAdder refusedMaps = new LongAdder();
 
@@ -259,8 +264,8 @@ public final class VpciDevice implements ConfigAccessor {
         }
         int[] ttl = {48};
         int next = nextCap(0x34, ttl);
-        int first = next;
-        cfg.add(0x34, 1, off -> first, null);
+        firstCap = next;
+        cfg.add(0x34, 1, off -> msiHidden ? 0 : firstCap, null);
         next &= ~3;
         boolean maskCapList = next == 0;
         while (next != 0 && ttl[0] > 0) {
@@ -271,6 +276,7 @@ public final class VpciDevice implements ConfigAccessor {
             cfg.add(pos + 1, 1, off -> link, null);
             next &= ~3;
         }
+        capListMasked = maskCapList;
         addGuestStatus(maskCapList);
     }
 
@@ -298,6 +304,84 @@ public final class VpciDevice implements ConfigAccessor {
         cfg.add(PCI_STATUS, 2, off -> hw.read(off, 2), (off, v) -> hw.write(off, 2, v),
                 STATUS_RO_MASK & ~(maskCapList ? STATUS_CAP_LIST : 0), STATUS_RW1C_MASK,
                 maskCapList ? STATUS_CAP_LIST : 0, STATUS_RSVDZ_MASK);
+    }
+
+    // ================================================================ MSI, for the domu-msi mechanisms
+
+    /**
+     * Hides (or shows again) MSI and MSI-X from a DomU: the capability pointer reads 0 and Status
+     * hides CAP_LIST, so the guest finds no capability at all (the {@code none} mechanism: upstream
+     * Arm builds no vPCI MSI handlers, and a guest that found the capability would program
+     * registers that read all-ones).
+     */
+    public synchronized void hideMsi(boolean hide) {
+        if (hwdom || hide == msiHidden || firstCap == 0) {
+            return;
+        }
+        msiHidden = hide;
+        cfg.remove(PCI_STATUS, 2);
+        addGuestStatus(hide || capListMasked);
+    }
+
+    public synchronized boolean msiHidden() {
+        return msiHidden;
+    }
+
+    /**
+     * Traps the DomU's MSI capability ({@code init_msi}): the guest's address, data, mask and enable
+     * are kept by vPCI and handed to {@code arch}, which decides what the device is programmed with.
+     *
+     * @throws IllegalStateException when the device has no MSI capability or it is trapped already
+     */
+    public synchronized VpciMsi trapMsi(MsiArch arch) {
+        if (hwdom) {
+            throw new IllegalStateException(hw + ": the hardware domain programs MSI itself");
+        }
+        if (msi != null) {
+            throw new IllegalStateException(hw + ": MSI is trapped already");
+        }
+        int pos = findCap(CAP_ID_MSI);
+        if (pos == 0) {
+            throw new IllegalStateException(hw + ": no MSI capability");
+        }
+        msi = new VpciMsi(hw, cfg, pos, arch);
+        return msi;
+    }
+
+    /** Stops trapping MSI ({@code cleanup_msi}): the capability's registers are unhandled again. */
+    public synchronized void untrapMsi() {
+        if (msi != null) {
+            msi.remove(cfg);
+            msi = null;
+        }
+    }
+
+    /** The trapped MSI capability, or null. */
+    public synchronized VpciMsi msi() {
+        return msi;
+    }
+
+    /** The device's capability of {@code id} ({@code pci_find_cap_offset}), or 0. */
+    private int findCap(int id) {
+        if ((hw.read(PCI_STATUS, 2) & STATUS_CAP_LIST) == 0) {
+            return 0;
+        }
+        int p = hw.read(0x34, 1);
+        for (int ttl = 48; ttl > 0; ttl--) {
+            p &= ~3;
+            if (p < 0x40) {
+                return 0;
+            }
+            int cid = hw.read(p, 1);
+            if (cid == id) {
+                return p;
+            }
+            if (cid == 0xff) {
+                return 0;
+            }
+            p = hw.read(p + 1, 1);
+        }
+        return 0;
     }
 
     // ================================================================ Command

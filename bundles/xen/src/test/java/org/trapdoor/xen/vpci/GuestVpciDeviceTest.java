@@ -194,4 +194,29 @@ class GuestVpciDeviceTest {
                 () -> v.assign(org.trapdoor.api.pci.ConfigAccessor.ALL_ONES, -1));
         assertTrue(e.getMessage().contains("32"), e.getMessage());
     }
+
+    @Test
+    void garbageWrittenAllOverTheWindowNeverThrowsAndLeavesTheHostsIdentityAndBarsAlone() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(0x5eed);
+        int[] sizes = {1, 2, 3, 4, 5, 8};
+        long aborts = 0;
+        for (int i = 0; i < 20_000; i++) {
+            int size = sizes[r.nextInt(sizes.length)];
+            long off = r.nextInt(4) == 0 ? r.nextLong(GuestVpci.ECAM_SIZE) : r.nextInt(0x1000);
+            boolean bad = !MemoryTransaction.validSize(size) || (off & (size - 1)) != 0;
+            if (r.nextBoolean()) {
+                tx.write(GuestVpci.ECAM_BASE + off, size, r.nextLong());
+            } else {
+                tx.read(GuestVpci.ECAM_BASE + off, size);
+            }
+            tx.offset = off;
+            vpci.access(tx);
+            assertEquals(bad ? MemResult.ABORT : MemResult.OK, tx.result, off + "/" + size);
+            aborts += bad ? 1 : 0;
+        }
+        assertEquals(aborts, vpci.aborts());
+        assertEquals(TestDevice.DEVICE_ID << 16 | TestDevice.VENDOR_ID, rig.bridge.read(0, 0x08, 0, 4));
+        assertEquals(HostRig.BAR0_01, rig.bridge.read(0, 0x08, 0x10, 4) & ~0xfL, "the host BAR never moved");
+        assertEquals(0, hostCommand() & 0x1, "I/O decoding never reached the device");
+    }
 }

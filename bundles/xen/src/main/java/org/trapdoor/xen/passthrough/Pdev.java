@@ -1,8 +1,11 @@
-package org.trapdoor.xen.pci;
+package org.trapdoor.xen.passthrough;
 
 import java.util.List;
 
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.pci.PciHostBridges;
+import org.trapdoor.xen.pci.Sbdf;
+import org.trapdoor.xen.pci.XenHostBridge;
 import org.trapdoor.xen.iommu.XenSmmuv3;
 import org.trapdoor.xen.vpci.GuestVpci;
 import org.trapdoor.xen.vpci.VpciDevice;

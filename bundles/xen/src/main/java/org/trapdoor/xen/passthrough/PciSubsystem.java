@@ -1,4 +1,4 @@
-package org.trapdoor.xen.pci;
+package org.trapdoor.xen.passthrough;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +24,9 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.xen.PciPassthrough;
 import org.trapdoor.xen.Xen;
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.pci.PciHostBridges;
+import org.trapdoor.xen.pci.Sbdf;
+import org.trapdoor.xen.pci.XenHostBridge;
 import org.trapdoor.xen.hypercall.Errno;
 import org.trapdoor.xen.hypercall.PhysdevOp;
 import org.trapdoor.xen.iommu.Stage2;
@@ -111,7 +114,9 @@ public final class PciSubsystem implements PciPassthrough {
                         (count, align) -> xen.heap().allocate(count, align), line -> printk("%s", line));
                 try {
                     smmu.probeAndReset();
+                    smmu.onFault(this::countFault);
                     smmus.put(n.path(), smmu);
+                    connectEventInterrupt(n.path());
                 } catch (IllegalStateException e) {
                     printk("SMMUv3: %s: %s", n.path(), e.getMessage());
                 }
@@ -130,7 +135,26 @@ public final class PciSubsystem implements PciPassthrough {
                 access.apply(w);
             }
         }
+        if (!smmus.isEmpty()) {
+            mapDoorbells(host, d0);
+        }
         xen.physdevOp().register(PhysdevOp.PHYSDEVOP_PCI_DEVICE_ADD, (caller, arg) -> deviceAdd(caller, arg));
+    }
+
+    /**
+     * The ITS doorbell pages ({@code GITS_TRANSLATER}'s 64 KiB frame at ITS base + 0x10000) mapped
+     * 1:1 into Dom0's P2M, which is also its devices' stage 2 in the SMMU: upstream's
+     * {@code vgic_v3_its_init_virtual} {@code iommu_map}s them (f9f6b22abf), without which every
+     * MSI of a Dom0 device would fault at stage 2. Only the first page, where GITS_TRANSLATER is.
+     */
+    private void mapDoorbells(DeviceTree host, XenDomain d0) {
+        for (DtNode n : host.nodes()) {
+            if (n.isEnabled() && n.compatibles().contains("arm,gic-v3-its") && !n.reg().isEmpty()) {
+                long page = n.reg().get(0).address() + 0x10000;
+                d0.p2m().map(page, page, 0x1000, P2mType.MMIO_DIRECT_DEV);
+                printk("%s: doorbell 0x%x mapped 1:1 in Domain-0's IOMMU context", n.path(), page);
+            }
+        }
     }
 
     /** Tells the ownership policy of a bridge; a failed bring-up leaves the bridge not ready (said on the console). */
@@ -140,6 +164,53 @@ public final class PciSubsystem implements PciPassthrough {
         } catch (RuntimeException e) {
             printk("%s: %s: %s", b.node(), owner.name(), e.getMessage());
         }
+    }
+
+    /** A fault record read back against {@code domid}: the domain's own counter ({@code Domain.dmaFaults}). */
+    private void countFault(int domid) {
+        // Called with the SMMU driver's monitor held: no look-up that takes this subsystem's.
+        XenDomain d = owners.get(domid);
+        if (d != null) {
+            d.dmaFault();
+        }
+    }
+
+    /** Every domain that has owned a device, by domid, for fault attribution (read without a lock). */
+    private final Map<Integer, XenDomain> owners = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Xen's SMMU event-queue interrupt ({@code arm_smmu_evtq_thread}): the SMMU raises it on the
+     * DMA's own thread, inside its model, so the queue is read on Xen's tasklet thread, never there.
+     */
+    private void connectEventInterrupt(String node) {
+        if (!(machine instanceof org.trapdoor.api.machine.MachineInterrupts mi)) {
+            return;
+        }
+        try {
+            org.trapdoor.api.iommu.Iommu model = mi.iommus().get(node);
+            if (model != null) {
+                model.connect(line -> {
+                    if (line == 0) {
+                        tasklet().execute(this::drainFaults);
+                    }
+                });
+            }
+        } catch (UnsupportedOperationException e) {
+            printk("SMMUv3: %s: no event interrupt; faults are read back when asked", node);
+        }
+    }
+
+    private java.util.concurrent.Executor tasklet;
+
+    private synchronized java.util.concurrent.Executor tasklet() {
+        if (tasklet == null) {
+            tasklet = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "xen-smmu-evtq");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return tasklet;
     }
 
     /** The host bridges Xen found (null before Dom0 is built). */
@@ -236,7 +307,8 @@ public final class PciSubsystem implements PciPassthrough {
         return new Pdev(sbdf, bridge, null, null, List.of());
     }
 
-    private static Stage2 stage2(XenDomain d) {
+    private Stage2 stage2(XenDomain d) {
+        owners.put(d.id(), d);
         return new Stage2(d.id(), d.p2m().root(), d.p2m().vtcr());
     }
 
@@ -436,6 +508,7 @@ public final class PciSubsystem implements PciPassthrough {
             d.ipaSpace().removeTrap(t);
         }
         guestBridges.remove(d.id());
+        owners.remove(d.id(), d);
         policies.forget(d.name());
     }
 
@@ -520,6 +593,25 @@ public final class PciSubsystem implements PciPassthrough {
             n += s.faults(domid);
         }
         return n;
+    }
+
+    /**
+     * The vPCI views of the functions assigned to a DomU, in slot order: where a {@code domu-msi}
+     * mechanism hides MSI ({@link VpciDevice#hideMsi}) or traps it ({@link VpciDevice#trapMsi}).
+     */
+    public synchronized List<VpciDevice> vpciDevices(XenDomain d) {
+        List<Pdev> mine = new ArrayList<>();
+        for (Pdev p : pdevs.values()) {
+            if (p.owner == d && p.vpci != null && p.guestBridge != null) {
+                mine.add(p);
+            }
+        }
+        mine.sort((a, b) -> Integer.compare(a.vslot, b.vslot));
+        List<VpciDevice> out = new ArrayList<>();
+        for (Pdev p : mine) {
+            out.add(p.vpci);
+        }
+        return out;
     }
 
     /** Xen's SMMU drivers by node path. */

@@ -1,4 +1,4 @@
-package org.trapdoor.xen.pci;
+package org.trapdoor.xen.passthrough;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +21,8 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.hw.testdev.DmaResult;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.pci.HostRig;
+import org.trapdoor.xen.pci.XenHostBridge;
 import org.trapdoor.xen.iommu.XenSmmuv3;
 import org.trapdoor.xen.vpci.GuestVpci;
 
@@ -280,5 +282,37 @@ class XenPciTest {
         assertFalse(rig.dom0.ipaSpace().traps().stream().anyMatch(t -> t.base() == XenRig.ECAM));
         assertTrue(rig.xen.console().stream().anyMatch(l -> l.contains("vpci went away, falling back to direct")),
                 String.join("\n", rig.xen.console()));
+    }
+
+    @Test
+    void dom0sDevicesReachTheItsDoorbellThroughTheSmmuButNothingElseOutsideDom0() {
+        rig = new XenRig();
+        org.trapdoor.api.iommu.Iommu smmu = rig.host.machine.iommus().get("/iommu@9050000");
+        org.trapdoor.api.memory.MemoryTransaction t = new org.trapdoor.api.memory.MemoryTransaction();
+        t.write(0x0809_0040L, 4, 0).streamId = 0x08;
+        smmu.translate(t);
+        assertEquals(MemResult.OK, t.result, "GITS_TRANSLATER mapped in Dom0's stage 2");
+        assertEquals(0x0809_0040L, t.address);
+        t.write(0x0800_0000L, 4, 0).streamId = 0x08;
+        smmu.translate(t);
+        assertEquals(MemResult.ABORT, t.result, "the GIC distributor is not Dom0's to DMA into");
+        assertEquals(1, rig.pci.faults(0), "read back against Domain-0");
+    }
+
+    @Test
+    void theSmmuEventInterruptCountsADomUsStage2FaultsOnTheDomainItself() throws InterruptedException {
+        rig = new XenRig();
+        rig.xen.assignableAdd("0000:00:02.0");
+        XenDomain d = rig.domU(1, "guest1", 16 << 20);
+        rig.pci.domainBuilt(d, List.of(spec(2, 0, -1)));
+        enumerateAndEnable(d);
+        TestDevice dev = (TestDevice) rig.host.machine.domain("/pcie@10000000").hierarchy().function(0, 0x10);
+        assertEquals(DmaResult.ABORT, dev.dma(TestDevice.Direction.TO_BUS, 0, 0x7000_0000L, 8));
+        // Xen's tasklet reads the event queue after the SMMU's interrupt: wait for the count to arrive.
+        while (d.dmaFaults() == 0) {
+            Thread.sleep(1);
+        }
+        assertEquals(1, d.dmaFaults());
+        assertEquals(1, rig.pci.faults(1));
     }
 }

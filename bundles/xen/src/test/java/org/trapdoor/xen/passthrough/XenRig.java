@@ -1,4 +1,4 @@
-package org.trapdoor.xen.pci;
+package org.trapdoor.xen.passthrough;
 
 import java.util.List;
 import java.util.Map;
@@ -15,6 +15,8 @@ import org.trapdoor.policy.hwdomvpci.HwdomVpciPolicy;
 import org.trapdoor.policy.xeninit.XenInitPolicy;
 import org.trapdoor.xen.Xen;
 import org.trapdoor.xen.domain.XenDomain;
+import org.trapdoor.xen.pci.HostRig;
+import org.trapdoor.xen.pci.XenHostBridge;
 import org.trapdoor.xen.hypercall.PhysdevOp;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.P2m;
