@@ -20,7 +20,7 @@ import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.shell.CommandFailure;
-import org.trapdoor.shell.xen.DomainViews;
+import org.trapdoor.shell.domain.DomainViews;
 
 /**
  * The IOMMU commands: {@code iommu}, {@code iommu events [NODE]} and {@code dma}. Each returns a
