@@ -20,7 +20,7 @@ import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.shell.xen.DomainViews;
+import org.trapdoor.shell.domain.DomainViews;
 
 /**
  * The machine commands: {@code platform}, {@code drivers}, {@code bind}, {@code unbind},

@@ -22,7 +22,7 @@ import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.shell.command.CommandFailure;
-import org.trapdoor.shell.xen.DomainViews;
+import org.trapdoor.shell.domain.DomainViews;
 
 /**
  * The IOMMU commands: {@code iommu}, {@code iommu events [NODE]} and {@code dma}. Each returns a

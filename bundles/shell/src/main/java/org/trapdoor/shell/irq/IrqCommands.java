@@ -33,7 +33,7 @@ import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.UnboundBridges;
-import org.trapdoor.shell.xen.DomainViews;
+import org.trapdoor.shell.domain.DomainViews;
 
 /**
  * The interrupt commands: {@code msi}, {@code irq}, {@code stats}, {@code traffic}, {@code its}.

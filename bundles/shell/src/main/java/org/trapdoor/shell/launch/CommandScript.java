@@ -111,8 +111,9 @@ public final class CommandScript {
         for (Statement statement : statements) {
             try {
                 Object result = session.execute(statement.text());
-                if (result != null) {
-                    out.println(session.format(result, Converter.INSPECT));
+                CharSequence text = result == null ? null : session.format(result, Converter.INSPECT);
+                if (text != null && text.length() > 0) { // a silent command (xl destroy) prints no blank line
+                    out.println(text);
                 }
             } catch (ScriptExit e) {
                 return e.status() == ScriptExit.SO_FAR ? status : e.status();

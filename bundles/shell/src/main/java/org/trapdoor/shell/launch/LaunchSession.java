@@ -173,19 +173,21 @@ public final class LaunchSession {
         // Configure first: the machine's bundle starts at a later start level, so the machine is
         // created once, with this configuration, instead of with defaults and then again.
         String launchId = UUID.randomUUID().toString();
+        String badCreate = XenCreate.check(context, creates, MACHINE_TIMEOUT_MS);
+        if (badCreate != null) {
+            err.println("trapdoor: " + badCreate);
+            return 2;
+        }
         try {
-            configure(options, platform, launchId);
+            // Xen's start-up domains before the machine: Xen boots as soon as a machine exists,
+            // and must find its create files there rather than be reconfigured after booting.
             XenCreate.configure(configAdmin, creates);
+            configure(options, platform, launchId);
         } catch (IOException e) {
             err.println("trapdoor: cannot configure the machine: " + e.getMessage());
             return 1;
         }
         awaitFrameworkStarted();
-        String badCreate = XenCreate.check(context, creates);
-        if (badCreate != null) {
-            err.println("trapdoor: " + badCreate);
-            return 2;
-        }
         ServiceReference<Machine> ref = awaitMachine(launchId);
         if (ref == null) {
             return 2;

@@ -10,10 +10,11 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.function.Function;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
 import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.Toolstack;
 
@@ -82,22 +83,33 @@ final class XenCreate {
     }
 
     /**
-     * Checks every file with the toolstack, once its bundle has started; the first refusal's
-     * line, or null when all read (or no toolstack is installed: then nobody reads them).
+     * Checks every file with the toolstack before anything is configured, so a bad file creates
+     * nothing and is reported once: waits for the toolstack's bundle (it starts with the machine's
+     * bundles, while this session runs) until the framework has started, at most {@code timeoutMs}.
+     *
+     * @return the first refusal's line, or null when every file reads
      */
-    static String check(BundleContext context, List<CreateFile> files) {
+    static String check(BundleContext context, List<CreateFile> files, long timeoutMs) throws InterruptedException {
         if (files.isEmpty()) {
             return null;
         }
-        ServiceReference<Toolstack> ref = context.getServiceReference(Toolstack.class);
-        if (ref == null) {
-            return "--create: no Xen toolstack is installed to read " + files.get(0).name();
-        }
-        Toolstack ts = context.getService(ref);
+        ServiceTracker<Toolstack, Toolstack> tracker = new ServiceTracker<>(context, Toolstack.class, null);
+        tracker.open();
         try {
+            long end = System.currentTimeMillis() + timeoutMs;
+            Toolstack ts = tracker.waitForService(100);
+            while (ts == null && System.currentTimeMillis() < end && context.getBundle(0).getState() != Bundle.ACTIVE) {
+                ts = tracker.waitForService(100);
+            }
+            if (ts == null) {
+                ts = tracker.getService();
+            }
+            if (ts == null) {
+                return "--create: no Xen toolstack (bundle org.trapdoor.xen) to read " + files.get(0).name();
+            }
             return check(ts, files);
         } finally {
-            context.ungetService(ref);
+            tracker.close();
         }
     }
 

@@ -21,7 +21,7 @@ import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.memory.AddressSpace;
-import org.trapdoor.shell.xen.DomainViews;
+import org.trapdoor.shell.domain.DomainViews;
 
 /**
  * {@code lspci}: reads config space through the ECAM windows of the machine's host bridges, in

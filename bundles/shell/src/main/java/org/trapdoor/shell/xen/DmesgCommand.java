@@ -13,6 +13,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.shell.command.CommandFailure;
+import org.trapdoor.shell.domain.DomainViews;
 
 /**
  * {@code dmesg [--domain NAME]}: a guest kernel's log. Without {@code --domain} the machine's

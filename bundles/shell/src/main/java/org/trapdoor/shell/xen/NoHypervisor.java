@@ -1,6 +1,7 @@
 package org.trapdoor.shell.xen;
 
 import org.trapdoor.shell.command.CommandFailure;
+import org.trapdoor.shell.domain.DomainViews;
 
 /** The one message for every Xen command on a machine that runs without a hypervisor. */
 final class NoHypervisor {
@@ -8,7 +9,6 @@ final class NoHypervisor {
     }
 
     static CommandFailure failure(String command) {
-        return new CommandFailure(command + ": there is no hypervisor: the machine runs bare metal "
-                + "(--hypervisor none), so there are no domains");
+        return new CommandFailure(DomainViews.noHypervisor(command));
     }
 }

@@ -19,6 +19,8 @@ import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.shell.command.CommandFailure;
+import org.trapdoor.shell.domain.DomainViewException;
+import org.trapdoor.shell.domain.DomainViews;
 
 class DomainViewsTest {
     /** A kernel that only has a name and a log. */
@@ -54,7 +56,7 @@ class DomainViewsTest {
         assertEquals("1", DomainViews.split("lspci", "--domain=1").domain());
         assertEquals("", DomainViews.split("lspci", "-d", "1af4:").domain(), "-d stays lspci's vendor:device filter");
         assertEquals("lspci: --domain needs a domain name or id",
-                assertThrows(CommandFailure.class, () -> DomainViews.split("lspci", "-v", "--domain")).getMessage());
+                assertThrows(DomainViewException.class, () -> DomainViews.split("lspci", "-v", "--domain")).getMessage());
     }
 
     @Test
@@ -70,10 +72,10 @@ class DomainViewsTest {
     @Test
     void anUnknownDomainAKernelNotBootedAndNoHypervisorAreRefused() {
         assertEquals("msi --domain: nobody is an invalid domain identifier (xl list shows the domains)",
-                assertThrows(CommandFailure.class, () -> views().kernel("msi", "nobody", null)).getMessage());
+                assertThrows(DomainViewException.class, () -> views().kernel("msi", "nobody", null)).getMessage());
         assertEquals("msi --domain: guest1's kernel has not booted",
-                assertThrows(CommandFailure.class, () -> views().kernel("msi", "guest1", null)).getMessage());
-        assertTrue(assertThrows(CommandFailure.class, () -> new DomainViews().space("mem", "guest1", null))
+                assertThrows(DomainViewException.class, () -> views().kernel("msi", "guest1", null)).getMessage());
+        assertTrue(assertThrows(DomainViewException.class, () -> new DomainViews().space("mem", "guest1", null))
                 .getMessage().startsWith("mem --domain: there is no hypervisor"));
     }
 

@@ -1,4 +1,4 @@
-package org.trapdoor.shell.xen;
+package org.trapdoor.shell.domain;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,6 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.memory.AddressSpace;
-import org.trapdoor.shell.command.CommandFailure;
 
 /**
  * The view from inside a domain, for the commands that take {@code --domain NAME}: the domain's
@@ -30,12 +29,18 @@ public final class DomainViews {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unsetHypervisor")
-    void setHypervisor(Hypervisor h) {
+    public void setHypervisor(Hypervisor h) {
         hypervisor.set(h);
     }
 
-    void unsetHypervisor(Hypervisor h) {
+    public void unsetHypervisor(Hypervisor h) {
         hypervisor.compareAndSet(h, null);
+    }
+
+    /** The one message for a Xen command on a machine without a hypervisor. */
+    public static String noHypervisor(String command) {
+        return command + ": there is no hypervisor: the machine runs bare metal (--hypervisor none), so there are "
+                + "no domains";
     }
 
     /** True when {@code --domain} was not given (Gogo's absent value is the empty string). */
@@ -56,7 +61,7 @@ public final class DomainViews {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--domain")) {
                 if (i + 1 >= args.length) {
-                    throw new CommandFailure(command + ": --domain needs a domain name or id");
+                    throw new DomainViewException(command + ": --domain needs a domain name or id");
                 }
                 domain = args[++i];
             } else if (args[i].startsWith("--domain=")) {
@@ -91,9 +96,9 @@ public final class DomainViews {
     public Domain domain(String command, String name) {
         Hypervisor hv = hypervisor.get();
         if (hv == null) {
-            throw NoHypervisor.failure(command + " --domain");
+            throw new DomainViewException(noHypervisor(command + " --domain"));
         }
-        return hv.domain(name).orElseThrow(() -> new CommandFailure(command + " --domain: " + name
+        return hv.domain(name).orElseThrow(() -> new DomainViewException(command + " --domain: " + name
                 + " is an invalid domain identifier (xl list shows the domains)"));
     }
 
@@ -105,7 +110,7 @@ public final class DomainViews {
         Domain d = domain(command, name);
         GuestKernel k = d.kernel();
         if (k == null) {
-            throw new CommandFailure(command + " --domain: " + d.name() + "'s kernel has not booted");
+            throw new DomainViewException(command + " --domain: " + d.name() + "'s kernel has not booted");
         }
         return k;
     }
