@@ -1,19 +1,11 @@
 package org.trapdoor.guest;
 
-import java.util.List;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.trapdoor.api.guest.GuestDmaTest;
-import org.trapdoor.api.guest.GuestIommuDomain;
-import org.trapdoor.api.guest.GuestIrqCount;
+import org.trapdoor.api.guest.ForwardingGuestKernel;
 import org.trapdoor.api.guest.GuestKernel;
-import org.trapdoor.api.guest.GuestMsiVector;
-import org.trapdoor.api.guest.GuestPciDevice;
-import org.trapdoor.api.guest.GuestPciHost;
-import org.trapdoor.api.iommu.IommuFault;
 
 /**
  * The {@link GuestKernel} service of the kernel running directly on the hardware: it exists
@@ -23,7 +15,7 @@ import org.trapdoor.api.iommu.IommuFault;
  * component is enabled but not yet satisfied) before it is there.
  */
 @Component(service = GuestKernel.class, immediate = true, property = "trapdoor.guest=hardware")
-public final class GuestKernelComponent implements GuestKernel {
+public final class GuestKernelComponent extends ForwardingGuestKernel {
     private final LinuxKernel kernel;
 
     @Activate
@@ -32,78 +24,7 @@ public final class GuestKernelComponent implements GuestKernel {
     }
 
     @Override
-    public String name() {
-        return kernel.name();
-    }
-
-    @Override
-    public List<GuestPciHost> pciHosts() {
-        return kernel.pciHosts();
-    }
-
-    @Override
-    public List<GuestPciDevice> pciDevices() {
-        return kernel.pciDevices();
-    }
-
-    @Override
-    public List<String> bootLog() {
-        return kernel.bootLog();
-    }
-
-    @Override
-    public List<GuestMsiVector> msiVectors() {
-        return kernel.msiVectors();
-    }
-
-    @Override
-    public List<GuestIrqCount> interruptCounts() {
-        return kernel.interruptCounts();
-    }
-
-    @Override
-    public List<GuestIommuDomain> iommuDomains() {
-        return kernel.iommuDomains();
-    }
-
-    @Override
-    public List<IommuFault> iommuFaults() {
-        return kernel.iommuFaults();
-    }
-
-    @Override
-    public GuestDmaTest dmaTest(String bdf, long phys, int length, boolean toMemory) {
-        return kernel.dmaTest(bdf, phys, length, toMemory);
-    }
-
-    @Override
-    public GuestDmaTest dmaRaw(String bdf, long busAddress, int length, boolean toMemory) {
-        return kernel.dmaRaw(bdf, busAddress, length, toMemory);
-    }
-
-    @Override
-    public void reprobeMsi() {
-        kernel.reprobeMsi();
-    }
-
-    @Override
-    public long msiGeneration() {
-        return kernel.msiGeneration();
-    }
-
-    @Override
-    public boolean awaitMsiSettled(long timeoutMillis) throws InterruptedException {
-        return kernel.awaitMsiSettled(timeoutMillis);
-    }
-
-    @Override
-    public long interruptsHandled() {
-        return kernel.interruptsHandled();
-    }
-
-    /** Booted before it was visible. */
-    @Override
-    public boolean awaitBooted(long timeoutMillis) {
-        return true;
+    protected GuestKernel kernel() {
+        return kernel;
     }
 }
