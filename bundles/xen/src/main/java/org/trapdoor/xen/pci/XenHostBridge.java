@@ -169,28 +169,12 @@ public final class XenHostBridge implements HostBridgeControl, HostConfig {
      * size or alignment, or while the bridge is not ready (refused and counted).
      */
     public int read(int bus, int devfn, int reg, int size) {
-        long addr = address(bus, devfn, reg, size);
-        if (addr < 0) {
-            return (int) MemoryTransaction.allOnes(size == 1 || size == 2 ? size : 4);
-        }
-        MemoryTransaction t = claim();
-        t.read(addr, size);
-        system.access(t);
-        int v = (int) t.data;
-        release(t);
-        return v;
+        return load(address(bus, devfn, reg, size), size);
     }
 
     /** Config write of 1, 2 or 4 bytes by Xen; dropped where {@link #read} would read all-ones. */
     public void write(int bus, int devfn, int reg, int size, int value) {
-        long addr = address(bus, devfn, reg, size);
-        if (addr < 0) {
-            return;
-        }
-        MemoryTransaction t = claim();
-        t.write(addr, size, value & MemoryTransaction.allOnes(size));
-        system.access(t);
-        release(t);
+        store(address(bus, devfn, reg, size), size, value);
     }
 
     /**
@@ -199,7 +183,16 @@ public final class XenHostBridge implements HostBridgeControl, HostConfig {
      * initialises the bridge, and Dom0 must be able to enumerate before it reports anything.
      */
     public int forwardRead(int bus, int devfn, int reg, int size) {
-        long addr = ecamAddress(bus, devfn, reg, size);
+        return load(ecamAddress(bus, devfn, reg, size), size);
+    }
+
+    /** The write side of {@link #forwardRead}. */
+    public void forwardWrite(int bus, int devfn, int reg, int size, int value) {
+        store(ecamAddress(bus, devfn, reg, size), size, value);
+    }
+
+    /** A load from Xen's mapping of the window at {@code addr}; all-ones when {@code addr} is -1 (refused). */
+    private int load(long addr, int size) {
         if (addr < 0) {
             return (int) MemoryTransaction.allOnes(size == 1 || size == 2 ? size : 4);
         }
@@ -211,9 +204,8 @@ public final class XenHostBridge implements HostBridgeControl, HostConfig {
         return v;
     }
 
-    /** The write side of {@link #forwardRead}. */
-    public void forwardWrite(int bus, int devfn, int reg, int size, int value) {
-        long addr = ecamAddress(bus, devfn, reg, size);
+    /** The store side of {@link #load}: nothing goes out when {@code addr} is -1. */
+    private void store(long addr, int size, int value) {
         if (addr < 0) {
             return;
         }
