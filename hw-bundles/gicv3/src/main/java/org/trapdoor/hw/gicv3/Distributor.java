@@ -8,7 +8,6 @@ import org.trapdoor.api.counter.EventCounterArray;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.register.RangeHandler;
-import org.trapdoor.api.register.Register;
 import org.trapdoor.api.register.RegisterBlock;
 
 /**
@@ -40,14 +39,12 @@ final class Distributor {
      */
     private final AtomicLong spiAsserted = new AtomicLong();
     final int[] spiGroup;
-    final int[] spiCfg;
     final byte[] spiPriority;
-    final long[] irouter;
     /** SPI INTID to target CPU, from IROUTER; -1 when no CPU matches, -2 for 1-of-N (IRM). */
     private final int[] spiTarget;
 
+    private final GicdRegisters regs;
     final RegisterBlock gicd;
-    final Register ctlr;
 
     Distributor(Gicv3 gic, int spis, long[] affinity, InterruptCounters counters, EventCounterArray deliveries) {
         this.gic = gic;
@@ -62,16 +59,15 @@ final class Distributor {
         spiPulse = new AtomicIntegerArray(words);
         spiActive = new AtomicIntegerArray(words);
         spiGroup = new int[words];
-        spiCfg = new int[words * 2];
         spiPriority = new byte[words * 32];
-        irouter = new long[words * 32];
         spiTarget = new int[words * 32];
-        gicd = new RegisterBlock(gic.name() + " GICD", Gicv3.GICD_SIZE).allowSizes(1, 2, 4, 8);
-        ctlr = gicd.reg32("GICD_CTLR", 0x0000).reset(0x50).writable(0x3).onWrite((p, v) -> gic.signalAll());
-        gicd.reg32("GICD_TYPER", 0x0004).readOnly()
-                .reset((words - 1) | (1 << 17) | ((Gicv3.LPI_ID_BITS - 1) << 19)); // No1N = 0: IRM routing supported
-        gicd.reg32("GICD_IIDR", 0x0008).readOnly().reset(Gicv3.IIDR);
-        gicd.reg32("GICD_TYPER2", 0x000C).readOnly();
+        regs = new GicdRegisters(gic.name(), lines);
+        gicd = regs.block;
+        regs.ctlr.onWrite((p, v) -> gic.signalAll());
+        for (int i = 0; i < regs.irouter.length; i++) {
+            int id = 32 + i;
+            regs.irouter[i].onWrite((p, v) -> routeChanged(id, v));
+        }
         int bitmapBytes = words * 4;
         gicd.range("GICD_IGROUPR", 0x0080, bitmapBytes, plainBitmap(spiGroup));
         gicd.range("GICD_ISENABLER", 0x0100, bitmapBytes, setClear(spiEnabled, true));
@@ -81,9 +77,6 @@ final class Distributor {
         gicd.range("GICD_ISACTIVER", 0x0300, bitmapBytes, setClear(spiActive, true));
         gicd.range("GICD_ICACTIVER", 0x0380, bitmapBytes, setClear(spiActive, false));
         gicd.range("GICD_IPRIORITYR", 0x0400, words * 32, priorityRange());
-        gicd.range("GICD_ICFGR", 0x0C00, words * 8, cfgRange());
-        gicd.range("GICD_IROUTER", 0x6100, (lines - 32) * 8, irouterRange());
-        gicd.reg32("GICD_PIDR2", 0xFFE8).readOnly().reset(Gicv3.PIDR2);
         Arrays.fill(spiTarget, routeTarget(0));
     }
 
@@ -203,51 +196,14 @@ final class Distributor {
         };
     }
 
-    private RangeHandler cfgRange() {
-        return new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                // ICFGR0/1 belong to the redistributor under affinity routing: RAZ here.
-                return offset < 8 ? 0 : (spiCfg[offset >> 2] & 0xffff_ffffL) >>> ((offset & 3) * 8) & mask(size);
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                if (offset < 8) {
-                    return;
-                }
-                // Only Int_config (the odd bit of each field) is writable; bit 0 is RES0.
-                int m = laneMask(offset, size) & 0xAAAA_AAAA;
-                int v = (int) (value << ((offset & 3) * 8));
-                spiCfg[offset >> 2] = (spiCfg[offset >> 2] & ~m) | (v & m);
-            }
-        };
-    }
-
-    private RangeHandler irouterRange() {
-        return new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                int id = 32 + offset / 8;
-                return (irouter[id] >>> ((offset & 7) * 8)) & mask(size);
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                int id = 32 + offset / 8;
-                int shift = (offset & 7) * 8;
-                long m = mask(size) << shift;
-                // Aff3 [39:32], IRM [31], Aff2..Aff0 [23:0].
-                long writable = 0xff_8000_0000L | 0xff_ffffL;
-                irouter[id] = (irouter[id] & ~(m & writable)) | ((value << shift) & m & writable);
-                spiTarget[id] = routeTarget(irouter[id]);
-                gic.signalAll();
-            }
-        };
+    /** GICD_IROUTER&lt;id&gt; written: re-derive the SPI's target CPU, and let the CPUs look again. */
+    private void routeChanged(int id, long route) {
+        spiTarget[id] = routeTarget(route);
+        gic.signalAll();
     }
 
     private int routeTarget(long route) {
-        if ((route & (1L << 31)) != 0) {
+        if ((route & GicdRegisters.IROUTER_IRM) != 0) {
             return -2;
         }
         long wanted = (((route >>> 32) & 0xff) << 24) | (route & 0xff_ffffL);
@@ -261,8 +217,9 @@ final class Distributor {
 
     // ---------------------------------------------------------------- SPI state
 
+    /** GICD_ICFGR's Int_config of SPI {@code intid}: 1 = edge-triggered, 0 = level-sensitive. */
     boolean edge(int intid) {
-        return ((spiCfg[intid >> 4] >>> ((intid & 15) * 2 + 1)) & 1) != 0;
+        return ((regs.icfgr[intid >> 4].value() >>> ((intid & 15) * 2 + 1)) & 1) != 0;
     }
 
     private int spiPendingWord(int w) {
@@ -321,7 +278,7 @@ final class Distributor {
 
     /** GICD_CTLR.EnableGrp1 ({@code group} 1) or EnableGrp0. */
     boolean groupEnabled(int group) {
-        return (ctlr.value() & (group != 0 ? 2 : 1)) != 0;
+        return (group != 0 ? regs.ctlrEnableGrp1 : regs.ctlrEnableGrp0).isSet();
     }
 
     boolean spiCandidate(int id, int cpu) {
@@ -481,13 +438,21 @@ final class Distributor {
 
     /** The distributor's part of a saved state, with the redistributors' {@code redists}. */
     Gicv3State save(Gicv3State.Redist[] redists) {
-        return new Gicv3State(lines - 32, affinity.clone(), (int) ctlr.value(), copy(spiEnabled), copy(spiLatch),
-                copy(spiLevel), copy(spiActive), spiGroup.clone(), spiCfg.clone(), spiPriority.clone(),
-                irouter.clone(), redists);
+        int[] cfg = new int[regs.icfgr.length];
+        for (int n = 0; n < cfg.length; n++) {
+            cfg[n] = (int) regs.icfgr[n].value();
+        }
+        long[] route = new long[spiPriority.length];
+        for (int i = 0; i < regs.irouter.length; i++) {
+            route[32 + i] = regs.irouter[i].value();
+        }
+        return new Gicv3State(lines - 32, affinity.clone(), (int) regs.ctlr.value(), copy(spiEnabled),
+                copy(spiLatch), copy(spiLevel), copy(spiActive), spiGroup.clone(), cfg, spiPriority.clone(), route,
+                redists);
     }
 
     void restore(Gicv3State s) {
-        ctlr.set(s.gicdCtlr());
+        regs.ctlr.set(s.gicdCtlr());
         for (int w = 0; w < spiEnabled.length(); w++) {
             spiEnabled.set(w, s.spiEnabled()[w]);
             spiLatch.set(w, s.spiLatch()[w]);
@@ -497,11 +462,13 @@ final class Distributor {
             spiActive.set(w, s.spiActive()[w]);
         }
         System.arraycopy(s.spiGroup(), 0, spiGroup, 0, spiGroup.length);
-        System.arraycopy(s.spiCfg(), 0, spiCfg, 0, spiCfg.length);
+        for (int n = 0; n < regs.icfgr.length; n++) {
+            regs.icfgr[n].set(s.spiCfg()[n]);
+        }
         System.arraycopy(s.spiPriority(), 0, spiPriority, 0, spiPriority.length);
-        System.arraycopy(s.irouter(), 0, irouter, 0, irouter.length);
-        for (int id = 32; id < lines; id++) {
-            spiTarget[id] = routeTarget(irouter[id]);
+        for (int i = 0; i < regs.irouter.length; i++) {
+            regs.irouter[i].set(s.irouter()[32 + i]);
+            spiTarget[32 + i] = routeTarget(s.irouter()[32 + i]);
         }
     }
 }

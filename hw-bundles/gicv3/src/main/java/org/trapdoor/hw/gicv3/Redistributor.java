@@ -30,6 +30,7 @@ final class Redistributor {
     final int index;
     private final Gicv3 gic;
     private final PhysicalMemory memory;
+    private final GicrRegisters table;
     final RegisterBlock regs;
     final Register rctlr;
     final Register propbaser;
@@ -56,37 +57,31 @@ final class Redistributor {
         this.gic = gic;
         this.index = index;
         this.memory = memory;
-        regs = new RegisterBlock(gic.name() + " GICR" + index, Gicv3.REDIST_STRIDE).allowSizes(1, 2, 4, 8);
-        rctlr = regs.reg32("GICR_CTLR", 0x0000).writable(0x1).onWrite(this::ctlrWritten);
-        regs.reg32("GICR_IIDR", 0x0004).readOnly().reset(Gicv3.IIDR);
-        regs.reg64("GICR_TYPER", 0x0008).readOnly()
-                .reset((affinity << 32) | ((long) index << 8) | (last ? 1 << 4 : 0) | 1);
-        waker = regs.reg32("GICR_WAKER", 0x0014).reset(0x6).writable(0x2);
-        waker.onWrite((p, v) -> waker.set((v & 2) != 0 ? 0x6 : 0));
-        propbaser = regs.reg64("GICR_PROPBASER", 0x0070).writable(0x070F_FFFF_FFFF_FF9FL)
-                .onWrite((p, v) -> lockedWhileEnabled(propbaser(), p));
-        pendbaser = regs.reg64("GICR_PENDBASER", 0x0078).writable(0x470F_FFFF_FFFF_0F80L)
-                .onWrite((p, v) -> lockedWhileEnabled(pendbaser(), p));
-        regs.reg32("GICR_PIDR2", 0xFFE8).readOnly().reset(Gicv3.PIDR2);
-        int sgi = 0x10000;
-        regs.reg32("GICR_IGROUPR0", sgi + 0x0080).onRead(() -> group & 0xffff_ffffL)
-                .onWrite((p, v) -> { group = (int) v; gic.signalAll(); });
-        regs.reg32("GICR_ISENABLER0", sgi + 0x0100).onRead(() -> enabled.get() & 0xffff_ffffL)
+        table = new GicrRegisters(gic.name(), index, affinity, last);
+        regs = table.block;
+        rctlr = table.ctlr.onWrite(this::ctlrWritten);
+        waker = table.waker;
+        waker.onWrite((p, v) -> table.wakerChildrenAsleep.set(table.wakerProcessorSleep.extract(v)));
+        propbaser = table.propbaser.onWrite((p, v) -> lockedWhileEnabled(table.propbaser, p));
+        pendbaser = table.pendbaser.onWrite((p, v) -> lockedWhileEnabled(table.pendbaser, p));
+        icfgr1 = table.icfgr1;
+        table.igroupr0.onRead(() -> group & 0xffff_ffffL).onWrite((p, v) -> { group = (int) v; gic.signalAll(); });
+        table.isenabler0.onRead(() -> enabled.get() & 0xffff_ffffL)
                 .onWrite((p, v) -> { enabled.getAndAccumulate((int) v, (x, y) -> x | y); gic.signalAll(); });
-        regs.reg32("GICR_ICENABLER0", sgi + 0x0180).onRead(() -> enabled.get() & 0xffff_ffffL)
+        table.icenabler0.onRead(() -> enabled.get() & 0xffff_ffffL)
                 .onWrite((p, v) -> enabled.getAndAccumulate((int) v, (x, y) -> x & ~y));
-        regs.reg32("GICR_ISPENDR0", sgi + 0x0200).onRead(() -> latch.get() & 0xffff_ffffL)
-                .onWrite((p, v) -> {
-                    int before = latch.getAndAccumulate((int) v, (x, y) -> x | y);
-                    gic.countNew(0, (int) v & ~before);
-                    gic.signalAll();
-                });
-        regs.reg32("GICR_ICPENDR0", sgi + 0x0280).onRead(() -> latch.get() & 0xffff_ffffL)
+        table.ispendr0.onRead(() -> latch.get() & 0xffff_ffffL).onWrite((p, v) -> {
+            int before = latch.getAndAccumulate((int) v, (x, y) -> x | y);
+            gic.countNew(0, (int) v & ~before);
+            gic.signalAll();
+        });
+        table.icpendr0.onRead(() -> latch.get() & 0xffff_ffffL)
                 .onWrite((p, v) -> latch.getAndAccumulate((int) v, (x, y) -> x & ~y));
-        regs.reg32("GICR_ISACTIVER0", sgi + 0x0300).onRead(() -> active.get() & 0xffff_ffffL)
+        table.isactiver0.onRead(() -> active.get() & 0xffff_ffffL)
                 .onWrite((p, v) -> active.getAndAccumulate((int) v, (x, y) -> x | y));
-        regs.reg32("GICR_ICACTIVER0", sgi + 0x0380).onRead(() -> active.get() & 0xffff_ffffL)
+        table.icactiver0.onRead(() -> active.get() & 0xffff_ffffL)
                 .onWrite((p, v) -> { active.getAndAccumulate((int) v, (x, y) -> x & ~y); gic.signalAll(); });
+        int sgi = GicrRegisters.SGI_BASE;
         regs.range("GICR_IPRIORITYR", sgi + 0x0400, 32, new RangeHandler() {
             @Override
             public long read(int offset, int size) {
@@ -105,17 +100,6 @@ final class Redistributor {
                 gic.signalAll();
             }
         });
-        // SGIs are always edge-triggered (ICFGR0 reads 0xAAAAAAAA); PPIs' Int_config is writable.
-        regs.reg32("GICR_ICFGR0", sgi + 0x0C00).readOnly().reset(0xAAAA_AAAAL);
-        icfgr1 = regs.reg32("GICR_ICFGR1", sgi + 0x0C04).writable(0xAAAA_AAAAL);
-    }
-
-    private Register propbaser() {
-        return propbaser;
-    }
-
-    private Register pendbaser() {
-        return pendbaser;
     }
 
     /** PROPBASER and PENDBASER are read-only once EnableLPIs is set. */
@@ -126,7 +110,7 @@ final class Redistributor {
     }
 
     private void ctlrWritten(long previous, long value) {
-        boolean enable = (value & 1) != 0;
+        boolean enable = table.ctlrEnableLpis.isSetIn(value);
         if (enable && !lpisEnabled) {
             enableLpis();
         } else if (!enable && lpisEnabled) {
@@ -137,15 +121,14 @@ final class Redistributor {
 
     /** EnableLPIs 0 to 1: latch the table addresses, load the configuration and the pending table. */
     private void enableLpis() {
-        long prop = propbaser.value();
-        int idBits = (int) (prop & 0x1f) + 1;
+        int idBits = (int) table.propbaserIdBits.get() + 1;
         int limit = idBits >= Gicv3.LPI_ID_BITS ? Gicv3.LPI_LIMIT : 1 << idBits;
-        propBase = prop & 0x000F_FFFF_FFFF_F000L;
-        pendBase = pendbaser.value() & 0x000F_FFFF_FFFF_0000L;
+        propBase = table.propbaserPhysicalAddress.get() << 12;
+        pendBase = table.pendbaserPhysicalAddress.get() << 16;
         lpiLimit = Math.max(limit, FIRST_LPI);
         lpis.clearAll();
         Arrays.fill(lpiConfig, (byte) 0);
-        boolean zeroed = (pendbaser.value() & (1L << 62)) != 0;
+        boolean zeroed = table.pendbaserPtz.isSet();
         try {
             if (lpiLimit > FIRST_LPI) {
                 memory.read(propBase, lpiConfig, 0, lpiLimit - FIRST_LPI);
@@ -186,7 +169,7 @@ final class Redistributor {
         lpisEnabled = false;
         if ((r.ctlr() & 1) != 0) {
             // The pending table in guest memory is the LPI state: read it back (never zero it).
-            pendbaser.set(r.pendbaser() & ~(1L << 62));
+            pendbaser.set(r.pendbaser() & ~table.pendbaserPtz.mask());
             enableLpis();
             pendbaser.set(r.pendbaser());
         }
