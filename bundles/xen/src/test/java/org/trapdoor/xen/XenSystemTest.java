@@ -10,6 +10,7 @@ import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.hypervisor.DomainConfig;
 import org.trapdoor.api.hypervisor.PciDeviceStatus;
 import org.trapdoor.api.hypervisor.PciSpec;
+import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.xen.domain.XenDomain;
 
 /**
@@ -46,6 +47,30 @@ class XenSystemTest {
             rig.xen.destroy(XenComponent.DEFAULT_GUEST);
             assertEquals("dom_io", owner(rig, "0000:00:02.0"), "back to quarantine");
             assertEquals(free, rig.xen.heap().freeFrames(), "guest1's memory and tables returned");
+        }
+    }
+
+    @Test
+    void eachDomainsCpuTimeIsWhatItsVcpusRanGuestCode() {
+        try (XenRig rig = XenRig.full("virt", Xen.Options.DEFAULT, "testdev,addr=01.0", "testdev,addr=02.0")) {
+            XenDomain dom0 = rig.xen.boot();
+            long booted = dom0.cpuTimeNanos();
+            assertTrue(booted > 0, "Dom0's kernel boot ran on its vCPU");
+            TestDevice dev = (TestDevice) rig.machine.domain("/pcie@10000000").hierarchy().function(0, 0x08);
+            long handled = dom0.kernel().interruptsHandled();
+            for (int i = 0; i < 2000; i++) {
+                dev.raise(i & 3);
+            }
+            assertEquals(handled + 2000, dom0.kernel().interruptsHandled(), "Dom0 handled every MSI");
+            long afterMsis = dom0.cpuTimeNanos();
+            assertTrue(afterMsis > booted, "Dom0's handlers ran on its vCPU: " + booted + " -> " + afterMsis);
+
+            XenDomain g = (XenDomain) rig.xen.create(new DomainConfig("g1", 64, 1, List.of()));
+            assertTrue(g.cpuTimeNanos() > 0, "guest1's boot is its own time");
+            assertEquals(afterMsis, dom0.cpuTimeNanos(), "nothing ran in Dom0 while the DomU booted");
+            String list = org.trapdoor.xen.toolstack.XlFormats.list(rig.xen.domains());
+            assertTrue(list.lines().anyMatch(l -> l.startsWith("Domain-0") && l.endsWith(
+                    String.format("%.1f", dom0.cpuTimeNanos() / 1e9))), list);
         }
     }
 
