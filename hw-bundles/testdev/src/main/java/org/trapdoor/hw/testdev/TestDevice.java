@@ -29,7 +29,10 @@ import org.trapdoor.api.register.RegisterBlock;
  *
  * <p>Config space: vendor 0x1234 (QEMU's test vendor), device 0x11e9, class 0x00ff00; capability
  * list MSI (64-bit, per-vector masking) at 0x40, MSI-X at 0x60 (if any vectors), PCIe v2
- * endpoint at 0x70. BAR0 is a 4 KiB 32-bit register block (below); BAR2/3 a 64-bit BAR holding
+ * endpoint at 0x70 with Function Level Reset (Device Capabilities bit 28; Initiate FLR in Device
+ * Control resets the function before the write returns: config registers, MSI and MSI-X state
+ * (entries masked, nothing pending), the BAR0 registers and the buffer. The counters of the
+ * statistics registers are the model's own account of what it did and survive a reset). BAR0 is a 4 KiB 32-bit register block (below); BAR2/3 a 64-bit BAR holding
  * the MSI-X table at 0 and the PBA on the next 4 KiB page.
  *
  * <p>BAR0 registers:
@@ -154,6 +157,7 @@ public final class TestDevice implements PciDevice, MsiSource {
     private final EventCounter refused = new EventCounter();
     private final EventCounter dmaDone = new EventCounter();
     private final EventCounter dmaFailed = new EventCounter();
+    private final EventCounter flrs = new EventCounter();
 
     /**
      * @param msiVectors  MSI vectors (Multiple Message Capable): 1..32, a power of two
@@ -202,7 +206,7 @@ public final class TestDevice implements PciDevice, MsiSource {
                 ? new MsixCapability(config, MSIX_CAP, PCIE_CAP, msixVectors, 2, 0, 2,
                         roundUp(msixVectors * PciConfig.MSIX_ENTRY_SIZE, 0x1000))
                 : null;
-        pcie = new PcieCapability(config, PCIE_CAP, 0, 256, 1, 1);
+        pcie = new PcieCapability(config, PCIE_CAP, 0, 256, 1, 1, this::functionLevelReset);
 
         // BAR0: the table is TestDeviceRegisters; what reads and writes do.
         dmaSrc = table.dmaSrc;
@@ -230,6 +234,26 @@ public final class TestDevice implements PciDevice, MsiSource {
                 writeBuffer(offset, size, value);
             }
         });
+    }
+
+    /**
+     * Function Level Reset (PCIe Base §6.6.2): the function's state as after power-up; the link,
+     * its upstream port and the statistics counters stay.
+     */
+    private void functionLevelReset() {
+        config.resetRegisters();
+        msi.reset();
+        if (msix != null) {
+            msix.reset();
+        }
+        regs.reset();
+        java.util.Arrays.fill(buffer, (byte) 0);
+        flrs.increment();
+    }
+
+    /** Function Level Resets done since the device was made. */
+    public long functionLevelResets() {
+        return flrs.sum();
     }
 
     private static int roundUp(int v, int to) {
