@@ -293,4 +293,21 @@ class LauncherIT {
         assertFalse(r.out().contains("\u001b"), "no terminal escapes in piped output");
         assertFalse(r.out().contains("setsecuritymanager"), "Gogo's commands only with --all");
     }
+
+    @Test
+    void helpListsThePresetsAndTheDeviceTypesWithTheirOptions() throws Exception {
+        Run r = trapdoor("--help");
+        assertEquals(0, r.status(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("\nPlatform presets (--platform NAME):\n"), out);
+        for (String preset : List.of("virt", "virt-noiommu", "virt-gicv2m", "zcu102", "axi")) {
+            assertTrue(out.lines().anyMatch(l -> l.matches("  " + java.util.regex.Pattern.quote(preset) + " +\\S.*")),
+                    preset + " listed with what it is: " + out);
+        }
+        assertTrue(out.contains("\nDevice types (--device TYPE[,addr=SS.F][,key=value...]):\n  image\n"), out);
+        assertTrue(out.contains("\n  testdev\n    addr=SS.F "), out);
+        assertTrue(out.contains("    msi=N      MSI vectors, 1..32 (default 4)\n"), out);
+        assertTrue(out.contains("    file=PATH  an lspci -x, -xxx or -xxxx dump (required)\n"), out);
+        assertEquals("", r.err());
+    }
 }
