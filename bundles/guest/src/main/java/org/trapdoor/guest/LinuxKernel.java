@@ -285,6 +285,16 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         msi.reprobe();
     }
 
+    /**
+     * {@code echo BDF > /sys/bus/pci/drivers/DRIVER/unbind}, then the bind to xen-pciback, as libxl's
+     * {@code pci-assignable-add} does from Dom0 (see {@link GuestKernel#releaseDevice}).
+     */
+    @Override
+    public String releaseDevice(String bdf) {
+        device(bdf);
+        return msi.release(bdf);
+    }
+
     @Override
     public long msiGeneration() {
         return msi.generation();

@@ -37,6 +37,7 @@ import org.trapdoor.guest.mem.PageAllocator;
 import org.trapdoor.guest.pci.MsiProgrammer;
 import org.trapdoor.guest.pci.MsixProgrammer;
 import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.pci.PciStub;
 import org.trapdoor.guest.pci.VectorProgrammer;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwl;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwlMsi;
@@ -81,6 +82,8 @@ final class MsiSubsystem {
     private volatile long generation;
     private final List<Setup> setups = new ArrayList<>();
     private final Map<Integer, String> owners = new HashMap<>();
+    /** Functions whose driver was unbound: no MSI set-up for them any more. */
+    private final java.util.Set<String> released = new java.util.HashSet<>();
     private DmaApi dma;
 
     /** One function's MSI set-up. */
@@ -242,6 +245,9 @@ final class MsiSubsystem {
                 continue;
             }
             for (GuestPciDevice d : host.devices()) {
+                if (released.contains(d.bdf())) {
+                    continue;
+                }
                 Setup s = setUp(host, d, domain, slots);
                 if (s != null) {
                     setups.add(s);
@@ -307,6 +313,45 @@ final class MsiSubsystem {
             // It carries on from the model the set-up was made on: the same set-up, on a new model.
             probedOn.put(node, change.model());
         }
+    }
+
+    /**
+     * The driver of {@code bdf} is unbound ({@code pci_free_irq_vectors} from its remove): its MSI
+     * or MSI-X is disabled and its vectors go back to their MSI domain (for an ITS: DISCARDs and
+     * MAPD V=0), and no later re-probe sets it up again. Then it is handed to the stub
+     * ({@link PciStub#seize}).
+     *
+     * @return one line: what was freed and how the function was reset
+     * @throws IllegalArgumentException if no host holds {@code bdf}
+     */
+    synchronized String release(String bdf) {
+        for (PciHostGeneric host : hosts) {
+            for (GuestPciDevice d : host.devices()) {
+                if (d.bdf().equals(bdf)) {
+                    String freed = "no vectors";
+                    for (java.util.Iterator<Setup> it = setups.iterator(); it.hasNext();) {
+                        Setup s = it.next();
+                        if (s.device().bdf().equals(bdf)) {
+                            s.programmer().shutdown();
+                            s.domain().free(s.block());
+                            for (MsiMessage m : s.block().messages()) {
+                                owners.remove(m.intid());
+                            }
+                            freed = (s.programmer().msix() ? "MSI-X" : "MSI") + " freed ("
+                                    + s.block().messages().size() + " vector(s))";
+                            it.remove();
+                        }
+                    }
+                    released.add(bdf);
+                    String reset = PciStub.seize(host.configPort(d), d);
+                    String line = String.format("%s: driver unbound, %s, bus mastering off; pciback: %s", bdf, freed,
+                            reset);
+                    log.info("%s", line);
+                    return line;
+                }
+            }
+        }
+        throw new IllegalArgumentException("no PCI function " + bdf);
     }
 
     /** Tears every function's MSI set-up down, then probes again. */

@@ -171,6 +171,7 @@ public final class XenInterrupts {
         DomainMemory memory = new DomainMemory(dom0.p2m(), machine.memory());
         Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, Math.min(16,
                 hostGic.idBits()), !hostIts.isEmpty(), memory, router);
+        vgic.runTime(dom0.cpuTime());
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         DomainAddressSpace space = dom0.ipaSpace();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -237,6 +238,7 @@ public final class XenInterrupts {
         boolean lpis = hostLpis != null && !hostIts.isEmpty();
         Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, lpis ? DOMU_LPI_ID_BITS : DOMU_ID_BITS, lpis,
                 memory, router);
+        vgic.runTime(domU.cpuTime());
         DomainAddressSpace space = domU.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);

@@ -35,6 +35,7 @@ import org.trapdoor.xen.iommu.XenSmmuv3;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.P2mType;
 import org.trapdoor.xen.policy.PolicyRegistry;
+import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.xen.vpci.GuestPhysmap;
 import org.trapdoor.xen.vpci.GuestVpci;
 import org.trapdoor.xen.vpci.HostFunction;
@@ -330,6 +331,9 @@ public final class PciSubsystem implements PciPassthrough {
         if (p.owner != null && p.owner != dom0) {
             throw new HypervisorException("PCI device " + p.sbdf + " is assigned to domain " + p.owner.name());
         }
+        if (p.owner == dom0) {
+            resetInDom0(p);
+        }
         quarantine(p);
         p.assignable = true;
         printk("%s: assignable (owner dom_io)", p.sbdf);
@@ -366,6 +370,26 @@ public final class PciSubsystem implements PciPassthrough {
             throw new HypervisorException("PCI device " + sbdf + " is not known to Xen (Dom0 has not reported it)");
         }
         return p;
+    }
+
+    /**
+     * What xl does in Dom0 around an assignment ({@code libxl__device_pci_assignable_add}: the
+     * driver unbound, the function bound to xen-pciback; {@code libxl__device_pci_reset} when it
+     * comes back from a DomU): Dom0's kernel frees the function's vectors, clears bus mastering and
+     * resets it (FLR), so nothing Dom0 programmed (MSI-X enabled with Dom0's doorbell) or a DomU
+     * left running follows the function to its next owner.
+     */
+    private void resetInDom0(Pdev p) {
+        GuestKernel k = dom0 == null ? null : dom0.kernel();
+        if (k == null) {
+            printk("%s: Dom0 has no kernel to release it; not reset", p.sbdf);
+            return;
+        }
+        try {
+            printk("%s", k.releaseDevice(p.sbdf.toString()));
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            printk("%s: not released by Dom0: %s", p.sbdf, e.getMessage());
+        }
     }
 
     /** Leaves the current owner (its vPCI view torn down) and aborts the device's DMA. */
@@ -503,6 +527,7 @@ public final class PciSubsystem implements PciPassthrough {
             throw new HypervisorException("PCI device " + sbdf + " is not assigned to domain " + d.name());
         }
         quarantine(p);
+        resetInDom0(p);
         printk("d%d: %s detached, owner dom_io", d.id(), sbdf);
     }
 
@@ -511,6 +536,7 @@ public final class PciSubsystem implements PciPassthrough {
         for (Pdev p : pdevs.values()) {
             if (p.owner == d) {
                 quarantine(p);
+                resetInDom0(p);
                 printk("d%d: %s back to quarantine", d.id(), p.sbdf);
             }
         }
