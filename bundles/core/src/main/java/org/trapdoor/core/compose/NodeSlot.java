@@ -29,6 +29,12 @@ public final class NodeSlot {
 
     private final DtNode node;
     private final boolean enabled;
+    /**
+     * An MSI controller's node: an MSI that ends here ends at a doorbell (unbound, or a region
+     * that is none). At any other node the sender's port accounts for it: an unmarked DMA
+     * write that reaches a peripheral is no MSI at all.
+     */
+    private final boolean doorbell;
     private final InterruptCounters msiLedger;
     private final Gate gate;
     private final Binding unbound = Binding.unbound();
@@ -62,6 +68,7 @@ public final class NodeSlot {
         this.gate = gate;
         this.node = node;
         this.enabled = enabled;
+        this.doorbell = node.has("msi-controller");
         this.msiLedger = msiLedger;
     }
 
@@ -110,7 +117,7 @@ public final class NodeSlot {
     void refuse(MemoryTransaction tx, Binding b) {
         unboundAccesses.increment();
         tx.fail(MemResult.DECODE_ERROR);
-        if (tx.msi) {
+        if (tx.msi && doorbell) {
             // An MSI ends here: at a doorbell node without a model, or a region that is no doorbell.
             tx.msi = false;
             msiLedger.recordDropped(b.model() == null ? DropReason.NODE_UNBOUND : DropReason.NO_DOORBELL);
@@ -122,7 +129,7 @@ public final class NodeSlot {
         faults.increment();
         lastFault = e.toString();
         tx.fail(MemResult.ABORT);
-        if (tx.msi) {
+        if (tx.msi && doorbell) {
             tx.msi = false;
             msiLedger.recordDropped(DropReason.TARGET_ABORT);
         }

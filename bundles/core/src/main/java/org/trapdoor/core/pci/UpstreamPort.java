@@ -36,6 +36,13 @@ import org.trapdoor.core.compose.NodeSlot;
  * bridge was unbound ({@link DropReason#BRIDGE_UNBOUND}), or it reached no doorbell
  * ({@link DropReason#NO_DOORBELL}, or {@link DropReason#TARGET_ABORT} if refused).
  *
+ * <p>On PCIe an MSI is nothing but a posted memory write: only its target makes it one. So a
+ * write the device did not mark (a DMA, e.g. the shell's {@code dma} aimed at a doorbell) is
+ * marked too for the hops where a doorbell can decode it (the bridge's own MSI capture and the
+ * system bus), and a doorbell that does records it in the ledger like any other MSI. Such a write
+ * is not marked while the IOMMU looks at it, and if it reaches no doorbell the mark is taken off
+ * without a record: it was a DMA, not a lost MSI.
+ *
  * <p>Hot path: the port enters the machine's {@link Gate} once for the whole transaction (the
  * bridge hop and whatever node decodes it, the doorbell included), and goes into the system
  * address space through a {@link SystemBus.Route} of its own, so an MSI to the same doorbell
@@ -93,12 +100,14 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     @Override
     public void send(MemoryTransaction tx) {
         tx.requesterId = rid;
+        boolean probe = tx.write && !tx.msi;
         int token = gate.enter();
         try {
-            if (bridgeHop(tx)) {
+            if (bridgeHop(tx, probe)) {
                 tx.streamId = streamId;
                 tx.deviceId = deviceId;
                 if (iommu == null || iommuHop(tx)) {
+                    tx.msi |= probe;
                     if (bus != null) {
                         bus.accessEntered(tx, route);
                     } else {
@@ -109,14 +118,18 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
         } finally {
             gate.exit(token);
         }
-        settle(tx);
+        if (probe) {
+            tx.msi = false; // still marked: no doorbell took it, it was a plain DMA write
+        } else {
+            settle(tx);
+        }
     }
 
     /**
      * The bridge model's turn; true when the transaction goes on into the system address space.
      * The caller is inside the gate.
      */
-    private boolean bridgeHop(MemoryTransaction tx) {
+    private boolean bridgeHop(MemoryTransaction tx, boolean probe) {
         try {
             HostBridge hb = bridge.current().hostBridge();
             if (hb == null || !hb.ready()) {
@@ -129,7 +142,12 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
                 }
                 return false;
             }
-            return !hb.interceptUpstream(tx);
+            tx.msi |= probe;
+            boolean taken = hb.interceptUpstream(tx);
+            if (probe && !taken) {
+                tx.msi = false; // unmarked through the IOMMU: a DMA it refuses is no dropped MSI
+            }
+            return !taken;
         } catch (RuntimeException e) {
             bridge.fault(tx, e);
             return false;
