@@ -117,6 +117,8 @@ public final class Smmuv3 implements Iommu {
     private long eventOverflows;
     private long commandsExecuted;
     private long syncSev;
+    /** Why the last C_BAD_STE or C_BAD_CD was recorded (the shell's summary says it), or null. */
+    private String lastBadConfig;
     // True while the command processor runs (under lock): its own MSI writes do not re-enter it.
     private boolean consuming;
     private final long[] raised = new long[LINES.size()];
@@ -292,10 +294,6 @@ public final class Smmuv3 implements Iommu {
             long dw0;
             long dw1;
             try {
-                if (!memory.isRam(entry, 16)) {
-                    commandError(cons, CMDQ_ERR_ABT);
-                    return;
-                }
                 dw0 = memory.load64(entry);
                 dw1 = memory.load64(entry + 8);
             } catch (MemoryAccessException e) {
@@ -623,14 +621,6 @@ public final class Smmuv3 implements Iommu {
         return c;
     }
 
-    private boolean readable(long address, int length) {
-        try {
-            return memory.isRam(address, length);
-        } catch (MemoryAccessException e) {
-            return false;
-        }
-    }
-
     private StreamConfig decodeStream(int sid) {
         long cfgReg = regs.strtabBaseCfg.value();
         int log2 = (int) Math.min(cfgReg & 0x3F, SIDSIZE);
@@ -643,7 +633,7 @@ public final class Smmuv3 implements Iommu {
         if (((cfgReg >>> 16) & 3) == 1) {
             int split = (int) Math.max(6, Math.min((cfgReg >>> 6) & 0x1F, 10));
             long l1 = base + (long) (sid >>> split) * 8;
-            if (!readable(l1, 8)) {
+            if (!memory.isRam(l1, 8)) {
                 configEvent(F_STE_FETCH, Kind.STE_FETCH, sid, l1);
                 return null;
             }
@@ -662,7 +652,7 @@ public final class Smmuv3 implements Iommu {
         } else {
             ste = base + (long) sid * 64;
         }
-        if (!readable(ste, 64)) {
+        if (!memory.isRam(ste, 64)) {
             configEvent(F_STE_FETCH, Kind.STE_FETCH, sid, ste);
             return null;
         }
@@ -696,7 +686,7 @@ public final class Smmuv3 implements Iommu {
             }
         }
         if (bad != null) {
-            LOG.debug("{}: C_BAD_STE for StreamID 0x{}: {}", path, Integer.toHexString(sid), bad);
+            badConfig("C_BAD_STE", sid, bad);
             configEvent(C_BAD_STE, Kind.BAD_STE, sid, 0);
             return null;
         }
@@ -705,6 +695,12 @@ public final class Smmuv3 implements Iommu {
             return null;
         }
         return c;
+    }
+
+    /** Keeps why a stream's STE or CD is illegal: the event record cannot say, the summary does. */
+    private void badConfig(String event, int sid, String why) {
+        lastBadConfig = String.format("%s for StreamID 0x%x: %s", event, sid, why);
+        LOG.debug("{}: {}", path, lastBadConfig);
     }
 
     /** STE DW2/DW3 stage-2 fields; returns why they are illegal, or null. */
@@ -723,7 +719,7 @@ public final class Smmuv3 implements Iommu {
         Vmsav8Walker.Regime r = new Vmsav8Walker.Regime();
         r.stage2 = true;
         r.granuleShift = granule(tg, true);
-        if (r.granuleShift < 0) {
+        if (r.granuleShift == NO_GRANULE) {
             return "S2TG reserved";
         }
         r.inputBits = 64 - (int) (vtcr & 0x3F);
@@ -741,13 +737,16 @@ public final class Smmuv3 implements Iommu {
         return null;
     }
 
-    /** TG encodings: STE S2TG and CD TG0 are 0 = 4K, 1 = 64K, 2 = 16K. */
+    /** What {@link #granule} returns for the reserved TG encoding. */
+    private static final int NO_GRANULE = -1;
+
+    /** TG encodings: STE S2TG and CD TG0 are 0 = 4K, 1 = 64K, 2 = 16K; 3 is reserved. */
     private static int granule(int tg, boolean stage2) {
         switch (tg) {
             case 0: return 12;
             case 1: return 16;
             case 2: return 14;
-            default: return -1;
+            default: return NO_GRANULE;
         }
     }
 
@@ -774,7 +773,7 @@ public final class Smmuv3 implements Iommu {
             }
             cd = tableWalker.outputAddress;
         }
-        if (!readable(cd, 64)) {
+        if (!memory.isRam(cd, 64)) {
             configEvent(F_CD_FETCH, Kind.CD_FETCH, sid, cd);
             return false;
         }
@@ -798,7 +797,7 @@ public final class Smmuv3 implements Iommu {
             bad = "ENDI = 1";
         } else if (t0sz < 16 || t0sz > 39) {
             bad = "T0SZ " + t0sz + " outside 16..39";
-        } else if (granule(tg0, false) < 0) {
+        } else if (granule(tg0, false) == NO_GRANULE) {
             bad = "TG0 reserved";
         } else if ((ttb0 >>> OAS_BITS) != 0) {
             bad = "TTB0 wider than the OAS";
@@ -814,7 +813,7 @@ public final class Smmuv3 implements Iommu {
             bad = r.check();
         }
         if (bad != null) {
-            LOG.debug("{}: C_BAD_CD for StreamID 0x{}: {}", path, Integer.toHexString(sid), bad);
+            badConfig("C_BAD_CD", sid, bad);
             configEvent(C_BAD_CD, Kind.BAD_CD, sid, 0);
             return false;
         }
@@ -876,10 +875,11 @@ public final class Smmuv3 implements Iommu {
     @Override
     public String summary() {
         synchronized (lock) {
-            return String.format("SMMUv3 %s; IOTLB %d/%d entries, %d hits, %d misses; %d faults, %d events (%d overflowed, %d with evtq off); %d commands%s",
+            return String.format("SMMUv3 %s; IOTLB %d/%d entries, %d hits, %d misses; %d faults, %d events (%d overflowed, %d with evtq off); %d commands%s%s",
                     mode(), tlb.occupancy(), tlb.capacity(), tlb.hits(), tlb.misses(), faults.sum(), recorded,
                     eventOverflows, eventsLostDisabled, commandsExecuted,
-                    gerrorActive(regs.gerrorCmdqErr) ? ", command queue stopped (CMDQ_ERR)" : "");
+                    gerrorActive(regs.gerrorCmdqErr) ? ", command queue stopped (CMDQ_ERR)" : "",
+                    lastBadConfig == null ? "" : "; last " + lastBadConfig);
         }
     }
 
