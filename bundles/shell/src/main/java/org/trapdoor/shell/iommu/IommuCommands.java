@@ -155,6 +155,10 @@ public final class IommuCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile DomainViews views;
 
+    /** The MSI controllers and the ledger: {@code dma} says which doorbell it hit (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile MachineInterrupts interrupts;
+
 
     @ShellCommand(usage = {"dma [--domain NAME] BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
     @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
@@ -185,8 +189,11 @@ public final class IommuCommands {
         }
         try {
             List<IommuFault> before = k.iommuFaults();
+            MachineInterrupts mi = interrupts;
+            DmaTarget target = mi == null ? null : DmaTarget.before(mi);
             GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
-            return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()));
+            return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
+                    target == null ? null : target.after(mi, machine, r));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new CommandFailure(e.getMessage());
         }
