@@ -36,6 +36,16 @@ public final class DomUDeviceTree {
      */
     public static DeviceTree build(String name, List<long[]> banks, int vcpus, int xenMajor, int xenMinor,
             String bootargs) {
+        return build(name, banks, vcpus, xenMajor, xenMinor, bootargs, false);
+    }
+
+    /**
+     * @param gicv2 the host's GIC is a GICv2: the domain gets libxl's {@code make_gicv2_node}
+     *              (distributor at {@code GUEST_GICD_BASE}, CPU interface at {@code GUEST_GICC_BASE})
+     *              instead of the vGICv3 node
+     */
+    public static DeviceTree build(String name, List<long[]> banks, int vcpus, int xenMajor, int xenMinor,
+            String bootargs, boolean gicv2) {
         DtNode root = new DtNode("", null);
         root.put(DtProperty.ofStrings("model", "XENVM-" + xenMajor + "." + xenMinor));
         root.put(DtProperty.ofStrings("compatible", "xen,xenvm-" + xenMajor + "." + xenMinor, "xen,xenvm"));
@@ -76,13 +86,16 @@ public final class DomUDeviceTree {
             m.put(DtProperty.ofCells("reg", Dom0DeviceTree.cells(2, b[0], 2, b[1])));
         }
 
-        DtNode gic = new DtNode(String.format("interrupt-controller@%x", GuestLayout.GICV3_GICD_BASE), root);
-        gic.put(DtProperty.ofStrings("compatible", "arm,gic-v3"));
+        DtNode gic = new DtNode(String.format("interrupt-controller@%x",
+                gicv2 ? GuestLayout.GICV2_GICD_BASE : GuestLayout.GICV3_GICD_BASE), root);
+        gic.put(DtProperty.ofStrings("compatible", gicv2 ? "arm,cortex-a15-gic" : "arm,gic-v3"));
         gic.put(DtProperty.ofCells("#interrupt-cells", 3));
         gic.put(DtProperty.ofCells("#address-cells", 0));
         gic.put(DtProperty.empty("interrupt-controller"));
-        long[] d = Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICD_BASE, 2, GuestLayout.GICV3_GICD_SIZE);
-        long[] r = Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICR0_BASE, 2, GuestLayout.GICV3_GICR0_SIZE);
+        long[] d = gicv2 ? Dom0DeviceTree.cells(2, GuestLayout.GICV2_GICD_BASE, 2, GuestLayout.GICV2_GICD_SIZE)
+                : Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICD_BASE, 2, GuestLayout.GICV3_GICD_SIZE);
+        long[] r = gicv2 ? Dom0DeviceTree.cells(2, GuestLayout.GICV2_GICC_BASE, 2, GuestLayout.GICV2_GICC_SIZE)
+                : Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICR0_BASE, 2, GuestLayout.GICV3_GICR0_SIZE);
         gic.put(DtProperty.ofCells("reg", d[0], d[1], d[2], d[3], r[0], r[1], r[2], r[3]));
         gic.put(DtProperty.ofCells("linux,phandle", PHANDLE_GIC));
         gic.put(DtProperty.ofCells("phandle", PHANDLE_GIC));

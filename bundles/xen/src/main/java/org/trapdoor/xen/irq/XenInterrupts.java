@@ -26,9 +26,13 @@ import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.host.HostGic;
 import org.trapdoor.xen.irq.host.HostIts;
+import org.trapdoor.xen.irq.host.HostGicv2;
 import org.trapdoor.xen.irq.host.HostLpis;
+import org.trapdoor.xen.irq.host.PhysicalGic;
 import org.trapdoor.xen.irq.its.VirtualIts;
 import org.trapdoor.xen.irq.vgic.Vgic;
+import org.trapdoor.xen.irq.vgic.Vgicv2CpuInterface;
+import org.trapdoor.xen.irq.vgic.Vgicv2Distributor;
 import org.trapdoor.xen.irq.vgic.Vgicv3Distributor;
 import org.trapdoor.xen.irq.vgic.Vgicv3Redistributors;
 import org.trapdoor.xen.irq.vgic.VirtualCpuInterface;
@@ -95,7 +99,9 @@ public final class XenInterrupts {
     private final Map<Integer, Attached> attached = new ConcurrentHashMap<>();
     /** Host DeviceIDs of devices a DomU owns (Dom0's vITS may not map them), to the owner's domid. */
     private final Map<Integer, Integer> assignedElsewhere = new ConcurrentHashMap<>();
-    private HostGic hostGic;
+    private PhysicalGic hostGic;
+    /** Xen's GICv2 driver when the host GIC is a GICv2 (domains get a vGICv2), else null. */
+    private HostGicv2 hostGicv2;
     private HostLpis hostLpis;
     private final List<HostIts> hostIts = new ArrayList<>();
     private IrqRouter router;
@@ -133,8 +139,19 @@ public final class XenInterrupts {
         rootGic = machineIrqs.rootInterruptController();
         DeviceTree host = machine.platform();
         DtNode gic = rootGic == null ? null : host.node(rootGic);
+        if (gic != null && gic.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains)) {
+            // gicv2_init: no LPIs, no ITS; MSIs come as SPIs through v2m frames.
+            hostGicv2 = new HostGicv2(gic, machine.system());
+            hostGicv2.init();
+            hostGic = hostGicv2;
+            final String path = rootGic;
+            router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), null);
+            router.spiControl(hostGic::spiEnabled);
+            machineIrqs.attachSink(path, router);
+            return true;
+        }
         if (gic == null || !gic.compatibles().contains(GICV3)) {
-            LOG.warn("Xen: root interrupt controller {} is not a GICv3; domains get no virtual GIC",
+            LOG.warn("Xen: root interrupt controller {} is not a GIC Xen drives; domains get no virtual GIC",
                     gic == null ? "(none)" : gic.compatibles());
             return false;
         }
@@ -143,14 +160,15 @@ public final class XenInterrupts {
             throw new IllegalStateException("Xen's heap does not exist yet: the GIC tables have nowhere to go");
         }
         HeapPages pages = new HeapPages(h);
-        hostGic = new HostGic(gic, machine.system(), machine.memory(), pages);
-        hostGic.init();
-        hostLpis = hostGic.lpis() ? new HostLpis(hostGic.lpiLimit()) : null;
+        HostGic v3 = new HostGic(gic, machine.system(), machine.memory(), pages);
+        v3.init();
+        hostGic = v3;
+        hostLpis = v3.lpis() ? new HostLpis(v3.lpiLimit()) : null;
         if (hostLpis != null) {
             for (DtNode n : host.nodes()) {
                 if (n.isEnabled() && n.compatibles().contains(ITS) && !n.reg().isEmpty()) {
                     HostIts its = new HostIts(n.path(), n.reg().get(0).address(), machine.system(), machine.memory(),
-                            pages, hostGic, hostLpis);
+                            pages, v3, hostLpis);
                     its.init();
                     hostIts.add(its);
                 }
@@ -167,6 +185,9 @@ public final class XenInterrupts {
     public GuestInterrupts attachDom0(XenDomain dom0) {
         if (!startPhysical()) {
             return none();
+        }
+        if (hostGicv2 != null) {
+            return attachDom0v2(dom0);
         }
         DtNode gic = machine.platform().node(rootGic);
         List<RegEntry> reg = gic.reg();
@@ -199,6 +220,42 @@ public final class XenInterrupts {
         routeDom0Spis(dom0);
         LOG.info("Xen: d{}: vGICv3 at 0x{} with {} SPIs, {} vITS", dom0.id(), Long.toHexString(reg.get(0).address()),
                 vgic.lines() - Vgic.PRIVATE, its.size());
+        return new DomainInterrupts(a);
+    }
+
+    /**
+     * Dom0's vGICv2 ({@code vgic_v2_domain_init} for the hardware domain): the distributor trapped at
+     * the host's GICD address, the CPU interface at the host's GICC address (Xen maps GICV there),
+     * every SPI of the host; then {@code gicv2_map_hwdom_extra_mappings}: each v2m frame's SPIs
+     * edge-triggered and routed 1:1 to Dom0 (the frame itself is mapped 1:1 with Dom0's other
+     * MMIO), so Dom0's MSIs need no trapping.
+     */
+    private GuestInterrupts attachDom0v2(XenDomain dom0) {
+        List<RegEntry> reg = machine.platform().node(rootGic).reg();
+        int slot = dom0.id() + 1;
+        Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, 10, false,
+                new DomainMemory(dom0.p2m(), machine.memory()), router);
+        vgic.runTime(dom0.cpuTime());
+        VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
+        DomainAddressSpace space = dom0.ipaSpace();
+        List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+        traps.add(space.addTrap(reg.get(0).address(), Vgicv2Distributor.SIZE, "vGICD", new Vgicv2Distributor(vgic)::access));
+        traps.add(space.addTrap(reg.get(1).address(), Math.max(reg.get(1).size(), Vgicv2CpuInterface.SIZE), "vGICC",
+                new Vgicv2CpuInterface(vgic, cpu)::access));
+        router.addDomain(slot, vgic, true);
+        Attached a = new Attached(dom0, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(), traps);
+        attached.put(dom0.id(), a);
+        for (HostGicv2.V2mFrame f : hostGicv2.v2mFrames()) {
+            LOG.info("GICv2: Mapping v2m frame to d{}: addr=0x{} size=0x{} spi_base={} num_spis={}", dom0.id(),
+                    Long.toHexString(f.address()), Long.toHexString(f.size()), f.spiStart(), f.spis());
+            for (int spi = f.spiStart(); spi < f.spiStart() + f.spis(); spi++) {
+                hostGic.spiEdge(spi, true); // MSIs are edge-triggered
+                routeSpi(dom0, spi);
+            }
+        }
+        routeDom0Spis(dom0);
+        LOG.info("Xen: d{}: vGICv2 at 0x{} with {} SPIs", dom0.id(), Long.toHexString(reg.get(0).address()),
+                vgic.lines() - Vgic.PRIVATE);
         return new DomainInterrupts(a);
     }
 
@@ -236,6 +293,23 @@ public final class XenInterrupts {
         }
         int slot = domU.id() + 1;
         DomainMemory memory = new DomainMemory(domU.p2m(), machine.memory());
+        if (hostGicv2 != null) {
+            // vgic_v2_domain_init for a DomU: GUEST_GICD_BASE / GUEST_GICC_BASE, no LPIs, no MSIs.
+            Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
+            vgic.runTime(domU.cpuTime());
+            VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
+            List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+            traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICD_BASE, GuestLayout.GICV2_GICD_SIZE, "vGICD",
+                    new Vgicv2Distributor(vgic)::access));
+            traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICC_BASE, GuestLayout.GICV2_GICC_SIZE, "vGICC",
+                    new Vgicv2CpuInterface(vgic, cpu)::access));
+            router.addDomain(slot, vgic, false);
+            Attached a = new Attached(domU, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(),
+                    new java.util.concurrent.CopyOnWriteArrayList<>(traps));
+            attached.put(domU.id(), a);
+            domuAttached.accept(domU);
+            return new DomainInterrupts(a);
+        }
         // LPIs are there whatever the domu-msi policy, so that switching to a virtual ITS live needs
         // no other GIC; under `none` the guest's tree has no ITS and nothing uses them.
         boolean lpis = hostLpis != null && !hostIts.isEmpty();
@@ -536,11 +610,10 @@ public final class XenInterrupts {
                 }
                 if (hostIts.isEmpty()) {
                     // The GICv2m frame, NWL's bitmap and AXI's FIFO would each say which vector
-                    // fired (SPI, status bit, FIFO word), but Xen here drives no GICv2 host (no
-                    // vGIC for it yet) and no SMMU on those boards, so no DomU gets devices there.
-                    throw new HypervisorException(domain() + ": trap-remap needs the host's MSIs to reach Xen "
-                            + "through a controller it drives: only a GICv3 ITS here (GICv2m, NWL and AXI hosts "
-                            + "have a GICv2, for which this Xen has no vGIC)");
+                    // fired (SPI, status bit, FIFO word); those backends are not written yet.
+                    throw new HypervisorException(domain() + ": trap-remap finds the vector from a host ITS "
+                            + "only (the GICv2m SPI, NWL status-bit and AXI FIFO backends are not written): "
+                            + "this host has no ITS");
                 }
                 refuseOtherController("arm,gic-v2m-frame");
                 if (a.frame()[0] == null) {
@@ -786,7 +859,8 @@ public final class XenInterrupts {
         private boolean isGic(String node) {
             DeviceTree t = a.domain().deviceTree();
             DtNode n = t == null || node == null ? null : t.node(node);
-            return n != null && n.compatibles().contains(GICV3);
+            return n != null && (n.compatibles().contains(GICV3)
+                    || n.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains));
         }
 
         @Override
