@@ -307,7 +307,7 @@ public final class XenInterrupts {
             Attached a = new Attached(domU, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(),
                     new java.util.concurrent.CopyOnWriteArrayList<>(traps));
             attached.put(domU.id(), a);
-            domuAttached.accept(domU);
+            domuAttached.forEach(c -> c.accept(domU));
             return new DomainInterrupts(a);
         }
         // LPIs are there whatever the domu-msi policy, so that switching to a virtual ITS live needs
