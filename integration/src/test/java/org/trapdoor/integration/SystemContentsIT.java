@@ -33,17 +33,20 @@ import org.trapdoor.api.pci.PciDeviceFactory;
 @ExamReactorStrategy(PerClass.class)
 public class SystemContentsIT {
     /** Driver name to the bundle that must register it. */
-    private static final Map<String, String> DRIVERS = new TreeMap<>(Map.of(
-            "pci-ecam", "org.trapdoor.hw.pci.ecam",
-            "gicv3", "org.trapdoor.hw.gicv3",
-            "gicv3-its", "org.trapdoor.hw.gicv3.its",
-            "gicv2", "org.trapdoor.hw.gicv2",
-            "gicv2m", "org.trapdoor.hw.gicv2m",
-            "smmuv3", "org.trapdoor.hw.smmuv3",
-            "smmuv2", "org.trapdoor.hw.smmuv2",
-            "zynqmp-psgtr", "org.trapdoor.hw.zynqmp.psgtr",
-            "xlnx-nwl", "org.trapdoor.hw.xlnx.nwl",
-            "xlnx-axi-pcie", "org.trapdoor.hw.xlnx.axi"));
+    private static final Map<String, String> DRIVERS = new TreeMap<>(Map.ofEntries(
+            Map.entry("pci-ecam", "org.trapdoor.hw.pci.ecam"),
+            Map.entry("gicv3", "org.trapdoor.hw.gicv3"),
+            Map.entry("gicv3-its", "org.trapdoor.hw.gicv3.its"),
+            Map.entry("gicv2", "org.trapdoor.hw.gicv2"),
+            Map.entry("gicv2m", "org.trapdoor.hw.gicv2m"),
+            Map.entry("smmuv3", "org.trapdoor.hw.smmuv3"),
+            Map.entry("smmuv2", "org.trapdoor.hw.smmuv2"),
+            Map.entry("zynqmp-psgtr", "org.trapdoor.hw.zynqmp.psgtr"),
+            Map.entry("xlnx-nwl", "org.trapdoor.hw.xlnx.nwl"),
+            Map.entry("xlnx-axi-pcie", "org.trapdoor.hw.xlnx.axi"),
+            Map.entry("xgene-pcie", "org.trapdoor.hw.xgene.pcie"),
+            Map.entry("xgene-device-clock", "org.trapdoor.hw.xgene.pcie"),
+            Map.entry("xgene1-msi", "org.trapdoor.hw.xgene.msi")));
     /** Device type to the bundle that must register its factory. */
     private static final Map<String, String> FACTORIES = new TreeMap<>(Map.of(
             "testdev", "org.trapdoor.hw.testdev",

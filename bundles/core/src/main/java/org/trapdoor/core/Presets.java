@@ -16,7 +16,7 @@ public final class Presets {
     /** The platform used when none is configured. */
     public static final String DEFAULT = "virt";
     /** Every preset, by name. */
-    public static final List<String> NAMES = List.of("virt", "virt-noiommu", "virt-gicv2m", "zcu102", "axi");
+    public static final List<String> NAMES = List.of("virt", "virt-noiommu", "virt-gicv2m", "zcu102", "axi", "mustang");
 
     private Presets() {
     }

@@ -37,7 +37,11 @@ import org.trapdoor.guest.mem.PageAllocator;
 import org.trapdoor.guest.pci.MsiProgrammer;
 import org.trapdoor.guest.pci.MsixProgrammer;
 import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.pci.PciStub;
 import org.trapdoor.guest.pci.VectorProgrammer;
+import org.trapdoor.guest.pci.vendor.PciXgeneMsi;
+import org.trapdoor.guest.pci.vendor.PcieXilinx;
+import org.trapdoor.guest.pci.vendor.PcieXilinxMsi;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwl;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwlMsi;
 import org.trapdoor.guest.printk.BootLog;
@@ -81,6 +85,8 @@ final class MsiSubsystem {
     private volatile long generation;
     private final List<Setup> setups = new ArrayList<>();
     private final Map<Integer, String> owners = new HashMap<>();
+    /** Functions whose driver was unbound: no MSI set-up for them any more. */
+    private final java.util.Set<String> released = new java.util.HashSet<>();
     private DmaApi dma;
 
     /** One function's MSI set-up. */
@@ -165,6 +171,22 @@ final class MsiSubsystem {
         LpiRanges lpis = new LpiRanges(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
         CpuLpiLoad load = new CpuLpiLoad(Math.max(1, Math.min(cpuNodes(), c.redistributors().size())));
         for (DtNode n : tree.nodes()) {
+            if (n.isEnabled() && (n.compatibles().contains(PciXgeneMsi.COMPATIBLE)
+                    || n.compatibles().contains(PcieXilinx.COMPATIBLE))) {
+                // pci-xgene-msi.c's domain; pcie-xilinx.c's, on the bridge's own node (it has no
+                // msi-controller property: xilinx_pcie_init_irq_domain creates it regardless).
+                MsiDomain d = n.compatibles().contains(PciXgeneMsi.COMPATIBLE)
+                        ? new PciXgeneMsi(n, c, cpu, memory, log, cpuNodes())
+                        : new PcieXilinxMsi(n, c, cpu, memory, pages, log);
+                try {
+                    d.init();
+                } catch (RuntimeException e) {
+                    log.warn("%s: %s", n.path(), e.getMessage());
+                    d = null;
+                }
+                domains.put(n, d);
+                continue;
+            }
             if (!n.isEnabled() || !n.has("msi-controller")) {
                 continue;
             }
@@ -242,6 +264,9 @@ final class MsiSubsystem {
                 continue;
             }
             for (GuestPciDevice d : host.devices()) {
+                if (released.contains(d.bdf())) {
+                    continue;
+                }
                 Setup s = setUp(host, d, domain, slots);
                 if (s != null) {
                     setups.add(s);
@@ -309,6 +334,45 @@ final class MsiSubsystem {
         }
     }
 
+    /**
+     * The driver of {@code bdf} is unbound ({@code pci_free_irq_vectors} from its remove): its MSI
+     * or MSI-X is disabled and its vectors go back to their MSI domain (for an ITS: DISCARDs and
+     * MAPD V=0), and no later re-probe sets it up again. Then it is handed to the stub
+     * ({@link PciStub#seize}).
+     *
+     * @return one line: what was freed and how the function was reset
+     * @throws IllegalArgumentException if no host holds {@code bdf}
+     */
+    synchronized String release(String bdf) {
+        for (PciHostGeneric host : hosts) {
+            for (GuestPciDevice d : host.devices()) {
+                if (d.bdf().equals(bdf)) {
+                    String freed = "no vectors";
+                    for (java.util.Iterator<Setup> it = setups.iterator(); it.hasNext();) {
+                        Setup s = it.next();
+                        if (s.device().bdf().equals(bdf)) {
+                            s.programmer().shutdown();
+                            s.domain().free(s.block());
+                            for (MsiMessage m : s.block().messages()) {
+                                owners.remove(m.intid());
+                            }
+                            freed = (s.programmer().msix() ? "MSI-X" : "MSI") + " freed ("
+                                    + s.block().messages().size() + " vector(s))";
+                            it.remove();
+                        }
+                    }
+                    released.add(bdf);
+                    String reset = PciStub.seize(host.configPort(d), d);
+                    String line = String.format("%s: driver unbound, %s, bus mastering off; pciback: %s", bdf, freed,
+                            reset);
+                    log.info("%s", line);
+                    return line;
+                }
+            }
+        }
+        throw new IllegalArgumentException("no PCI function " + bdf);
+    }
+
     /** Tears every function's MSI set-up down, then probes again. */
     synchronized void reprobe() {
         reprobe(null);
@@ -374,6 +438,12 @@ final class MsiSubsystem {
             if (!domains.containsKey(n)) {
                 log.warn("%s: MSI controller %s is of no kind this kernel drives (%s)", name, n.path(), n.compatibles());
             }
+        }
+        MsiDomain own = domains.get(host.node());
+        if (own != null) {
+            // pci_host_bridge_msi_domain: no msi-parent, the domain on the bridge's own node (AXI).
+            log.info("%s: MSI domain %s (%s)", name, own.node(), own.kind());
+            return own;
         }
         log.info("%s: no MSI domain: devices are left without MSI", name);
         return null;

@@ -118,6 +118,12 @@ public final class Xen implements Hypervisor {
         DeviceTree host = machine.platform();
         console.printk("Xen version %d.%d%s (trapdoor) on %s", MAJOR, MINOR, EXTRA,
                 host.root().has("model") ? host.root().property("model").string() : host.source());
+        DtNode uart = HostTree.consoleUart(host);
+        if (uart != null) {
+            // dt_uart_init: the console UART is Xen's from now on, hidden from Dom0.
+            console.printk("Taking dtuart configuration from /chosen/stdout-path");
+            console.printk("Looking for dtuart at \"%s\": %s used by Xen", uart.path(), uart.compatibles().get(0));
+        }
         long[] split;
         try {
             split = Dom0Builder.splitRam(host, options.dom0MemBytes(), MIN_HEAP);
@@ -148,12 +154,16 @@ public final class Xen implements Hypervisor {
     private void bootKernel(XenDomain d) {
         DomainPlatform platform = new DomainPlatform(d.hardwareDomain() ? "dom0" : d.name(), d.ipaSpace(),
                 d.deviceTree(), d.interrupts(), hypercalls.forDomain(d));
+        // The boot runs on the creating thread as the domain's vCPU 0: its time is the domain's.
+        long start = System.nanoTime();
         try {
             GuestKernel k = kernels.boot(platform, Map.of());
             d.kernel(k);
         } catch (RuntimeException e) {
             console.printk("d%d: kernel failed to boot: %s", d.id(), e.getMessage());
             throw new HypervisorException("d" + d.id() + ": kernel failed to boot: " + e.getMessage(), e);
+        } finally {
+            d.cpuTime().add(System.nanoTime() - start);
         }
     }
 
@@ -277,7 +287,8 @@ public final class Xen implements Hypervisor {
         XenDomain d;
         try {
             d = DomUBuilder.build(domid, config.name(), config.memoryMiB() << 20, config.vcpus(), vmid,
-                    machine.system(), machine.memory(), heap, options.paBits(), MAJOR, MINOR);
+                    machine.system(), machine.memory(), heap, options.paBits(), MAJOR, MINOR,
+                    HostTree.gicv2(machine.platform()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             console.printk("d%d: cannot build %s: %s", domid, config.name(), e.getMessage());
             throw new HypervisorException("cannot (re-)build domain " + config.name() + ": " + e.getMessage(), e);

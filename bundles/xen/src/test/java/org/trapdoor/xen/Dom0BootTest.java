@@ -90,6 +90,23 @@ class Dom0BootTest {
     }
 
     @Test
+    void xensConsoleUartIsHiddenFromDom0NeitherInItsTreeNorMapped() {
+        try (XenRig rig = new XenRig("virt", Xen.Options.DEFAULT)) {
+            DtNode hostUart = rig.machine.platform().node("/pl011@9000000");
+            assertNotNull(hostUart, "the virt preset has the PL011 that /chosen/stdout-path names");
+            XenDomain dom0 = rig.xen.boot();
+            DeviceTree t = dom0.deviceTree();
+            assertNull(t.node("/pl011@9000000"), "handle_node skips a node used by DOMID_XEN");
+            assertNotNull(t.node("/chosen"), "/chosen stays");
+            assertFalse(t.node("/chosen").has("stdout-path"), "handle_properties drops stdout-path");
+            long before = dom0.stage2Aborts();
+            assertEquals(0xffff_ffffL, dom0.ipaSpace().read(0x0900_0000L, 4), "not mapped into Dom0");
+            assertEquals(before + 1, dom0.stage2Aborts());
+            assertTrue(rig.xen.console().stream().anyMatch(l -> l.contains("/pl011@9000000")), rig.xen.console().toString());
+        }
+    }
+
+    @Test
     void withoutAPciSubsystemDom0sReportsAreRefusedAndItSaysSo() {
         try (XenRig rig = new XenRig("virt", Xen.Options.DEFAULT, "testdev,addr=01.0")) {
             XenDomain dom0 = rig.xen.boot();

@@ -22,6 +22,8 @@ import org.trapdoor.hw.testdev.TestDeviceFactory;
 final class XenRig implements AutoCloseable {
     final ComposedMachine machine;
     final Xen xen;
+    /** The interrupt subsystem of {@link #full} rigs, else null. */
+    org.trapdoor.xen.irq.XenInterrupts irqs;
 
     XenRig(String platform, Xen.Options options, String... devices) {
         DeviceTree tree = Presets.load(new DeviceTreeService(), platform);
@@ -46,6 +48,7 @@ final class XenRig implements AutoCloseable {
         org.trapdoor.xen.irq.XenInterrupts irqs = new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine,
                 rig.xen::heap);
         rig.xen.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
+        rig.irqs = irqs;
         rig.xen.pci(new org.trapdoor.xen.passthrough.PciSubsystem(rig.xen));
         return rig;
     }

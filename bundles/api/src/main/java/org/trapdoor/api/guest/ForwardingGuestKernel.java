@@ -67,6 +67,11 @@ public abstract class ForwardingGuestKernel implements GuestKernel {
     }
 
     @Override
+    public String releaseDevice(String bdf) {
+        return kernel().releaseDevice(bdf);
+    }
+
+    @Override
     public void reprobeMsi() {
         kernel().reprobeMsi();
     }

@@ -72,6 +72,22 @@ public interface GuestKernel {
     }
 
     /**
+     * Gives function {@code bdf} up to a stub driver, as the toolstack of the kernel's domain does
+     * before the function is assigned to another domain (libxl's {@code pci-assignable-add}: the
+     * driver unbound through sysfs, the function bound to xen-pciback): the driver's remove frees
+     * its vectors (MSI and MSI-X disabled) and clears bus mastering, then the stub resets the
+     * function (a Function Level Reset when Device Capabilities offer one) and restores its BARs.
+     * Calling it for a function that has no driver any more only resets it again.
+     *
+     * @return the kernel's one-line account, e.g. {@code "0000:00:02.0: MSI-X freed, FLR"}
+     * @throws IllegalArgumentException if the kernel did not enumerate {@code bdf}
+     * @throws UnsupportedOperationException if this kernel cannot release a function
+     */
+    default String releaseDevice(String bdf) {
+        throw new UnsupportedOperationException(name() + " cannot release PCI functions");
+    }
+
+    /**
      * Tears down every function's MSI set-up and does it again against the MSI controllers the
      * machine has now (after a controller was swapped, e.g. GICv2m for an ITS).
      *

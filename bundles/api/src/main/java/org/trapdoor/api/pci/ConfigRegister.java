@@ -22,6 +22,7 @@ public final class ConfigRegister {
     private final int width;
     private final int writable;
     private final int rw1c;
+    private final int resetValue;
     private volatile int value;
     private volatile WriteHook hook;
 
@@ -36,6 +37,7 @@ public final class ConfigRegister {
         this.writable = writable & width;
         this.rw1c = rw1c & width;
         this.value = reset & width;
+        this.resetValue = this.value;
     }
 
     /** The mask of the low {@code size} bytes. */
@@ -65,6 +67,11 @@ public final class ConfigRegister {
     /** Sets the stored value, ignoring masks (model side: status bits, clamping). */
     public void set(int v) {
         value = v & width;
+    }
+
+    /** Back to the value it had at construction (a reset of the function; the write hook is not called). */
+    public void reset() {
+        value = resetValue;
     }
 
     /** True when every bit of {@code bits} is set. */

@@ -1,5 +1,7 @@
 package org.trapdoor.api.pci;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -78,6 +80,9 @@ public final class ConfigSpace implements ConfigAccessor {
     private final AtomicLong badAccesses = new AtomicLong();
 
     /** @param gaps what answers the bytes no handler covers */
+    /** The stored registers, for {@link #resetRegisters()}. */
+    private final List<ConfigRegister> stored = new CopyOnWriteArrayList<>();
+
     public ConfigSpace(ConfigAccessor gaps) {
         if (gaps == null) {
             throw new IllegalArgumentException("a gap policy is required (ConfigAccessor.ALL_ONES, ZERO or hardware)");
@@ -161,7 +166,19 @@ public final class ConfigSpace implements ConfigAccessor {
         ConfigRegister r = new ConfigRegister(offset, size, reset, writable, rw1c);
         int width = ConfigRegister.widthMask(size);
         add(offset, size, r::read, r::write, width & ~(writable | rw1c), rw1c & width, 0, 0);
+        stored.add(r);
         return r;
+    }
+
+    /**
+     * Every stored register ({@link #register}, {@link #constant}) back to its reset value, as a
+     * Function Level Reset or a conventional reset leaves them; handlers with their own state
+     * (capabilities) reset that themselves. Write hooks are not called.
+     */
+    public void resetRegisters() {
+        for (ConfigRegister r : stored) {
+            r.reset();
+        }
     }
 
     /** A read-only register holding {@code value} (IDs, capability headers). */

@@ -90,6 +90,14 @@ public final class MsiCapability {
         return maxVectors;
     }
 
+    /**
+     * The function was reset: no vector is pending any more (the registers themselves are reset
+     * by {@link ConfigSpace#resetRegisters()}).
+     */
+    public void reset() {
+        pending.set(0);
+    }
+
     /** Connects the capability to the port its messages leave by, gated by Bus Master Enable. */
     public void connect(PciUpstream upstream, ConfigRegister command) {
         port.connect(upstream, command);

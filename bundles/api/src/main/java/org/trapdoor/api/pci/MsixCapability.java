@@ -152,6 +152,22 @@ public final class MsixCapability {
     }
 
     /**
+     * The function was reset: every table entry zero and masked, the PBA clear (Message Control
+     * is reset by {@link ConfigSpace#resetRegisters()}).
+     */
+    public void reset() {
+        for (int v = 0; v < tableSize; v++) {
+            table.set(v * 4, 0);
+            table.set(v * 4 + 1, 0);
+            table.set(v * 4 + 2, 0);
+            table.set(v * 4 + 3, PciConfig.MSIX_ENTRY_CTRL_MASKBIT);
+        }
+        for (int w = 0; w < pba.length(); w++) {
+            pba.set(w, 0);
+        }
+    }
+
+    /**
      * Signals {@code vector}: a DWORD write of the entry's data to its address, or its pending bit
      * when masked. Allocation-free when one thread signals at a time.
      */

@@ -16,6 +16,10 @@ public final class PcieCapability {
     public static final int DEVSTA_TRPND = 1 << 5;
 
     private static final int DEVCAP_ROLE_BASED_ERROR = 1 << 15;
+    /** Device Capabilities: Function Level Reset Capability. */
+    public static final int DEVCAP_FLR = 1 << 28;
+    /** Device Control: Initiate Function Level Reset (reads 0). */
+    public static final int DEVCTL_BCR_FLR = 1 << 15;
     /** Error reporting enables, relaxed ordering, max payload, no snoop, max read request. */
     private static final int DEVCTL_WRITABLE = 0x000f | 0x0010 | 0x00e0 | 0x0800 | 0x7000;
     /** Relaxed ordering and no snoop enabled, 128-byte payload, 512-byte read requests. */
@@ -31,6 +35,7 @@ public final class PcieCapability {
     private final ConfigRegister devctl;
     private final ConfigRegister devsta;
     private final ConfigRegister lnkctl;
+    private final Runnable functionLevelReset;
 
     /**
      * @param maxPayloadBytes the largest payload supported: 128 to 4096, a power of two
@@ -38,6 +43,20 @@ public final class PcieCapability {
      * @param linkWidth       lanes: 1, 2, 4, 8, 12, 16 or 32
      */
     public PcieCapability(ConfigSpace cs, int offset, int next, int maxPayloadBytes, int linkSpeed, int linkWidth) {
+        this(cs, offset, next, maxPayloadBytes, linkSpeed, linkWidth, null);
+    }
+
+    /**
+     * An endpoint that can do a Function Level Reset (PCIe Base §6.6.2): Device Capabilities
+     * advertise it and writing 1 to Initiate Function Level Reset in Device Control runs
+     * {@code functionLevelReset}, which returns the function to its reset state (the bit reads 0).
+     * The reset completes before the write returns, so software's 100 ms wait finds it done.
+     *
+     * @param functionLevelReset the function's reset, or null for no FLR capability
+     */
+    public PcieCapability(ConfigSpace cs, int offset, int next, int maxPayloadBytes, int linkSpeed, int linkWidth,
+            Runnable functionLevelReset) {
+        this.functionLevelReset = functionLevelReset;
         MsiCapability.checkPlacement("PCIe", offset, next);
         if (offset + PciConfig.EXP_CAP_SIZEOF_V2 > 0x100) {
             throw new IllegalArgumentException(String.format("PCIe capability at 0x%x runs past 0xff", offset));
@@ -57,8 +76,10 @@ public final class PcieCapability {
         cs.constant(offset, 2, PciConfig.CAP_ID_EXP | (next << 8));
         cs.constant(offset + PciConfig.EXP_FLAGS, 2,
                 PciConfig.EXP_FLAGS_VERSION_2 | (PciConfig.EXP_TYPE_ENDPOINT << 4));
-        cs.constant(offset + PciConfig.EXP_DEVCAP, 4, payloadCode | DEVCAP_ROLE_BASED_ERROR);
-        devctl = cs.register(offset + PciConfig.EXP_DEVCTL, 2, DEVCTL_RESET, DEVCTL_WRITABLE)
+        cs.constant(offset + PciConfig.EXP_DEVCAP, 4, payloadCode | DEVCAP_ROLE_BASED_ERROR
+                | (functionLevelReset != null ? DEVCAP_FLR : 0));
+        devctl = cs.register(offset + PciConfig.EXP_DEVCTL, 2, DEVCTL_RESET,
+                DEVCTL_WRITABLE | (functionLevelReset != null ? DEVCTL_BCR_FLR : 0))
                 .onWrite(this::deviceControlWritten);
         devsta = cs.register(offset + PciConfig.EXP_DEVSTA, 2, 0, 0,
                 DEVSTA_CED | DEVSTA_NFED | DEVSTA_FED | DEVSTA_URD);
@@ -86,11 +107,22 @@ public final class PcieCapability {
         return offset;
     }
 
+    /** Whether the function advertises Function Level Reset. */
+    public boolean flrCapable() {
+        return functionLevelReset != null;
+    }
+
     /**
      * A payload size above what Device Capabilities offers, or a reserved read-request encoding,
      * is clamped to the largest legal value rather than left undefined.
      */
     private void deviceControlWritten(int previous, int value) {
+        if ((value & DEVCTL_BCR_FLR) != 0) {
+            // Initiate FLR: the rest of the write is moot, the function (this register too) resets.
+            devctl.set(value & ~DEVCTL_BCR_FLR);
+            functionLevelReset.run();
+            return;
+        }
         int mps = (value >>> 5) & 7;
         int supported = Integer.numberOfTrailingZeros(maxPayloadBytes) - 7;
         int mrrs = (value >>> 12) & 7;

@@ -41,6 +41,12 @@ public final class NodeSlot {
     /** {@link #ACCESS} in the machine's registry. */
     final TracePoint access;
     private final boolean enabled;
+    /**
+     * An MSI controller's node: an MSI that ends here ends at a doorbell (unbound, or a region
+     * that is none). At any other node the sender's port accounts for it: an unmarked DMA
+     * write that reaches a peripheral is no MSI at all.
+     */
+    private final boolean doorbell;
     private final InterruptCounters msiLedger;
     private final Gate gate;
     private final Binding unbound = Binding.unbound();
@@ -78,6 +84,7 @@ public final class NodeSlot {
         this.gate = gate;
         this.node = node;
         this.enabled = enabled;
+        this.doorbell = node.has("msi-controller");
         this.msiLedger = msiLedger;
     }
 
@@ -133,7 +140,7 @@ public final class NodeSlot {
     void refuse(MemoryTransaction tx, Binding b) {
         unboundAccesses.increment();
         tx.fail(MemResult.DECODE_ERROR);
-        if (tx.msi) {
+        if (tx.msi && doorbell) {
             // An MSI ends here: at a doorbell node without a model, or a region that is no doorbell.
             tx.msi = false;
             msiLedger.recordDropped(b.model() == null ? DropReason.NODE_UNBOUND : DropReason.NO_DOORBELL);
@@ -145,7 +152,7 @@ public final class NodeSlot {
         faults.increment();
         lastFault = e.toString();
         tx.fail(MemResult.ABORT);
-        if (tx.msi) {
+        if (tx.msi && doorbell) {
             tx.msi = false;
             msiLedger.recordDropped(DropReason.TARGET_ABORT);
         }

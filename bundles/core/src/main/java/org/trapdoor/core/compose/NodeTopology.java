@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.trapdoor.api.dt.DeviceTreeException;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.RegEntry;
+import org.trapdoor.core.bus.Region;
 import org.trapdoor.core.bus.SystemBus;
 
 /**
@@ -73,7 +74,14 @@ final class NodeTopology {
             }
             String name = s.node().path() + (r.name() != null ? " (" + r.name() + ")" : regs.size() > 1 ? " [" + i + "]" : "");
             try {
-                s.mapped.add(bus.map(r.address(), r.size(), name, new RegionPort(s, i)));
+                Region mapped = bus.map(r.address(), r.size(), name, new RegionPort(s, i));
+                s.mapped.add(mapped);
+                for (Region o : bus.overlapping(mapped)) {
+                    // Real trees overlap (X-Gene's PCIe csr holds its clock's registers): said, not refused.
+                    Region first = Region.DECODES_FIRST.compare(mapped, o) < 0 ? mapped : o;
+                    LOG.info("{} overlaps {}: {} decodes the shared addresses (the smaller region)", mapped, o,
+                            first.name());
+                }
             } catch (IllegalArgumentException e) {
                 s.mapProblems.add("reg " + i + " not mapped: " + e.getMessage());
                 LOG.warn("{}", e.getMessage());

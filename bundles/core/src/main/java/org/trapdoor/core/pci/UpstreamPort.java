@@ -38,6 +38,13 @@ import org.trapdoor.core.compose.NodeSlot;
  * bridge was unbound ({@link DropReason#BRIDGE_UNBOUND}), or it reached no doorbell
  * ({@link DropReason#NO_DOORBELL}, or {@link DropReason#TARGET_ABORT} if refused).
  *
+ * <p>On PCIe an MSI is nothing but a posted memory write: only its target makes it one. So a
+ * write the device did not mark (a DMA, e.g. the shell's {@code dma} aimed at a doorbell) is
+ * marked too for the hops where a doorbell can decode it (the bridge's own MSI capture and the
+ * system bus), and a doorbell that does records it in the ledger like any other MSI. Such a write
+ * is not marked while the IOMMU looks at it, and if it reaches no doorbell the mark is taken off
+ * without a record: it was a DMA, not a lost MSI.
+ *
  * <p>Hot path: the port enters the machine's {@link Gate} once for the whole transaction (the
  * bridge hop and whatever node decodes it, the doorbell included), and goes into the system
  * address space through a {@link SystemBus.Route} of its own, so an MSI to the same doorbell
@@ -102,15 +109,17 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting, Traced {
         if (trace.send.on()) {
             trace.send.emit(rid, tx.address, tx.size, tx.write ? 1 : 0, tx.write ? tx.data : 0, tx.msi ? 1 : 0);
         }
+        boolean probe = tx.write && !tx.msi;
         int token = gate.enter();
         try {
-            if (bridgeHop(tx)) {
+            if (bridgeHop(tx, probe)) {
                 tx.streamId = streamId;
                 tx.deviceId = deviceId;
                 if (trace.route.on()) {
                     trace.route.emit(rid, streamId, deviceId, iommu == null ? 0 : 1);
                 }
                 if (iommu == null || iommuHop(tx)) {
+                    tx.msi |= probe;
                     if (bus != null) {
                         bus.accessEntered(tx, route);
                     } else {
@@ -121,7 +130,11 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting, Traced {
         } finally {
             gate.exit(token);
         }
-        settle(tx);
+        if (probe) {
+            tx.msi = false; // still marked: no doorbell took it, it was a plain DMA write
+        } else {
+            settle(tx);
+        }
         if (trace.done.on()) {
             trace.done.emit(rid, tx.address, tx.result == null ? -1 : tx.result.ordinal(), tx.data);
         }
@@ -131,7 +144,7 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting, Traced {
      * The bridge model's turn; true when the transaction goes on into the system address space.
      * The caller is inside the gate.
      */
-    private boolean bridgeHop(MemoryTransaction tx) {
+    private boolean bridgeHop(MemoryTransaction tx, boolean probe) {
         try {
             HostBridge hb = bridge.current().hostBridge();
             if (hb == null || !hb.ready()) {
@@ -147,7 +160,12 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting, Traced {
                 }
                 return false;
             }
-            return !hb.interceptUpstream(tx);
+            tx.msi |= probe;
+            boolean taken = hb.interceptUpstream(tx);
+            if (probe && !taken) {
+                tx.msi = false; // unmarked through the IOMMU: a DMA it refuses is no dropped MSI
+            }
+            return !taken;
         } catch (RuntimeException e) {
             if (trace.abort.on()) {
                 trace.abort.emit(rid, PortTrace.MODEL_FAILED);

@@ -56,18 +56,102 @@ class SystemBusTest {
     }
 
     @Test
-    void overlappingRegionIsRefusedNamingBoth() {
+    void theSmallerOfTwoOverlappingRegionsDecodesTheSharedAddressesWithItsOwnOffsets() {
+        // X-Gene: the PCIe csr (64 KiB) holds the clock node's page at csr + 0xc000.
         SystemBus bus = new SystemBus();
-        bus.map(0x1000, 0x1000, "uart", new Echo());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> bus.map(0x1800, 0x1000, "gic", new Echo()));
-        assertTrue(e.getMessage().contains("gic") && e.getMessage().contains("uart"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> bus.map(0x0, 0x1001, "low", new Echo()));
-        assertThrows(IllegalArgumentException.class, () -> bus.map(0x1fff, 1, "last", new Echo()));
-        // Adjacent regions are fine.
-        bus.map(0x2000, 0x1000, "next", new Echo());
-        bus.map(0x0, 0x1000, "prev", new Echo());
-        assertEquals(3, bus.regions().size());
+        Echo clock = new Echo();
+        Echo csr = new Echo();
+        bus.map(0x1f2b_c000L, 0x1000, "pcie0clk", clock);
+        bus.map(0x1f2b_0000L, 0x1_0000, "pcie csr", csr);
+        assertEquals(0x160, bus.read(0x1f2b_0160L, 4), "csr below the clock page");
+        assertEquals(0x8, bus.read(0x1f2b_c008L, 4), "the clock's offset counts from the clock's base");
+        assertEquals(0xd000, bus.read(0x1f2b_d000L, 4), "csr above the clock page, with csr's own offset");
+        assertEquals(List.of(0x160L, 0xd000L), csr.offsets);
+        assertEquals(List.of(0x8L), clock.offsets);
+        assertEquals("pcie0clk", bus.regionAt(0x1f2b_cfffL).name());
+        assertEquals("pcie csr", bus.regionAt(0x1f2b_bfffL).name());
+        assertEquals(2, bus.regions().size(), "both stay mapped");
+        assertEquals(0, bus.unmappedAccesses());
+    }
+
+    @Test
+    void theOrderOfMappingDoesNotChangeWhichOverlappingRegionDecodes() {
+        for (boolean smallFirst : new boolean[] {true, false}) {
+            SystemBus bus = new SystemBus();
+            if (smallFirst) {
+                bus.map(0x1800, 0x100, "small", new Echo());
+                bus.map(0x1000, 0x1000, "big", new Echo());
+            } else {
+                bus.map(0x1000, 0x1000, "big", new Echo());
+                bus.map(0x1800, 0x100, "small", new Echo());
+            }
+            assertEquals("small", bus.regionAt(0x1800).name());
+            assertEquals("small", bus.regionAt(0x18ff).name());
+            assertEquals("big", bus.regionAt(0x17ff).name());
+            assertEquals("big", bus.regionAt(0x1900).name());
+        }
+    }
+
+    @Test
+    void ofTwoIdenticalOrEqualSizedOverlappingRegionsTheFirstMappedDecodes() {
+        // mustang: sataphy1clk and sata01clk both name 0x1f21c000+0x1000.
+        SystemBus bus = new SystemBus();
+        Echo first = new Echo();
+        Echo second = new Echo();
+        bus.map(0x1f21_c000L, 0x1000, "sataphy1clk", first);
+        bus.map(0x1f21_c000L, 0x1000, "sata01clk", second);
+        bus.read(0x1f21_c004L, 4);
+        assertEquals(List.of(4L), first.offsets);
+        assertTrue(second.offsets.isEmpty());
+        // Partial overlap, equal sizes: the first mapped wins the shared part, each keeps the rest.
+        Echo a = new Echo();
+        Echo b = new Echo();
+        bus.map(0x1000, 0x1000, "a", a);
+        bus.map(0x1800, 0x1000, "b", b);
+        assertEquals(0x900, bus.read(0x1900, 4));
+        assertEquals(0x800, bus.read(0x2000, 4), "b's own part, offset from b's base");
+        assertEquals(List.of(0x900L), a.offsets);
+        assertEquals(List.of(0x800L), b.offsets);
+    }
+
+    @Test
+    void anExplicitPriorityDecodesSharedAddressesWhateverItsSize() {
+        SystemBus bus = new SystemBus();
+        bus.map(0x1800, 0x100, "small", new Echo());
+        bus.map(0x1000, 0x1000, "overlay", new Echo(), 1);
+        assertEquals("overlay", bus.regionAt(0x1800).name());
+    }
+
+    @Test
+    void unmappingTheDecoderOfAnOverlapHandsTheAddressesBackToTheOtherRegion() {
+        SystemBus bus = new SystemBus();
+        Echo big = new Echo();
+        bus.map(0x1000, 0x1000, "big", big);
+        Region small = bus.map(0x1800, 0x100, "small", new Echo());
+        SystemBus.Route route = new SystemBus.Route();
+        MemoryTransaction tx = new MemoryTransaction();
+        bus.accessEntered(tx.read(0x1810, 4), route);
+        bus.unmap(small);
+        bus.accessEntered(tx.read(0x1810, 4), route);
+        assertEquals(0x810, tx.data, "the route follows the new table: big decodes it now");
+        assertEquals(List.of(0x810L), big.offsets);
+    }
+
+    @Test
+    void nestedOverlapsKeepOneDecoderPerAddressAndAdjacentRegionsStayApart() {
+        SystemBus bus = new SystemBus();
+        bus.map(0x0, 0x10000, "outer", new Echo());
+        bus.map(0x1000, 0x4000, "middle", new Echo());
+        bus.map(0x2000, 0x1000, "inner", new Echo());
+        bus.map(0x10000, 0x1000, "next", new Echo());
+        assertEquals("outer", bus.regionAt(0xfff).name());
+        assertEquals("middle", bus.regionAt(0x1000).name());
+        assertEquals("inner", bus.regionAt(0x2abc).name());
+        assertEquals("middle", bus.regionAt(0x3000).name());
+        assertEquals("outer", bus.regionAt(0x5000).name());
+        assertEquals("next", bus.regionAt(0x10000).name());
+        assertEquals(List.of("middle", "inner"), bus.overlapping(bus.regionAt(0x0)).stream().map(Region::name).toList());
+        assertTrue(bus.overlapping(bus.regionAt(0x10000)).isEmpty(), "adjacent is not overlapping");
     }
 
     @Test

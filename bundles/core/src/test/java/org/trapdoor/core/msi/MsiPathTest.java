@@ -40,6 +40,7 @@ import org.trapdoor.hw.gicv3.its.Its;
 import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
 import org.trapdoor.hw.smmuv3.Smmuv3Driver;
+import org.trapdoor.hw.testdev.DmaResult;
 import org.trapdoor.hw.testdev.TestDevice;
 import org.trapdoor.hw.testdev.TestDeviceFactory;
 
@@ -253,6 +254,25 @@ class MsiPathTest {
         assertEquals(MsiOutcome.DISABLED, raise(0));
         assertEquals(1, ledger().dropped(DropReason.DISABLED));
         assertFiredEqualsRaises();
+    }
+
+    @Test
+    void aDmaWriteToTheItsDoorbellIsAnMsiInTheLedgerAndADmaToRamIsNone() {
+        bootItsWithMsix();
+        dev.writeBuffer(0, 4, 2); // EventID 2: LPI 8194
+        assertEquals(DmaResult.OK, dev.dma(TestDevice.Direction.TO_BUS, 0, Guest.ITS_DOORBELL, 4));
+        assertEquals(List.of(8194), guest.taken, "the ITS translated the write as it does any MSI");
+        assertEquals(1, ledger().delivered(), "the write the device did not mark as an MSI is in the ledger: "
+                + ledger().snapshot());
+        dev.writeBuffer(0, 4, 7); // EventID 7 has no MAPTI: dropped with the ITS's reason
+        dev.dma(TestDevice.Direction.TO_BUS, 0, Guest.ITS_DOORBELL, 4);
+        assertEquals(1, ledger().dropped(DropReason.UNMAPPED_EVENT_ID));
+        assertEquals(DmaResult.OK, dev.dma(TestDevice.Direction.TO_BUS, 0, Guest.RAM + 0x1000, 64));
+        assertEquals(7, m.system().read(Guest.RAM + 0x1000, 1), "the RAM write landed");
+        assertEquals(2, ledger().fired(), "a DMA to RAM is no MSI, not even a dropped one: " + ledger().snapshot());
+        m.unbind("pcie");
+        assertEquals(DmaResult.ABORT, dev.dma(TestDevice.Direction.TO_BUS, 0, Guest.RAM + 0x1000, 4));
+        assertEquals(2, ledger().fired(), "a DMA the bridge refuses is no MSI either: " + ledger().snapshot());
     }
 
     @Test

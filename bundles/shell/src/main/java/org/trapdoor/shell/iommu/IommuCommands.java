@@ -2,6 +2,7 @@ package org.trapdoor.shell.iommu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.CommandSession;
@@ -19,8 +20,10 @@ import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.guest.GuestDmaTest;
 import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.domain.DomainViews;
@@ -32,17 +35,33 @@ import org.trapdoor.shell.trace.Follower;
  * value ({@link IommuListing}, {@link IommuEvents}, {@link DmaReport}); {@link IommuFormatter}
  * renders it. Nodes are read from the {@link Machine} on every call, so a rebind shows at once;
  * the stream set-up and the event queues are read through the guest kernel that drives them.
+ * Which nodes are IOMMUs is the machine's answer ({@code #iommu-cells}), and what each is, the
+ * bound model's own ({@link Iommu#model()}): a vendor's IOMMU plugin shows as the built-in ones do.
  */
 @Component(service = IommuCommands.class, property = {
         CommandRegistry.FUNCTION + "=iommu",
         CommandRegistry.FUNCTION + "=dma"})
 public final class IommuCommands {
+    /** What {@code iommu} shows as the model of a node with no model bound: there is none to ask. */
+    static final String NO_MODEL = "-";
+
     private final Machine machine;
+    private final MachineInterrupts interrupts;
     private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
 
     @Activate
-    public IommuCommands(@Reference Machine machine) {
+    public IommuCommands(@Reference Machine machine, @Reference MachineInterrupts interrupts) {
         this.machine = machine;
+        this.interrupts = interrupts;
+    }
+
+    /** The IOMMU nodes by path, each with its bound model or null. */
+    private Map<String, Iommu> iommus() {
+        try {
+            return interrupts.iommus();
+        } catch (UnsupportedOperationException e) {
+            throw new CommandFailure("this machine does not expose its IOMMUs: " + e.getMessage());
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -64,11 +83,13 @@ public final class IommuCommands {
         List<GuestIommuDomain> domains = k == null ? List.of() : k.iommuDomains();
         DeviceTree tree = machine.platform();
         List<IommuListing.Entry> out = new ArrayList<>();
+        Map<String, Iommu> iommus = iommus();
         for (NodeInfo n : machine.nodes()) {
-            String model = IommuTopology.model(n.compatibles());
-            if (model == null) {
+            if (!iommus.containsKey(n.path())) {
                 continue;
             }
+            Iommu bound = iommus.get(n.path());
+            String model = bound == null ? NO_MODEL : bound.model();
             List<GuestIommuDomain> mine = new ArrayList<>();
             for (GuestIommuDomain d : domains) {
                 if (d.iommu().equals(n.path())) {
@@ -106,10 +127,12 @@ public final class IommuCommands {
             if (n == null) {
                 throw new CommandFailure("no node '" + node + "' (give a path such as /iommu@9050000, or a label)");
             }
-            model = IommuTopology.model(n.compatibles());
-            if (model == null) {
-                throw new CommandFailure(n.path() + " is not an IOMMU (compatible " + n.compatibles() + ")");
+            Map<String, Iommu> iommus = iommus();
+            if (!iommus.containsKey(n.path())) {
+                throw new CommandFailure(n.path() + " is not an IOMMU (no #iommu-cells; compatible " + n.compatibles() + ")");
             }
+            Iommu bound = iommus.get(n.path());
+            model = bound == null ? null : bound.model();
             path = n.path();
         }
         GuestKernel k = kernel.get();
@@ -121,7 +144,8 @@ public final class IommuCommands {
             List<IommuTopology.StreamRange> streams = IommuTopology.streams(machine.platform(), path);
             List<IommuFault> mine = new ArrayList<>();
             for (IommuFault f : faults) {
-                if (IommuTopology.belongs(f, model, streams)) {
+                // Unbound, there is no model to say which records are its: its StreamIDs decide.
+                if (IommuTopology.belongs(f, model == null ? IommuTopology.model(f) : model, streams)) {
                     mine.add(f);
                 }
             }
@@ -185,8 +209,11 @@ public final class IommuCommands {
         }
         try {
             List<IommuFault> before = k.iommuFaults();
+            MachineInterrupts mi = interrupts;
+            DmaTarget target = mi == null ? null : DmaTarget.before(mi);
             GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
-            return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()));
+            return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
+                    target == null ? null : target.after(mi, machine, r));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new CommandFailure(e.getMessage());
         }

@@ -252,7 +252,10 @@ public final class IrqCommands {
     public ItsListing its() {
         List<ItsListing.Entry> out = new ArrayList<>();
         for (Map.Entry<String, MsiController> e : interrupts.msiControllers().entrySet()) {
-            if (e.getValue() instanceof ItsInspectable || isIts(e.getKey())) {
+            // The bound model says whether it is an ITS (it can be inspected as one), whatever its
+            // compatible: a vendor's shows as the built-in one does. An unbound node has no model
+            // to ask, and is listed as such.
+            if (e.getValue() == null || e.getValue() instanceof ItsInspectable) {
                 out.add(entry(e.getKey(), e.getValue()));
             }
         }
@@ -277,11 +280,6 @@ public final class IrqCommands {
             throw new CommandFailure(n.path() + " is not an MSI controller");
         }
         return new ItsListing(List.of(entry(n.path(), msi.get(n.path()))));
-    }
-
-    private boolean isIts(String path) {
-        NodeInfo n = machine.node(path);
-        return n != null && n.compatibles().contains("arm,gic-v3-its");
     }
 
     private static ItsListing.Entry entry(String path, MsiController model) {

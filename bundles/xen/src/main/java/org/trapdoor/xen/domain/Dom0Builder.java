@@ -19,7 +19,8 @@ import org.trapdoor.xen.mm.P2mType;
  * PA) RAM from the host's memory, every device's MMIO mapped 1:1 ({@code handle_device},
  * {@code map_device_children} for host-bridge apertures) except what Xen keeps: the GIC and ITS
  * (trapped by Xen's vGIC/vITS at the same addresses) and the IOMMUs Xen drives (not mapped, not in
- * Dom0's tree).
+ * Dom0's tree), and the UART of Xen's console ({@code dt_device_used_by == DOMID_XEN}: neither
+ * mapped nor in Dom0's tree).
  */
 public final class Dom0Builder {
     /** Dom0's domid. */
@@ -87,12 +88,13 @@ public final class Dom0Builder {
     /**
      * The MMIO ranges mapped 1:1 into Dom0, page-rounded: every enabled device node's {@code reg}
      * and every host bridge's {@code ranges} apertures, except memory, CPUs, the GIC and its ITS,
-     * and (when Xen drives them) the IOMMUs.
+     * the UART of Xen's console and (when Xen drives them) the IOMMUs.
      */
     public static List<long[]> deviceMappings(DeviceTree host, boolean xenIommu) {
         List<long[]> out = new ArrayList<>();
+        DtNode uart = HostTree.consoleUart(host);
         for (DtNode n : host.nodes()) {
-            if (n.parent() == null || !n.isEnabled() || n.isMemory() || skipped(n, xenIommu)) {
+            if (n.parent() == null || !n.isEnabled() || n.isMemory() || n == uart || skipped(n, xenIommu)) {
                 continue;
             }
             for (RegEntry r : n.reg()) {

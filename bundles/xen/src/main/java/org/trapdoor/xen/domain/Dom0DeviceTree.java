@@ -13,7 +13,10 @@ import org.trapdoor.api.dt.DtProperty;
  * <ul>
  * <li>memory nodes replaced by one node with Dom0's banks ({@code make_memory_node});</li>
  * <li>only Dom0's vCPUs under {@code /cpus} ({@code make_cpus_node});</li>
- * <li>nodes Xen uses itself (the IOMMUs it drives) left out ({@code dt_device_used_by == DOMID_XEN});</li>
+ * <li>nodes Xen uses itself (the IOMMUs it drives, the UART of its console) left out
+ * ({@code dt_device_used_by == DOMID_XEN});</li>
+ * <li>{@code /chosen} without {@code stdout-path} and the other properties {@code handle_properties}
+ * removes there (Dom0's console is Xen's, through the hypervisor);</li>
  * <li>when Xen drives the IOMMU, {@code iommus}, {@code iommu-map} and {@code iommu-map-mask} removed
  * from every master ({@code iommu_dt_domain_init}'s filtering), {@code msi-map}/{@code msi-parent}
  * kept;</li>
@@ -41,7 +44,8 @@ public final class Dom0DeviceTree {
         for (DtNode b : bridges) {
             bridgePaths.add(b.path());
         }
-        DtNode root = copy(host.root(), null, xenIommu);
+        DtNode uart = HostTree.consoleUart(host);
+        DtNode root = copy(host.root(), null, xenIommu, uart);
         DeviceTree t = new DeviceTree(root, host.source() + " (as Xen gives it to Dom0)", host.memoryReservations());
         for (DtNode m : new ArrayList<>(t.memoryNodes())) {
             m.parent().removeChild(m);
@@ -107,23 +111,32 @@ public final class Dom0DeviceTree {
         return c;
     }
 
-    private static DtNode copy(DtNode n, DtNode parent, boolean xenIommu) {
+    /** Properties {@code handle_properties} leaves out of {@code /chosen}. */
+    private static final java.util.Set<String> CHOSEN_REMOVED = java.util.Set.of("xen,static-heap",
+            "xen,xen-bootargs", "linux,initrd-start", "linux,initrd-end", "stdout-path", "linux,uefi-system-table",
+            "linux,uefi-mmap-start", "linux,uefi-mmap-size", "linux,uefi-mmap-desc-size", "linux,uefi-mmap-desc-ver");
+
+    private static DtNode copy(DtNode n, DtNode parent, boolean xenIommu, DtNode xenUart) {
         DtNode c = new DtNode(n.name(), parent);
         for (String l : n.labels()) {
             c.addLabel(l);
         }
+        boolean chosen = parent != null && parent.parent() == null && n.name().equals("chosen");
         for (DtProperty p : n.properties()) {
             if (xenIommu && (p.name().equals("iommus") || p.name().equals("iommu-map")
                     || p.name().equals("iommu-map-mask"))) {
                 continue;
             }
+            if (chosen && CHOSEN_REMOVED.contains(p.name())) {
+                continue;
+            }
             c.put(p);
         }
         for (DtNode child : n.children()) {
-            if (xenIommu && HostTree.isXenIommu(child)) {
-                continue;
+            if (xenIommu && HostTree.isXenIommu(child) || child == xenUart) {
+                continue; // "Skip it (used by Xen)"
             }
-            copy(child, c, xenIommu);
+            copy(child, c, xenIommu, xenUart);
         }
         return c;
     }

@@ -20,7 +20,54 @@ public final class HostTree {
     public static final List<String> IOMMU_COMPATIBLES = List.of("arm,smmu-v3", "arm,mmu-500", "arm,smmu-v2",
             "arm,mmu-401", "arm,mmu-400", "arm,smmu-v1");
 
+    /**
+     * Compatibles of the UARTs Xen has a serial driver for ({@code pl011.c}, {@code cadence-uart.c},
+     * {@code ns16550.c}): only such a UART becomes Xen's console.
+     */
+    public static final List<String> UART_COMPATIBLES = List.of("arm,pl011", "arm,sbsa-uart", "cdns,uart-r1p8",
+            "cdns,uart-r1p12", "ns16550", "ns16550a", "snps,dw-apb-uart");
+
     private HostTree() {
+    }
+
+    /**
+     * The UART Xen takes for its console ({@code dt_uart_init} with no {@code dtuart=} option): the
+     * node {@code /chosen/stdout-path} names (a path, or an alias when it does not start with '/'),
+     * the options after ':' ignored, provided Xen has a driver for it; its driver then marks it
+     * {@code dt_device_set_used_by(dev, DOMID_XEN)}. Null when there is none.
+     */
+    public static DtNode consoleUart(DeviceTree host) {
+        DtNode chosen = host.root().child("chosen");
+        DtProperty p = chosen == null ? null : chosen.property("stdout-path");
+        if (p == null) {
+            return null;
+        }
+        String path = p.string();
+        int colon = path.indexOf(':');
+        if (colon >= 0) {
+            path = path.substring(0, colon);
+        }
+        DtNode n;
+        if (path.startsWith("/")) {
+            n = host.node(path);
+        } else {
+            DtNode aliases = host.root().child("aliases");
+            n = aliases != null && aliases.has(path) ? host.node(aliases.property(path).string()) : null;
+        }
+        if (n == null || !n.isEnabled() || n.compatibles().stream().noneMatch(UART_COMPATIBLES::contains)) {
+            return null;
+        }
+        return n;
+    }
+
+    /** Compatibles of the GICv2 distributors Xen's {@code gic-v2.c} drives. */
+    public static final List<String> GICV2_COMPATIBLES = List.of("arm,gic-400", "arm,cortex-a15-gic",
+            "arm,cortex-a9-gic", "arm,cortex-a7-gic");
+
+    /** Whether the host's interrupt controller (the root's {@code interrupt-parent}) is a GICv2. */
+    public static boolean gicv2(DeviceTree host) {
+        DtNode p = host.root().interruptParent();
+        return p != null && p.compatibles().stream().anyMatch(GICV2_COMPATIBLES::contains);
     }
 
     public static boolean isGic(DtNode n) {

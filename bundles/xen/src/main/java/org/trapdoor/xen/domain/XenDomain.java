@@ -34,6 +34,7 @@ public final class XenDomain implements Domain {
     private final List<Extent> ram = new CopyOnWriteArrayList<>();
     private final List<PciAssignment> pci = new CopyOnWriteArrayList<>();
     private final EventCounter dmaFaults = new EventCounter();
+    private final EventCounter cpuTime = new EventCounter();
     private volatile DomainState state = DomainState.CREATING;
     private volatile DeviceTree tree;
     private volatile GuestInterrupts interrupts;
@@ -163,6 +164,21 @@ public final class XenDomain implements Domain {
     @Override
     public long dmaFaults() {
         return dmaFaults.sum();
+    }
+
+    /**
+     * Where the time the domain's vCPUs run guest code is added, in nanoseconds: its kernel's boot
+     * and each call of its interrupt handlers on a vCPU (the vGIC times them). Xen's own work on
+     * the domain's behalf (trapped accesses, hypercalls) is inside those calls, as a vCPU's
+     * {@code runstate} counts time in the hypervisor as running too.
+     */
+    public EventCounter cpuTime() {
+        return cpuTime;
+    }
+
+    @Override
+    public long cpuTimeNanos() {
+        return cpuTime.sum();
     }
 
     @Override

@@ -20,20 +20,30 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.xen.domain.DomUDeviceTree;
 import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.host.HostGic;
 import org.trapdoor.xen.irq.host.HostIts;
+import org.trapdoor.xen.irq.host.HostGicv2;
 import org.trapdoor.xen.irq.host.HostLpis;
+import org.trapdoor.xen.irq.host.PhysicalGic;
 import org.trapdoor.xen.irq.its.VirtualIts;
 import org.trapdoor.xen.irq.vgic.Vgic;
+import org.trapdoor.xen.irq.vgic.Vgicv2CpuInterface;
+import org.trapdoor.xen.irq.vgic.Vgicv2Distributor;
 import org.trapdoor.xen.irq.vgic.Vgicv3Distributor;
 import org.trapdoor.xen.irq.vgic.Vgicv3Redistributors;
 import org.trapdoor.xen.irq.vgic.VirtualCpuInterface;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.FrameAllocator;
 import org.trapdoor.xen.mm.P2mType;
+import org.trapdoor.xen.irq.remap.RemapMsiArch;
+import org.trapdoor.xen.irq.remap.VirtualV2mFrame;
+import org.trapdoor.xen.vpci.DirectMsiArch;
+import org.trapdoor.xen.vpci.MsiArch;
+import org.trapdoor.xen.vpci.VpciDevice;
 
 /**
  * Xen's interrupt subsystem (what {@code org.trapdoor.xen.VirtualInterrupts} asks of it): it owns the physical GIC (its driver programs the distributor,
@@ -68,6 +78,18 @@ public final class XenInterrupts {
      * series used ({@code GUEST_GICV3_ITS_BASE}); upstream's guest layout has none.
      */
     public static final long GUEST_ITS_BASE = 0x0402_0000L;
+    /** Its two 64 KiB frames (control, then GITS_TRANSLATER's), as the tree describes them. */
+    static final long GUEST_ITS_SIZE = 0x2_0000L;
+    /** Where a DomU's GICv2m-style frame sits under {@code trap-remap}: after the vITS's frames. */
+    public static final long GUEST_V2M_BASE = 0x0404_0000L;
+    /** The frame's SPIs: the upper half of a DomU's 32 (the lower ones are libxl's, e.g. the vPL011's 32). */
+    public static final int GUEST_V2M_FIRST_SPI = 48;
+    public static final int GUEST_V2M_SPIS = 16;
+    /**
+     * The IPA at which the host ITS's doorbell page is mapped in a DomU's stage 2 under
+     * {@code trap-remap} (the {@code map} doorbell policy): what Xen programs its devices with.
+     */
+    public static final long GUEST_DOORBELL_BASE = 0x0405_0000L;
     /** The page Xen maps for a domain's devices to reach an ITS's GITS_TRANSLATER. */
     static final long DOORBELL_PAGE = 0x1000;
 
@@ -77,7 +99,9 @@ public final class XenInterrupts {
     private final Map<Integer, Attached> attached = new ConcurrentHashMap<>();
     /** Host DeviceIDs of devices a DomU owns (Dom0's vITS may not map them), to the owner's domid. */
     private final Map<Integer, Integer> assignedElsewhere = new ConcurrentHashMap<>();
-    private HostGic hostGic;
+    private PhysicalGic hostGic;
+    /** Xen's GICv2 driver when the host GIC is a GICv2 (domains get a vGICv2), else null. */
+    private HostGicv2 hostGicv2;
     private HostLpis hostLpis;
     private final List<HostIts> hostIts = new ArrayList<>();
     private IrqRouter router;
@@ -86,10 +110,12 @@ public final class XenInterrupts {
 
     /** What one domain was given. */
     private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
-            List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, String[] msiMode) {
+            List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, Map<Integer, VpciDevice> devices,
+            String[] msiMode, VirtualV2mFrame[] frame, Map<Integer, RemapMsiArch> remaps) {
         Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
                 List<DomainAddressSpace.Trap> traps) {
-            this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new String[] {"none"});
+            this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+                    new String[] {"none"}, new VirtualV2mFrame[1], new ConcurrentHashMap<>());
         }
     }
 
@@ -110,8 +136,19 @@ public final class XenInterrupts {
         rootGic = machineIrqs.rootInterruptController();
         DeviceTree host = machine.platform();
         DtNode gic = rootGic == null ? null : host.node(rootGic);
+        if (gic != null && gic.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains)) {
+            // gicv2_init: no LPIs, no ITS; MSIs come as SPIs through v2m frames.
+            hostGicv2 = new HostGicv2(gic, machine.system());
+            hostGicv2.init();
+            hostGic = hostGicv2;
+            final String path = rootGic;
+            router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), null);
+            router.spiControl(hostGic::spiEnabled);
+            machineIrqs.attachSink(path, router);
+            return true;
+        }
         if (gic == null || !gic.compatibles().contains(GICV3)) {
-            LOG.warn("Xen: root interrupt controller {} is not a GICv3; domains get no virtual GIC",
+            LOG.warn("Xen: root interrupt controller {} is not a GIC Xen drives; domains get no virtual GIC",
                     gic == null ? "(none)" : gic.compatibles());
             return false;
         }
@@ -120,14 +157,15 @@ public final class XenInterrupts {
             throw new IllegalStateException("Xen's heap does not exist yet: the GIC tables have nowhere to go");
         }
         HeapPages pages = new HeapPages(h);
-        hostGic = new HostGic(gic, machine.system(), machine.memory(), pages);
-        hostGic.init();
-        hostLpis = hostGic.lpis() ? new HostLpis(hostGic.lpiLimit()) : null;
+        HostGic v3 = new HostGic(gic, machine.system(), machine.memory(), pages);
+        v3.init();
+        hostGic = v3;
+        hostLpis = v3.lpis() ? new HostLpis(v3.lpiLimit()) : null;
         if (hostLpis != null) {
             for (DtNode n : host.nodes()) {
                 if (n.isEnabled() && n.compatibles().contains(ITS) && !n.reg().isEmpty()) {
                     HostIts its = new HostIts(n.path(), n.reg().get(0).address(), machine.system(), machine.memory(),
-                            pages, hostGic, hostLpis);
+                            pages, v3, hostLpis);
                     its.init();
                     hostIts.add(its);
                 }
@@ -145,12 +183,16 @@ public final class XenInterrupts {
         if (!startPhysical()) {
             return none();
         }
+        if (hostGicv2 != null) {
+            return attachDom0v2(dom0);
+        }
         DtNode gic = machine.platform().node(rootGic);
         List<RegEntry> reg = gic.reg();
         int slot = dom0.id() + 1;
         DomainMemory memory = new DomainMemory(dom0.p2m(), machine.memory());
         Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, Math.min(16,
                 hostGic.idBits()), !hostIts.isEmpty(), memory, router);
+        vgic.runTime(dom0.cpuTime());
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         DomainAddressSpace space = dom0.ipaSpace();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -175,6 +217,42 @@ public final class XenInterrupts {
         routeDom0Spis(dom0);
         LOG.info("Xen: d{}: vGICv3 at 0x{} with {} SPIs, {} vITS", dom0.id(), Long.toHexString(reg.get(0).address()),
                 vgic.lines() - Vgic.PRIVATE, its.size());
+        return new DomainInterrupts(a);
+    }
+
+    /**
+     * Dom0's vGICv2 ({@code vgic_v2_domain_init} for the hardware domain): the distributor trapped at
+     * the host's GICD address, the CPU interface at the host's GICC address (Xen maps GICV there),
+     * every SPI of the host; then {@code gicv2_map_hwdom_extra_mappings}: each v2m frame's SPIs
+     * edge-triggered and routed 1:1 to Dom0 (the frame itself is mapped 1:1 with Dom0's other
+     * MMIO), so Dom0's MSIs need no trapping.
+     */
+    private GuestInterrupts attachDom0v2(XenDomain dom0) {
+        List<RegEntry> reg = machine.platform().node(rootGic).reg();
+        int slot = dom0.id() + 1;
+        Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, 10, false,
+                new DomainMemory(dom0.p2m(), machine.memory()), router);
+        vgic.runTime(dom0.cpuTime());
+        VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
+        DomainAddressSpace space = dom0.ipaSpace();
+        List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+        traps.add(space.addTrap(reg.get(0).address(), Vgicv2Distributor.SIZE, "vGICD", new Vgicv2Distributor(vgic)::access));
+        traps.add(space.addTrap(reg.get(1).address(), Math.max(reg.get(1).size(), Vgicv2CpuInterface.SIZE), "vGICC",
+                new Vgicv2CpuInterface(vgic, cpu)::access));
+        router.addDomain(slot, vgic, true);
+        Attached a = new Attached(dom0, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(), traps);
+        attached.put(dom0.id(), a);
+        for (HostGicv2.V2mFrame f : hostGicv2.v2mFrames()) {
+            LOG.info("GICv2: Mapping v2m frame to d{}: addr=0x{} size=0x{} spi_base={} num_spis={}", dom0.id(),
+                    Long.toHexString(f.address()), Long.toHexString(f.size()), f.spiStart(), f.spis());
+            for (int spi = f.spiStart(); spi < f.spiStart() + f.spis(); spi++) {
+                hostGic.spiEdge(spi, true); // MSIs are edge-triggered
+                routeSpi(dom0, spi);
+            }
+        }
+        routeDom0Spis(dom0);
+        LOG.info("Xen: d{}: vGICv2 at 0x{} with {} SPIs", dom0.id(), Long.toHexString(reg.get(0).address()),
+                vgic.lines() - Vgic.PRIVATE);
         return new DomainInterrupts(a);
     }
 
@@ -212,11 +290,29 @@ public final class XenInterrupts {
         }
         int slot = domU.id() + 1;
         DomainMemory memory = new DomainMemory(domU.p2m(), machine.memory());
+        if (hostGicv2 != null) {
+            // vgic_v2_domain_init for a DomU: GUEST_GICD_BASE / GUEST_GICC_BASE, no LPIs, no MSIs.
+            Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
+            vgic.runTime(domU.cpuTime());
+            VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
+            List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+            traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICD_BASE, GuestLayout.GICV2_GICD_SIZE, "vGICD",
+                    new Vgicv2Distributor(vgic)::access));
+            traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICC_BASE, GuestLayout.GICV2_GICC_SIZE, "vGICC",
+                    new Vgicv2CpuInterface(vgic, cpu)::access));
+            router.addDomain(slot, vgic, false);
+            Attached a = new Attached(domU, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(),
+                    new java.util.concurrent.CopyOnWriteArrayList<>(traps));
+            attached.put(domU.id(), a);
+            domuAttached.accept(domU);
+            return new DomainInterrupts(a);
+        }
         // LPIs are there whatever the domu-msi policy, so that switching to a virtual ITS live needs
         // no other GIC; under `none` the guest's tree has no ITS and nothing uses them.
         boolean lpis = hostLpis != null && !hostIts.isEmpty();
         Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, lpis ? DOMU_LPI_ID_BITS : DOMU_ID_BITS, lpis,
                 memory, router);
+        vgic.runTime(domU.cpuTime());
         DomainAddressSpace space = domU.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -297,8 +393,101 @@ public final class XenInterrupts {
      */
     public void mapDeviceId(XenDomain domU, int virtualDeviceId, int physicalDeviceId) {
         Attached a = require(domU);
+        for (HostIts h : hostIts) {
+            HostIts.Device d = h.device(physicalDeviceId);
+            if (d != null && d.domainSlot() != a.slot()) {
+                // What the previous owner (Dom0) mapped goes, so that the DomU's MAPD can map it
+                // for itself; until it does, the device's MSIs are unmapped at the host ITS.
+                h.unmapDevice(physicalDeviceId);
+            }
+        }
         a.deviceIds().put(virtualDeviceId, physicalDeviceId);
         deviceOwner(physicalDeviceId, domU);
+    }
+
+    /**
+     * xpci, once a function is assigned to a DomU (its vPCI view exists, the guest has not yet
+     * seen it): the virtual DeviceID its tree's {@code msi-map} gives it maps to the host's
+     * ({@link #mapDeviceId}), and its MSI capability is set up for the mechanism in force: hidden
+     * ({@code none}, upstream) or trapped with the guest's values passed to the device
+     * ({@code vits}, MSI-X hidden: only MSI is trapped).
+     */
+    public void deviceAssigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int physicalDeviceId) {
+        Attached a = require(domU);
+        synchronized (a) {
+            a.devices().put(virtualDeviceId, vpci);
+            mapDeviceId(domU, virtualDeviceId, physicalDeviceId);
+            prepare(a, virtualDeviceId, vpci, a.msiMode()[0]);
+        }
+    }
+
+    /** xpci, before a function leaves a DomU (detach, destroy): its trap goes and its DeviceID is unmapped. */
+    public void deviceDetached(XenDomain domU, int virtualDeviceId) {
+        Attached a = attached.get(domU.id());
+        if (a == null) {
+            return;
+        }
+        synchronized (a) {
+            VpciDevice v = a.devices().remove(virtualDeviceId);
+            if (v != null) {
+                v.untrapMsi();
+            }
+            RemapMsiArch r = a.remaps().remove(virtualDeviceId);
+            if (r != null) {
+                r.release();
+            }
+            unmapDeviceId(domU, virtualDeviceId);
+        }
+    }
+
+    /**
+     * A device's vPCI MSI view for {@code mode}. A device whose MSI is trapped already keeps its
+     * trap when the domain switches to {@code none} (the guest programmed it; its MSIs are then
+     * dropped as {@code DOMU_NO_MSI} by the router, and delivered again on a switch back).
+     */
+    private void prepare(Attached a, int virtualDeviceId, VpciDevice v, String mode) {
+        if ("none".equals(mode)) {
+            if (v.msi() == null) {
+                v.hideMsi(true);
+            }
+            return;
+        }
+        v.hideMsi(false);
+        v.hideMsix(true);
+        MsiArch want;
+        if ("vits".equals(mode)) {
+            if (v.msi() != null && !(a.remaps().containsKey(virtualDeviceId))) {
+                return; // trapped for vits already
+            }
+            want = new DirectMsiArch();
+        } else {
+            if (a.remaps().containsKey(virtualDeviceId) && v.msi() != null) {
+                return;
+            }
+            Integer p = a.deviceIds().get(virtualDeviceId);
+            if (p == null || hostIts.isEmpty() || a.frame()[0] == null) {
+                return;
+            }
+            RemapMsiArch r = new RemapMsiArch(hostIts.get(0), hostLpis, p, a.slot(), a.frame()[0],
+                    GUEST_V2M_BASE + VirtualV2mFrame.MSI_SETSPI_NS,
+                    GUEST_DOORBELL_BASE + (hostIts.get(0).doorbell() & (DOORBELL_PAGE - 1)));
+            a.remaps().put(virtualDeviceId, r);
+            want = r;
+        }
+        if (v.msi() != null) {
+            v.untrapMsi(); // only before the guest boots: the other kind of controller is in its tree
+        }
+        if (!(want instanceof RemapMsiArch)) {
+            RemapMsiArch old = a.remaps().remove(virtualDeviceId);
+            if (old != null) {
+                old.release();
+            }
+        }
+        try {
+            v.trapMsi(want);
+        } catch (IllegalStateException e) {
+            LOG.info("{}: {}", v, e.getMessage()); // no MSI capability: nothing to trap
+        }
     }
 
     /** Undoes {@link #mapDeviceId} (detach): what the domain's vITS mapped for it is unmapped on the host. */
@@ -367,6 +556,7 @@ public final class XenInterrupts {
             synchronized (a) {
                 router.msiAllowed(a.slot(), false);
                 a.msiMode()[0] = "none";
+                a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "none"));
             }
         }
 
@@ -379,6 +569,7 @@ public final class XenInterrupts {
                 if (!a.vgic().hasLpis() || hostIts.isEmpty()) {
                     throw new HypervisorException(domain() + ": no ITS on this host, so no virtual ITS");
                 }
+                refuseOtherController("arm,gic-v3-its");
                 if (a.its().isEmpty()) {
                     HostIts h = hostIts.get(0);
                     VirtualIts v = new VirtualIts(a.vgic(), new DomainMemory(a.domain().p2m(), machine.memory()), h,
@@ -390,9 +581,65 @@ public final class XenInterrupts {
                     a.domain().p2m().map(GUEST_ITS_BASE + (h.doorbell() - h.base() & -DOORBELL_PAGE), page,
                             DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
                     a.its().add(v);
+                    if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
+                        // Built now, before the guest boots: libxl writes the vITS into its tree
+                        // (a guest that booted without one keeps its MSI set-up: no hot-plug of
+                        // an interrupt controller's node).
+                        DomUDeviceTree.addIts(a.domain().deviceTree(), GUEST_ITS_BASE, GUEST_ITS_SIZE);
+                    }
                 }
                 router.msiAllowed(a.slot(), true);
                 a.msiMode()[0] = "vits";
+                a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "vits"));
+            }
+        }
+
+        @Override
+        public void trapAndRemap() {
+            synchronized (a) {
+                if (a.vgic().dying()) {
+                    throw new HypervisorException(domain() + " is being destroyed");
+                }
+                if (hostIts.isEmpty()) {
+                    // The GICv2m frame, NWL's bitmap and AXI's FIFO would each say which vector
+                    // fired (SPI, status bit, FIFO word), but Xen here drives no GICv2 host (no
+                    // vGIC for it yet) and no SMMU on those boards, so no DomU gets devices there.
+                    throw new HypervisorException(domain() + ": trap-remap needs the host's MSIs to reach Xen "
+                            + "through a controller it drives: only a GICv3 ITS here (GICv2m, NWL and AXI hosts "
+                            + "have a GICv2, for which this Xen has no vGIC)");
+                }
+                refuseOtherController("arm,gic-v2m-frame");
+                if (a.frame()[0] == null) {
+                    VirtualV2mFrame f = new VirtualV2mFrame(a.vgic(), GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
+                    a.traps().add(a.domain().ipaSpace().addTrap(GUEST_V2M_BASE, VirtualV2mFrame.SIZE, "vGICv2m",
+                            f::access));
+                    HostIts h = hostIts.get(0);
+                    // The `map` doorbell policy: the host doorbell page in the domain's stage 2, so
+                    // the device's writes of Xen's messages reach the host ITS.
+                    a.domain().p2m().map(GUEST_DOORBELL_BASE, h.doorbell() & -DOORBELL_PAGE, DOORBELL_PAGE,
+                            P2mType.MMIO_DIRECT_DEV);
+                    a.frame()[0] = f;
+                    if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
+                        DomUDeviceTree.addV2mFrame(a.domain().deviceTree(), GUEST_V2M_BASE, VirtualV2mFrame.SIZE,
+                                GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
+                    }
+                }
+                router.msiAllowed(a.slot(), true);
+                a.msiMode()[0] = "trap-remap";
+                a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "trap-remap"));
+            }
+        }
+
+        /**
+         * A guest that booted with one kind of MSI controller in its tree cannot be handed the
+         * other: no interrupt-controller node is hot-plugged into a running guest's tree.
+         */
+        private void refuseOtherController(String wanted) {
+            XenDomain d = a.domain();
+            DtNode m = d.deviceTree() == null ? null : DomUDeviceTree.msiController(d.deviceTree());
+            if (d.kernel() != null && m != null && !m.compatibles().contains(wanted)) {
+                throw new HypervisorException(domain() + " booted with " + m.compatibles().get(0) + " at " + m.path()
+                        + " in its tree; " + wanted + " cannot be hot-plugged into a running guest");
             }
         }
 
@@ -400,6 +647,18 @@ public final class XenInterrupts {
         public String active() {
             return a.msiMode()[0];
         }
+    }
+
+    /** The trap-remap state of a DomU's function (by virtual DeviceID), or null. */
+    public RemapMsiArch remap(XenDomain domU, int virtualDeviceId) {
+        Attached a = attached.get(domU.id());
+        return a == null ? null : a.remaps().get(virtualDeviceId);
+    }
+
+    /** The DomU's GICv2m-style frame under trap-remap, or null. */
+    public VirtualV2mFrame v2mFrame(XenDomain domU) {
+        Attached a = attached.get(domU.id());
+        return a == null ? null : a.frame()[0];
     }
 
     /** The domain is being destroyed: its traps and routes go, its vIRQs are dropped. */
@@ -479,7 +738,8 @@ public final class XenInterrupts {
         private boolean isGic(String node) {
             DeviceTree t = a.domain().deviceTree();
             DtNode n = t == null || node == null ? null : t.node(node);
-            return n != null && n.compatibles().contains(GICV3);
+            return n != null && (n.compatibles().contains(GICV3)
+                    || n.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains));
         }
 
         @Override

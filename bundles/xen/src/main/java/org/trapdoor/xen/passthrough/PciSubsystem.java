@@ -23,6 +23,7 @@ import org.trapdoor.api.hypervisor.PolicyInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.xen.PciPassthrough;
 import org.trapdoor.xen.Xen;
+import org.trapdoor.xen.domain.DomUDeviceTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.pci.PciHostBridges;
 import org.trapdoor.xen.pci.Sbdf;
@@ -34,6 +35,7 @@ import org.trapdoor.xen.iommu.XenSmmuv3;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.P2mType;
 import org.trapdoor.xen.policy.PolicyRegistry;
+import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.xen.vpci.GuestPhysmap;
 import org.trapdoor.xen.vpci.GuestVpci;
 import org.trapdoor.xen.vpci.HostFunction;
@@ -74,6 +76,7 @@ public final class PciSubsystem implements PciPassthrough {
     private final Map<String, HwdomWindow> windows = new LinkedHashMap<>();
     private PciHostBridges bridges;
     private XenDomain dom0;
+    private MsiDeviceHooks msiHooks = MsiDeviceHooks.NONE;
 
     /**
      * @param bringUps the bring-up sequence Xen can run for a bridge node, or null when it has none
@@ -90,6 +93,11 @@ public final class PciSubsystem implements PciPassthrough {
 
     public PciSubsystem(Xen xen) {
         this(xen, n -> null);
+    }
+
+    /** Who sets up a DomU's functions' MSIs (Xen's interrupt side; wired by the component). */
+    public synchronized void msiHooks(MsiDeviceHooks hooks) {
+        this.msiHooks = hooks == null ? MsiDeviceHooks.NONE : hooks;
     }
 
     /** Where the policy services go (the Xen component binds them here). */
@@ -323,6 +331,9 @@ public final class PciSubsystem implements PciPassthrough {
         if (p.owner != null && p.owner != dom0) {
             throw new HypervisorException("PCI device " + p.sbdf + " is assigned to domain " + p.owner.name());
         }
+        if (p.owner == dom0) {
+            resetInDom0(p);
+        }
         quarantine(p);
         p.assignable = true;
         printk("%s: assignable (owner dom_io)", p.sbdf);
@@ -361,6 +372,26 @@ public final class PciSubsystem implements PciPassthrough {
         return p;
     }
 
+    /**
+     * What xl does in Dom0 around an assignment ({@code libxl__device_pci_assignable_add}: the
+     * driver unbound, the function bound to xen-pciback; {@code libxl__device_pci_reset} when it
+     * comes back from a DomU): Dom0's kernel frees the function's vectors, clears bus mastering and
+     * resets it (FLR), so nothing Dom0 programmed (MSI-X enabled with Dom0's doorbell) or a DomU
+     * left running follows the function to its next owner.
+     */
+    private void resetInDom0(Pdev p) {
+        GuestKernel k = dom0 == null ? null : dom0.kernel();
+        if (k == null) {
+            printk("%s: Dom0 has no kernel to release it; not reset", p.sbdf);
+            return;
+        }
+        try {
+            printk("%s", k.releaseDevice(p.sbdf.toString()));
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            printk("%s: not released by Dom0: %s", p.sbdf, e.getMessage());
+        }
+    }
+
     /** Leaves the current owner (its vPCI view torn down) and aborts the device's DMA. */
     private void quarantine(Pdev p) {
         leaveOwner(p);
@@ -388,6 +419,9 @@ public final class PciSubsystem implements PciPassthrough {
 
     /** {@code vpci_deassign_device} for the current owner. */
     private void leaveOwner(Pdev p) {
+        if (p.owner != null && p.owner != dom0 && p.vslot >= 0) {
+            msiHooks.detached(p.owner, virtualDeviceId(p.vslot));
+        }
         if (p.vpci != null) {
             p.vpci.teardown();
             if (p.guestBridge != null) {
@@ -415,7 +449,7 @@ public final class PciSubsystem implements PciPassthrough {
             return;
         }
         // make_vpci_node: only when the domain is created with PCI devices (as libxl).
-        VpciNode.addTo(domU.deviceTree().root());
+        VpciNode.addTo(domU.deviceTree().root(), DomUDeviceTree.msiController(domU.deviceTree()));
         List<PciSpec> done = new ArrayList<>();
         try {
             for (PciSpec spec : pci) {
@@ -478,6 +512,7 @@ public final class PciSubsystem implements PciPassthrough {
         p.vpci = v;
         p.guestBridge = vbridge;
         p.vslot = slot;
+        msiHooks.assigned(d, v, virtualDeviceId(slot), hostDeviceId(p));
         PciAssignment a = new PciAssignment(sbdf.toString(), p.virtualBdf(), spec.permissive());
         d.addPci(a);
         printk("d%d: assigned %s as %s", d.id(), sbdf, a.virtualBdf());
@@ -492,6 +527,7 @@ public final class PciSubsystem implements PciPassthrough {
             throw new HypervisorException("PCI device " + sbdf + " is not assigned to domain " + d.name());
         }
         quarantine(p);
+        resetInDom0(p);
         printk("d%d: %s detached, owner dom_io", d.id(), sbdf);
     }
 
@@ -500,6 +536,7 @@ public final class PciSubsystem implements PciPassthrough {
         for (Pdev p : pdevs.values()) {
             if (p.owner == d) {
                 quarantine(p);
+                resetInDom0(p);
                 printk("d%d: %s back to quarantine", d.id(), p.sbdf);
             }
         }
@@ -510,6 +547,23 @@ public final class PciSubsystem implements PciPassthrough {
         guestBridges.remove(d.id());
         owners.remove(d.id(), d);
         policies.forget(d.name());
+    }
+
+    /** The virtual DeviceID of vPCI slot {@code vslot}: its RID 00:SS.0 through the DomU's identity {@code msi-map}. */
+    static int virtualDeviceId(int vslot) {
+        return vslot << 3;
+    }
+
+    /** The host DeviceID: the RID through the bridge's {@code msi-map} ({@code of_map_id}), the RID without one. */
+    private static int hostDeviceId(Pdev p) {
+        IdMap map = IdMap.msiMap(p.bridge.dtNode());
+        if (map != null) {
+            IdMap.Result r = map.map(p.sbdf.rid());
+            if (r.translated()) {
+                return (int) r.id();
+            }
+        }
+        return p.sbdf.rid();
     }
 
     /** The DomU's virtual host bridge, its ECAM window trapped on first use ({@code domain_vpci_init}). */

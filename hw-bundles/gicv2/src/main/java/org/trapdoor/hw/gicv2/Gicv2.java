@@ -63,6 +63,7 @@ public final class Gicv2 implements InterruptController {
     private final byte[] targets;
     private final CpuInterface[] cpu;
 
+    private final Gicv2Registers table;
     private final RegisterBlock gicd;
     private final Register dctlr;
     private final RegisterBlock gicc;
@@ -99,10 +100,10 @@ public final class Gicv2 implements InterruptController {
             enabled.set(c, 0xffff); // SGIs are always enabled in GICv2 (GIC-400)
         }
 
-        gicd = new RegisterBlock(name + " GICD", GICD_SIZE).allowSizes(1, 2, 4);
-        dctlr = gicd.reg32("GICD_CTLR", 0x000).writable(0x1).onWrite((p, v) -> signalAll());
-        gicd.reg32("GICD_TYPER", 0x004).readOnly().reset((words - 1) | ((cpus - 1) << 5));
-        gicd.reg32("GICD_IIDR", 0x008).readOnly().reset(GICD_IIDR);
+        table = new Gicv2Registers(name, lines, cpus, GICD_IIDR, GICC_IIDR);
+        gicd = table.gicd;
+        dctlr = table.dctlr.onWrite((p, v) -> signalAll());
+        table.sgir.onWrite((p, v) -> sgi(v));
         int bitmap = words * 4;
         gicd.range("GICD_IGROUPR", 0x080, bitmap, bits(group, null, 0));
         gicd.range("GICD_ISENABLER", 0x100, bitmap, bits(null, enabled, 1));
@@ -114,24 +115,19 @@ public final class Gicv2 implements InterruptController {
         gicd.range("GICD_IPRIORITYR", 0x400, words * 32, bytes(true));
         gicd.range("GICD_ITARGETSR", 0x800, words * 32, bytes(false));
         gicd.range("GICD_ICFGR", 0xC00, words * 8, cfgRange());
-        gicd.reg32("GICD_SGIR", 0xF00).writeOnly().onWrite((p, v) -> sgi(v));
-        gicd.reg32("GICD_PIDR2", 0xFE8).readOnly().reset(0x2B);
 
-        gicc = new RegisterBlock(name + " GICC", GICC_SIZE).allowSizes(4);
+        gicc = table.gicc;
         CpuInterface c0 = cpu[0];
-        giccCtlr = gicc.reg32("GICC_CTLR", 0x000).writable(0x1).onWrite((p, v) -> { c0.enabled = (v & 1) != 0; signalAll(); });
-        giccPmr = gicc.reg32("GICC_PMR", 0x004).writable(0xff).onWrite((p, v) -> { c0.pmr = (int) v; signalAll(); });
-        gicc.reg32("GICC_BPR", 0x008).writable(0x7).reset(0x2);
-        gicc.reg32("GICC_IAR", 0x00C).readOnly().onRead(() -> acknowledge(0));
-        gicc.reg32("GICC_EOIR", 0x010).writeOnly().onWrite((p, v) -> endOfInterrupt(0, (int) (v & 0x3ff)));
-        gicc.reg32("GICC_RPR", 0x014).readOnly().onRead(() -> {
+        giccCtlr = table.cctlr.onWrite((p, v) -> { c0.enabled = table.cctlrEnable.isSetIn(v); signalAll(); });
+        giccPmr = table.pmr.onWrite((p, v) -> { c0.pmr = (int) table.pmrPriority.extract(v); signalAll(); });
+        table.iar.onRead(() -> acknowledge(0));
+        table.eoir.onWrite((p, v) -> endOfInterrupt(0, (int) table.eoirIntId.extract(v)));
+        table.rpr.onRead(() -> {
             synchronized (c0) {
                 return c0.depth == 0 ? 0xff : c0.prio[c0.depth - 1];
             }
         });
-        gicc.reg32("GICC_HPPIR", 0x018).readOnly().onRead(() -> highestPending(0));
-        gicc.reg32("GICC_IIDR", 0x0FC).readOnly().reset(GICC_IIDR);
-        gicc.reg32("GICC_DIR", 0x1000).writeOnly();
+        table.hppir.onRead(() -> highestPending(0));
     }
 
     // ---------------------------------------------------------------- distributor ranges
@@ -252,9 +248,9 @@ public final class Gicv2 implements InterruptController {
 
     /** GICD_SGIR: [25:24] TargetListFilter, [23:16] CPUTargetList, [3:0] SGIINTID; the writer is CPU 0. */
     private void sgi(long v) {
-        int id = (int) (v & 0xf);
-        int list = switch ((int) (v >>> 24) & 3) {
-            case 0 -> (int) (v >>> 16) & 0xff;
+        int id = (int) table.sgirIntId.extract(v);
+        int list = switch ((int) table.sgirTargetListFilter.extract(v)) {
+            case 0 -> (int) table.sgirCpuTargetList.extract(v);
             case 1 -> ((1 << cpus) - 1) & ~1;
             case 2 -> 1;
             default -> 0;
@@ -312,7 +308,7 @@ public final class Gicv2 implements InterruptController {
             r = DropReason.COALESCED;
         } else {
             deliveries.incrementAndGet(intid);
-            boolean on = (dctlr.value() & 1) != 0 && (enabled.get(s) & bit) != 0 && targets[intid] != 0;
+            boolean on = table.dctlrEnable.isSet() && (enabled.get(s) & bit) != 0 && targets[intid] != 0;
             r = on ? null : DropReason.INTERRUPT_DISABLED;
         }
         counters.record(r);
@@ -401,7 +397,7 @@ public final class Gicv2 implements InterruptController {
     /** Highest-priority interrupt CPU {@code c} could take now, or SPURIOUS. Caller holds the CPU's lock. */
     private int select(int c) {
         CpuInterface ci = cpu[c];
-        if ((dctlr.value() & 1) == 0 || !ci.enabled) {
+        if (!table.dctlrEnable.isSet() || !ci.enabled) {
             return SPURIOUS;
         }
         int limit = Math.min(ci.running(), ci.pmr);

@@ -23,9 +23,9 @@ import org.trapdoor.api.model.ModelRef;
  */
 public final class Gicv2m implements MsiController {
     static final int FRAME_SIZE = 0x1000;
-    static final int MSI_TYPER = 0x008;
-    static final int MSI_SETSPI_NS = 0x040;
-    static final int MSI_IIDR = 0xFCC;
+    static final int MSI_TYPER = Gicv2mRegisters.MSI_TYPER;
+    static final int MSI_SETSPI_NS = Gicv2mRegisters.MSI_SETSPI_NS;
+    static final int MSI_IIDR = Gicv2mRegisters.MSI_IIDR;
     static final int IIDR_XGENE = 0x06000170;
     static final int IIDR_BROADCOM_NS2 = 0x0000013F;
     /** QEMU virt's frame: SPIs 48..111, i.e. INTIDs 80..143 ({@code hw/arm/virt.c}). */
@@ -37,6 +37,7 @@ public final class Gicv2m implements MsiController {
     private final int count;
     private final int iidr;
     private final ModelRef<InterruptController> gic;
+    private final Gicv2mRegisters table;
     private final MmioHandler handler = this::access;
     private final InterruptCounters counters = new InterruptCounters();
     private final InterruptCounters ledger;
@@ -65,6 +66,7 @@ public final class Gicv2m implements MsiController {
         this.iidr = iidr;
         this.gic = gic;
         this.ledger = ledger;
+        this.table = new Gicv2mRegisters(base, count, iidr);
     }
 
     private void access(MemoryTransaction tx) {
@@ -74,11 +76,9 @@ public final class Gicv2m implements MsiController {
                 tx.data = 0;
                 return;
             }
-            tx.data = switch ((int) tx.offset) {
-                case MSI_TYPER -> ((long) base << 16) | count;
-                case MSI_IIDR -> iidr & 0xffff_ffffL;
-                default -> 0; // ID registers and reserved space read as zero (as QEMU)
-            };
+            // ID registers and reserved space read as zero (as QEMU).
+            boolean decoded = (tx.offset & 3) == 0 && tx.offset >= 0 && tx.offset < FRAME_SIZE;
+            tx.data = decoded ? table.block.read((int) tx.offset, 4) : 0;
             return;
         }
         if (tx.offset == MSI_SETSPI_NS) {
@@ -96,7 +96,7 @@ public final class Gicv2m implements MsiController {
         if (tx.size != 2 && tx.size != 4) {
             return DropReason.BAD_ACCESS_SIZE;
         }
-        int spi = spi((int) (tx.data & 0x3ff));
+        int spi = spi((int) table.setspiSpi.extract(tx.data));
         if (spi < base || spi >= base + count) {
             return DropReason.SPI_OUT_OF_RANGE;
         }

@@ -68,6 +68,7 @@ public final class Smmuv2 implements Iommu {
     private final int cbBase;
     private final Object lock = new Object();
 
+    private final Smmuv2Registers table;
     final RegisterBlock regs;
     final Register scr0, id0, id1, id2, sgfar, sgfsr, sgfsynr0, sgfsynr1;
     final Register[] smr, s2cr, cbar, cbfrsynra, cba2r;
@@ -96,93 +97,68 @@ public final class Smmuv2 implements Iommu {
         int pages = size / 2 / PAGE;
         this.numCb = Math.min(pages, 16);
         this.cbBase = size / 2;
-        regs = new RegisterBlock("smmuv2", size);
-        regs.allowSizes(4, 8);
         long numPageNdxb = Integer.numberOfTrailingZeros(pages) - 1;
+        table = new Smmuv2Registers(size, numCb,
+                1L << 30 /* S1TS */ | 1L << 29 /* S2TS */ | 1L << 27 /* SMS */ | 1L << 26 /* ATOSNS */
+                        | 2L << 24 /* PTFS: AArch64 only */ | (long) numCb << 16 /* NUMIRPT */ | 1L << 14 /* CTTW */
+                        | (long) SID_BITS << 9 | NUM_SMR,
+                numPageNdxb << 28 | 0L << 16 /* NUMS2CB */ | numCb,
+                5 /* IAS 48 */ | 5L << 4 /* OAS 48 */ | 5L << 8 /* UBS */
+                        | 1L << 12 | 1L << 13 | 1L << 14 /* PTFS v8 4K/16K/64K */);
+        regs = table.block;
+        Smmuv2Registers t = table;
 
-        // ---- GR0 ----
-        scr0 = regs.reg32("sCR0", 0x000).reset(SCR0_CLIENTPD).writable(0xC03F_FFFFL).onWrite(this::scr0Written);
-        regs.reg32("sCR1", 0x004);
-        regs.reg32("sACR", 0x010);
-        id0 = regs.reg32("ID0", 0x020).readOnly().reset(1L << 30 /* S1TS */ | 1L << 29 /* S2TS */
-                | 1L << 27 /* SMS */ | 1L << 26 /* ATOSNS */ | 2L << 24 /* PTFS: AArch64 only */
-                | (long) numCb << 16 /* NUMIRPT */ | 1L << 14 /* CTTW */ | (long) SID_BITS << 9 | NUM_SMR);
-        id1 = regs.reg32("ID1", 0x024).readOnly().reset(numPageNdxb << 28 | 0L << 16 /* NUMS2CB */ | numCb);
-        id2 = regs.reg32("ID2", 0x028).readOnly().reset(5 /* IAS 48 */ | 5L << 4 /* OAS 48 */ | 5L << 8 /* UBS */
-                | 1L << 12 | 1L << 13 | 1L << 14 /* PTFS v8 4K/16K/64K */);
-        for (int i = 3; i <= 7; i++) {
-            regs.reg32("ID" + i, 0x020 + 4 * i).readOnly();
-        }
-        sgfar = regs.reg64("sGFAR", 0x040);
-        sgfsr = regs.reg32("sGFSR", 0x048).readOnly().w1c(0x8000_01FFL);
-        regs.reg32("sGFSRRESTORE", 0x04C).onWrite((p, w) -> this.sgfsr.set(w));
-        sgfsynr0 = regs.reg32("sGFSYNR0", 0x050);
-        sgfsynr1 = regs.reg32("sGFSYNR1", 0x054);
-        regs.reg32("sGFSYNR2", 0x058);
-        regs.reg32("STLBIALL", 0x060).writeOnly().onWrite((p, w) -> invalidate(tlb::invalidateAll));
-        regs.reg32("TLBIVMID", 0x064).writeOnly().onWrite((p, w) -> invalidate(() -> invalidateVmid((int) (w & 0xFF))));
-        regs.reg32("TLBIALLNSNH", 0x068).writeOnly()
-                .onWrite((p, w) -> invalidate(() -> tlb.invalidateRegime(Iotlb.REGIME_NS_EL1)));
-        regs.reg32("TLBIALLH", 0x06C).writeOnly().onWrite((p, w) -> invalidate(() -> tlb.invalidateRegime(Iotlb.REGIME_EL2)));
-        // Maintenance completes at once: GSACTIVE never reads 1.
-        regs.reg32("sTLBGSYNC", 0x070).writeOnly();
-        regs.reg32("sTLBGSTATUS", 0x074).readOnly();
-        smr = regs.reg32Array("SMR", 0x800, NUM_SMR);
-        s2cr = regs.reg32Array("S2CR", 0xC00, NUM_SMR);
+        // ---- GR0: what a write does (the table is Smmuv2Registers) ----
+        scr0 = t.scr0.onWrite(this::scr0Written);
+        id0 = t.id0;
+        id1 = t.id1;
+        id2 = t.id2;
+        sgfar = t.sgfar;
+        sgfsr = t.sgfsr;
+        t.sgfsrRestore.onWrite((p, w) -> sgfsr.set(w));
+        sgfsynr0 = t.sgfsynr0;
+        sgfsynr1 = t.sgfsynr1;
+        t.stlbiall.onWrite((p, w) -> invalidate(tlb::invalidateAll));
+        t.tlbivmid.onWrite((p, w) -> invalidate(() -> invalidateVmid((int) t.tlbivmidVmid.extract(w))));
+        t.tlbiallnsnh.onWrite((p, w) -> invalidate(() -> tlb.invalidateRegime(Iotlb.REGIME_NS_EL1)));
+        t.tlbiallh.onWrite((p, w) -> invalidate(() -> tlb.invalidateRegime(Iotlb.REGIME_EL2)));
+        smr = t.smr;
+        s2cr = t.s2cr;
         for (int i = 0; i < NUM_SMR; i++) {
-            smr[i].writable(0xFFFF_7FFFL & ~(1L << 15)).onWrite((p, w) -> configChanged(true));
-            s2cr[i].writable(0x0F3F_FFFFL).onWrite((p, w) -> configChanged(false));
+            smr[i].onWrite((p, w) -> configChanged(true));
+            s2cr[i].onWrite((p, w) -> configChanged(false));
         }
 
         // ---- GR1 ----
-        cbar = regs.reg32Array("CBAR", PAGE, numCb);
-        cbfrsynra = regs.reg32Array("CBFRSYNRA", PAGE + 0x400, numCb);
-        cba2r = regs.reg32Array("CBA2R", PAGE + 0x800, numCb);
+        cbar = t.cbar;
+        cbfrsynra = t.cbfrsynra;
+        cba2r = t.cba2r;
         for (int i = 0; i < numCb; i++) {
-            cbar[i].writable(0xFF0F_FFFFL).onWrite((p, w) -> configChanged(false));
-            cba2r[i].writable(0x1).onWrite((p, w) -> configChanged(false));
+            cbar[i].onWrite((p, w) -> configChanged(false));
+            cba2r[i].onWrite((p, w) -> configChanged(false));
         }
 
         // ---- Context banks ----
-        sctlr = new Register[numCb];
-        tcr2 = new Register[numCb];
-        ttbr0 = new Register[numCb];
-        tcr = new Register[numCb];
-        fsr = new Register[numCb];
-        far = new Register[numCb];
-        fsynr0 = new Register[numCb];
+        sctlr = t.sctlr;
+        tcr2 = t.tcr2;
+        ttbr0 = t.ttbr0;
+        tcr = t.tcr;
+        fsr = t.fsr;
+        far = t.far;
+        fsynr0 = t.fsynr0;
         for (int i = 0; i < numCb; i++) {
             final int cb = i;
-            int b = cbBase + i * PAGE;
-            String n = "CB" + i + "_";
-            sctlr[i] = regs.reg32(n + "SCTLR", b).onWrite((p, w) -> configChanged(false));
-            regs.reg32(n + "ACTLR", b + 0x004);
-            regs.reg32(n + "RESUME", b + 0x008).writeOnly();
-            tcr2[i] = regs.reg32(n + "TCR2", b + 0x010);
-            ttbr0[i] = regs.reg64(n + "TTBR0", b + 0x020);
-            regs.reg64(n + "TTBR1", b + 0x028);
-            tcr[i] = regs.reg32(n + "TCR", b + 0x030);
-            regs.reg32(n + "CONTEXTIDR", b + 0x034);
-            regs.reg32(n + "MAIR0", b + 0x038);
-            regs.reg32(n + "MAIR1", b + 0x03C);
-            regs.reg64(n + "PAR", b + 0x050).readOnly();
-            fsr[i] = regs.reg32(n + "FSR", b + 0x058).readOnly().w1c(FSR_FAULTS | 1L << 30 | FSR_MULTI);
-            regs.reg32(n + "FSRRESTORE", b + 0x05C).onWrite((p, w) -> fsr[cb].set(w));
-            far[i] = regs.reg64(n + "FAR", b + 0x060);
-            fsynr0[i] = regs.reg32(n + "FSYNR0", b + 0x068);
-            regs.reg32(n + "FSYNR1", b + 0x06C);
-            regs.reg64(n + "IPAFAR", b + 0x070);
-            regs.reg64(n + "TLBIVA", b + 0x600).writeOnly().onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, true)));
-            regs.reg64(n + "TLBIVAA", b + 0x608).writeOnly().onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, false)));
-            regs.reg32(n + "TLBIASID", b + 0x610).writeOnly().onWrite((p, w) -> invalidate(() -> tlb.invalidateStage1(
+            sctlr[i].onWrite((p, w) -> configChanged(false));
+            t.fsrRestore[i].onWrite((p, w) -> fsr[cb].set(w));
+            t.tlbiva[i].onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, true)));
+            t.tlbivaa[i].onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, false)));
+            t.tlbiasid[i].onWrite((p, w) -> invalidate(() -> tlb.invalidateStage1(
                     Iotlb.REGIME_NS_EL1, Iotlb.NONE, asidTag(cb, (int) w & 0xFFFF), false, 0)));
-            regs.reg32(n + "TLBIALL", b + 0x618).writeOnly().onWrite((p, w) -> invalidate(() -> tlb.invalidateVmid(vmidTag(cb))));
-            regs.reg64(n + "TLBIVAL", b + 0x620).writeOnly().onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, true)));
-            regs.reg64(n + "TLBIVAAL", b + 0x628).writeOnly().onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, false)));
-            regs.reg64(n + "TLBIIPAS2", b + 0x630).writeOnly().onWrite((p, w) -> invalidate(() -> tlbiIpa(cb, w)));
-            regs.reg64(n + "TLBIIPAS2L", b + 0x638).writeOnly().onWrite((p, w) -> invalidate(() -> tlbiIpa(cb, w)));
-            regs.reg32(n + "TLBSYNC", b + 0x7F0).writeOnly();
-            regs.reg32(n + "TLBSTATUS", b + 0x7F4).readOnly();
+            t.tlbiall[i].onWrite((p, w) -> invalidate(() -> tlb.invalidateVmid(vmidTag(cb))));
+            t.tlbival[i].onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, true)));
+            t.tlbivaal[i].onWrite((p, w) -> invalidate(() -> tlbiVa(cb, w, false)));
+            t.tlbiipas2[i].onWrite((p, w) -> invalidate(() -> tlbiIpa(cb, w)));
+            t.tlbiipas2l[i].onWrite((p, w) -> invalidate(() -> tlbiIpa(cb, w)));
         }
         List<String> l = new ArrayList<>();
         l.add("global");

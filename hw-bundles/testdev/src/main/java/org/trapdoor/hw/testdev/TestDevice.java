@@ -29,7 +29,10 @@ import org.trapdoor.api.register.RegisterBlock;
  *
  * <p>Config space: vendor 0x1234 (QEMU's test vendor), device 0x11e9, class 0x00ff00; capability
  * list MSI (64-bit, per-vector masking) at 0x40, MSI-X at 0x60 (if any vectors), PCIe v2
- * endpoint at 0x70. BAR0 is a 4 KiB 32-bit register block (below); BAR2/3 a 64-bit BAR holding
+ * endpoint at 0x70 with Function Level Reset (Device Capabilities bit 28; Initiate FLR in Device
+ * Control resets the function before the write returns: config registers, MSI and MSI-X state
+ * (entries masked, nothing pending), the BAR0 registers and the buffer. The counters of the
+ * statistics registers are the model's own account of what it did and survive a reset). BAR0 is a 4 KiB 32-bit register block (below); BAR2/3 a 64-bit BAR holding
  * the MSI-X table at 0 and the PBA on the next 4 KiB page.
  *
  * <p>BAR0 registers:
@@ -132,7 +135,8 @@ public final class TestDevice implements PciDevice, MsiSource {
     private final MsixCapability msix;
     private final PcieCapability pcie;
 
-    private final RegisterBlock regs = new RegisterBlock("testdev BAR0", BAR0_SIZE);
+    private final TestDeviceRegisters table = new TestDeviceRegisters();
+    private final RegisterBlock regs = table.block;
     private final Register dmaSrc;
     private final Register dmaDst;
     private final Register dmaLen;
@@ -153,6 +157,7 @@ public final class TestDevice implements PciDevice, MsiSource {
     private final EventCounter refused = new EventCounter();
     private final EventCounter dmaDone = new EventCounter();
     private final EventCounter dmaFailed = new EventCounter();
+    private final EventCounter flrs = new EventCounter();
 
     /**
      * @param msiVectors  MSI vectors (Multiple Message Capable): 1..32, a power of two
@@ -201,26 +206,23 @@ public final class TestDevice implements PciDevice, MsiSource {
                 ? new MsixCapability(config, MSIX_CAP, PCIE_CAP, msixVectors, 2, 0, 2,
                         roundUp(msixVectors * PciConfig.MSIX_ENTRY_SIZE, 0x1000))
                 : null;
-        pcie = new PcieCapability(config, PCIE_CAP, 0, 256, 1, 1);
+        pcie = new PcieCapability(config, PCIE_CAP, 0, 256, 1, 1, this::functionLevelReset);
 
-        // BAR0 register block.
-        regs.allowSizes(1, 2, 4, 8);
-        regs.reg32("ID", REG_ID).readOnly().reset(((long) DEVICE_ID << 16) | VERSION);
-        regs.reg32("SCRATCH", REG_SCRATCH);
-        dmaSrc = regs.reg64("DMA_SRC", REG_DMA_SRC);
-        dmaDst = regs.reg64("DMA_DST", REG_DMA_DST);
-        dmaLen = regs.reg32("DMA_LEN", REG_DMA_LEN);
-        dmaCmd = regs.reg32("DMA_CMD", REG_DMA_CMD).writable(0xff0f).onWrite(this::commandWritten);
-        dmaStatus = regs.reg32("DMA_STATUS", REG_DMA_STATUS).writable(0).w1c(STATUS_DONE | STATUS_ERROR);
-        dmaFault = regs.reg64("DMA_FAULT_ADDR", REG_DMA_FAULT_ADDR).readOnly();
-        regs.reg32("RAISE", REG_RAISE).writeOnly().onWrite((prev, v) -> raise((int) v));
-        raiseOutcome = regs.reg32("RAISE_OUTCOME", REG_RAISE_OUTCOME).readOnly();
-        regs.reg32("RAISES", REG_RAISES).readOnly().onRead(raises::sum);
-        regs.reg32("MSG_SENT", REG_MSG_SENT).readOnly().onRead(this::messagesSent);
-        regs.reg32("MSG_PENDED", REG_MSG_PENDED).readOnly().onRead(pended::sum);
-        regs.reg32("RAISE_REFUSED", REG_RAISE_REFUSED).readOnly().onRead(refused::sum);
-        regs.reg32("DMA_DONE", REG_DMA_DONE).readOnly().onRead(dmaDone::sum);
-        regs.reg32("DMA_FAILED", REG_DMA_FAILED).readOnly().onRead(dmaFailed::sum);
+        // BAR0: the table is TestDeviceRegisters; what reads and writes do.
+        dmaSrc = table.dmaSrc;
+        dmaDst = table.dmaDst;
+        dmaLen = table.dmaLen;
+        dmaCmd = table.dmaCmd.onWrite(this::commandWritten);
+        dmaStatus = table.dmaStatus;
+        dmaFault = table.dmaFaultAddr;
+        table.raise.onWrite((prev, v) -> raise((int) table.raiseVector.extract(v)));
+        raiseOutcome = table.raiseOutcome;
+        table.raises.onRead(raises::sum);
+        table.msgSent.onRead(this::messagesSent);
+        table.msgPended.onRead(pended::sum);
+        table.raiseRefused.onRead(refused::sum);
+        table.dmaDone.onRead(dmaDone::sum);
+        table.dmaFailed.onRead(dmaFailed::sum);
         regs.range("BUFFER", BUFFER_OFFSET, BUFFER_SIZE, new RangeHandler() {
             @Override
             public long read(int offset, int size) {
@@ -232,6 +234,26 @@ public final class TestDevice implements PciDevice, MsiSource {
                 writeBuffer(offset, size, value);
             }
         });
+    }
+
+    /**
+     * Function Level Reset (PCIe Base §6.6.2): the function's state as after power-up; the link,
+     * its upstream port and the statistics counters stay.
+     */
+    private void functionLevelReset() {
+        config.resetRegisters();
+        msi.reset();
+        if (msix != null) {
+            msix.reset();
+        }
+        regs.reset();
+        java.util.Arrays.fill(buffer, (byte) 0);
+        flrs.increment();
+    }
+
+    /** Function Level Resets done since the device was made. */
+    public long functionLevelResets() {
+        return flrs.sum();
     }
 
     private static int roundUp(int v, int to) {
@@ -443,20 +465,20 @@ public final class TestDevice implements PciDevice, MsiSource {
     }
 
     private void commandWritten(long previous, long value) {
-        if ((value & CMD_START) == 0) {
+        if (!table.cmdStart.isSetIn(value)) {
             return;
         }
-        int dir = (int) (value >>> CMD_DIR_SHIFT) & 3;
+        int dir = (int) table.cmdDir.extract(value);
         DmaResult r;
         try {
             r = dir < DIRECTIONS.length
                     ? dma(DIRECTIONS[dir], dmaSrc.value(), dmaDst.value(), (int) dmaLen.value())
                     : refuse(DmaResult.BAD_REQUEST);
         } finally {
-            dmaCmd.set(value & ~CMD_START); // START self-clears however the DMA ended
+            dmaCmd.set(value & ~table.cmdStart.mask()); // START self-clears however the DMA ended
         }
-        if (r != DmaResult.BUSY && (value & CMD_IRQ) != 0) {
-            raise((int) (value >>> CMD_VECTOR_SHIFT) & 0xff);
+        if (r != DmaResult.BUSY && table.cmdIrq.isSetIn(value)) {
+            raise((int) table.cmdVector.extract(value));
         }
     }
 

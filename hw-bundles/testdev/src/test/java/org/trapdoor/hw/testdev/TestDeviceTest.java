@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.MsiOutcome;
 import org.trapdoor.api.pci.PciConfig;
+import org.trapdoor.api.pci.PcieCapability;
 
 class TestDeviceTest {
     private static final long BAR0 = 0x1000_0000L;
@@ -140,6 +141,38 @@ class TestDeviceTest {
         assertEquals(MsiOutcome.SENT, dev.raise(2));
         assertEquals(2, dev.messagesSent());
         assertEquals(1, dev.raisesPended());
+    }
+
+    @Test
+    void functionLevelResetIsAdvertisedAndReturnsTheFunctionToItsResetState() {
+        int devcap = dev.configRead(TestDevice.PCIE_CAP + PciConfig.EXP_DEVCAP, 4);
+        assertEquals(PcieCapability.DEVCAP_FLR, devcap & PcieCapability.DEVCAP_FLR, "FLR capable");
+        mmio(BAR2 + 0x20, 8, 0xfee0_2000L);
+        mmio(BAR2 + 0x28, 4, 0x77);
+        mmio(BAR2 + 0x2c, 4, 0);
+        mmio(BAR0 + TestDevice.REG_SCRATCH, 4, 0xabcd);
+        dev.configWrite(0x60 + PciConfig.MSIX_FLAGS, 2, PciConfig.MSIX_FLAGS_ENABLE);
+        assertEquals(MsiOutcome.SENT, dev.raise(2));
+        int devctl = dev.configRead(TestDevice.PCIE_CAP + PciConfig.EXP_DEVCTL, 2);
+
+        dev.configWrite(TestDevice.PCIE_CAP + PciConfig.EXP_DEVCTL, 2, devctl | PcieCapability.DEVCTL_BCR_FLR);
+
+        assertEquals(1, dev.functionLevelResets());
+        assertEquals(0, dev.configRead(TestDevice.PCIE_CAP + PciConfig.EXP_DEVCTL, 2) & PcieCapability.DEVCTL_BCR_FLR,
+                "Initiate FLR reads 0");
+        assertEquals(0, dev.configRead(PciConfig.COMMAND, 2), "decoding and bus mastering off");
+        assertEquals(0, dev.configRead(0x60 + PciConfig.MSIX_FLAGS, 2) & PciConfig.MSIX_FLAGS_ENABLE, "MSI-X off");
+        assertEquals(0, dev.configRead(PciConfig.BAR0, 4) & 0xffff_fff0, "BAR0 back to 0");
+        assertEquals(MsiOutcome.DISABLED, dev.raise(2), "nothing is sent after the reset");
+        assertEquals(1, dev.messagesSent());
+        // Software restores the BARs and decoding (pci_restore_state): the registers and the table are reset.
+        dev.configWrite(PciConfig.BAR0, 4, (int) BAR0);
+        dev.configWrite(PciConfig.BAR0 + 8, 4, (int) BAR2);
+        dev.configWrite(PciConfig.BAR0 + 12, 4, (int) (BAR2 >>> 32));
+        dev.configWrite(PciConfig.COMMAND, 2, PciConfig.COMMAND_MEMORY);
+        assertEquals(0, mmio(BAR0 + TestDevice.REG_SCRATCH, 4));
+        assertEquals(0, mmio(BAR2 + 0x28, 4), "entry data cleared");
+        assertEquals(PciConfig.MSIX_ENTRY_CTRL_MASKBIT, mmio(BAR2 + 0x2c, 4), "entries masked");
     }
 
     @Test

@@ -233,12 +233,15 @@ final class Vcpu {
             InterruptSink s = vgic.sink();
             int hint = next >= 0 ? next : queued.next(0);
             if (s != null && hint >= 0) {
+                // The guest's handler runs on this vCPU: its time is the domain's CPU time.
+                long start = System.nanoTime();
                 try {
                     s.interruptPending(id, hint);
                 } catch (RuntimeException e) {
                     // A failing guest CPU must not wedge the virtual line for later interrupts.
                     LOG.warn("{}: guest interrupt handler failed on vCPU {}", vgic.name(), id, e);
                 }
+                vgic.runTime().add(System.nanoTime() - start);
             }
             missed = signalWip.addAndGet(-missed);
             if (missed == 0) {

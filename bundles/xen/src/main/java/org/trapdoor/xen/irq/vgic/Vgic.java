@@ -2,6 +2,7 @@ package org.trapdoor.xen.irq.vgic;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
+import org.trapdoor.api.counter.EventCounter;
 import org.trapdoor.api.counter.EventCounterArray;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
@@ -64,6 +65,7 @@ public final class Vgic {
     private final InterruptCounters counters = new InterruptCounters();
     private final EventCounterArray injected;
     private volatile InterruptSink sink;
+    private volatile EventCounter runTime = new EventCounter();
     private volatile boolean dying;
 
     /**
@@ -102,6 +104,18 @@ public final class Vgic {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Where the time the guest's interrupt handlers run on the vCPUs is added (the domain's CPU
+     * time, {@code xl list}'s Time(s)).
+     */
+    public void runTime(EventCounter c) {
+        runTime = c;
+    }
+
+    EventCounter runTime() {
+        return runTime;
     }
 
     public int vcpuCount() {

@@ -143,10 +143,8 @@ public final class Its implements MsiController, ItsInspectable {
                 | (quiescent() ? regs.ctlrQuiescent.mask() : 0));
         regs.cbaser.onWrite(this::cbaserWritten);
         regs.cwriter.onWrite(this::cwriterWritten);
-        for (int i = 0; i < 2; i++) {
-            final int n = i;
-            regs.baser[i].onWrite((p, v) -> baserWritten(n, p, v));
-        }
+        regs.baser[0].onWrite((p, v) -> baserWritten(0, p, v));
+        regs.baser[1].onWrite((p, v) -> baserWritten(1, p, v));
     }
 
     // ---------------------------------------------------------------- registers
@@ -155,20 +153,32 @@ public final class Its implements MsiController, ItsInspectable {
         return regs.cwriter.value() == (regs.creadr.value() & ~1L);
     }
 
+    /**
+     * Enabling is where the tables come (back) into use: they are decoded from the BASERs then,
+     * and the translation cache starts empty. That one invalidation covers everything that can
+     * change while the ITS is disabled (BASER writes, tables rewritten in memory, and a
+     * translation that was in flight when software disabled the ITS and filled the cache
+     * after): while disabled, nothing reads the cache (translater writes are dropped first and
+     * no command runs), so disabling need not invalidate it, nor a BASER write.
+     */
     private void ctlrWritten(long previous, long value) {
         boolean en = (value & 1) != 0;
         synchronized (commandLock) {
             if (en && !enabled) {
-                deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-                collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+                decodeTables();
                 cache.invalidateAll();
                 enabled = true;
                 processCommands();
             } else if (!en) {
                 enabled = false;
-                cache.invalidateAll();
             }
         }
+    }
+
+    /** The Device and Collection tables as BASER0 and BASER1 describe them now. */
+    private void decodeTables() {
+        deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
+        collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
     }
 
     private void cbaserWritten(long previous, long value) {
@@ -182,19 +192,12 @@ public final class Its implements MsiController, ItsInspectable {
         }
     }
 
+    /** BASERn is read-only while the ITS is enabled; the value is decoded when it is enabled. */
     private void baserWritten(int n, long previous, long value) {
         synchronized (commandLock) {
             if (enabled) {
                 regs.baser[n].set(previous);
-                return;
             }
-            // 64 KiB pages keep PA[51:48] in [15:12]; smaller pages have those bits as address.
-            if (n == 0) {
-                deviceTable = ItsTable.of(value, ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-            } else {
-                collectionTable = ItsTable.of(value, ENTRY_SIZE, 1L << ICID_BITS);
-            }
-            cache.invalidateAll();
         }
     }
 
@@ -337,7 +340,7 @@ public final class Its implements MsiController, ItsInspectable {
         if (dte == 0 || !eventInRange(dte, eventId) || icid >= collectionTable.maxIds) {
             return false;
         }
-        if (pintid != 1023 && (pintid < InterruptController.FIRST_LPI || Integer.toUnsignedLong(pintid) >= 1L << 16)) {
+        if (!isLpi(pintid)) {
             return false;
         }
         memory.store64(iteAddress(dte, eventId), 1L | (Integer.toUnsignedLong(pintid) << 1) | ((long) icid << 33));
@@ -436,6 +439,16 @@ public final class Its implements MsiController, ItsInspectable {
         return (cte & 1) != 0 ? cte : 0;
     }
 
+    /**
+     * An LPI this ITS can name: 8192 up to its 16 ID bits (GITS_TYPER.ID_bits). MAPTI and MAPI
+     * refuse any other pINTID (1023 is VMAPTI's "no doorbell", not a physical INTID), and the
+     * translation path drops an ITE that names one (only a table written behind the ITS's back
+     * holds it), so a cached translation always holds a 16-bit LPI.
+     */
+    private static boolean isLpi(int intid) {
+        return intid >= InterruptController.FIRST_LPI && intid < 1 << ICID_BITS;
+    }
+
     private static boolean eventInRange(long dte, int eventId) {
         int bits = (int) ((dte >>> 1) & 0x1f) + 1;
         return Integer.toUnsignedLong(eventId) < 1L << bits;
@@ -464,20 +477,21 @@ public final class Its implements MsiController, ItsInspectable {
      * dropped. No lock, no allocation.
      */
     DropReason trigger(int deviceId, int eventId) {
-        int hit = cache.lookup(deviceId, eventId);
-        if (hit >= 0) {
+        long hit = cache.lookup(deviceId, eventId);
+        if (hit != TranslationCache.MISS) {
             InterruptController g = gic.get();
             if (g == null) {
                 return DropReason.NO_INTERRUPT_CONTROLLER;
             }
-            int rd = hit >>> 20;
+            int rd = TranslationCache.redistributor(hit);
             if (rd >= g.cpuCount()) {
                 return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
             }
             if (trace.translate.on()) {
-                trace.translate.emit(Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId), hit & 0xF_FFFF, rd, 1);
+                trace.translate.emit(Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId),
+                        TranslationCache.intid(hit), rd, 1);
             }
-            return g.setLpiPending(hit & 0xF_FFFF, rd);
+            return g.setLpiPending(TranslationCache.intid(hit), rd);
         }
         int gen = cache.generation();
         try {
@@ -500,6 +514,9 @@ public final class Its implements MsiController, ItsInspectable {
             long ite = memory.load64(iteAddress(dte, eventId));
             if ((ite & 1) == 0) {
                 return DropReason.UNMAPPED_EVENT_ID;
+            }
+            if (!isLpi(iteIntid(ite))) {
+                return DropReason.LPI_OUT_OF_RANGE;
             }
             ItsTable ct = collectionTable;
             int icid = iteIcid(ite);
@@ -654,18 +671,20 @@ public final class Its implements MsiController, ItsInspectable {
             ItsInspection.CommandQueue queue = new ItsInspection.CommandQueue(cb, cb < 0, queueBase(), queueSize(),
                     regs.cwriter.value() & 0xF_FFE0L, rdv & 0xF_FFE0L, (rdv & 1) != 0, commands.sum(),
                     commandErrors.sum(), unknownCommands.sum(), cwriterOutOfRange.sum(), stalls.sum());
+            // The tables the BASERs name: those in use while enabled (BASERs are read-only
+            // then), those the ITS will use once enabled otherwise.
+            ItsTable dt = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
+            ItsTable ct = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
             List<ItsInspection.Table> tables = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 long v = regs.baser[i].value();
-                ItsTable t = i == 0 ? ItsTable.of(v, ENTRY_SIZE, 1L << DEVICE_ID_BITS)
-                        : i == 1 ? ItsTable.of(v, ENTRY_SIZE, 1L << ICID_BITS) : ItsTable.NONE;
+                ItsTable t = i == 0 ? dt : i == 1 ? ct : ItsTable.NONE;
                 tables.add(new ItsInspection.Table(i, v, (int) (v >>> 56) & 7, v < 0, (v & (1L << 62)) != 0,
                         t.valid ? t.base : 0, t.valid ? t.pageSize : 0, (v & 0xff) + 1,
                         (int) ((v >>> 48) & 0x1f) + 1, t.maxIds));
             }
             Walk walk = new Walk();
             List<ItsInspection.DeviceEntry> devices = new ArrayList<>();
-            ItsTable dt = deviceTable;
             for (long id = 0; id < dt.maxIds && walk.more(); id++) {
                 long dte = walk.entry(dt, id, "Device Table");
                 if ((dte & 1) == 0) {
@@ -686,7 +705,6 @@ public final class Its implements MsiController, ItsInspectable {
                 devices.add(new ItsInspection.DeviceEntry((int) id, bits, itt, events));
             }
             List<ItsInspection.CollectionEntry> collections = new ArrayList<>();
-            ItsTable ct = collectionTable;
             for (long icid = 0; icid < ct.maxIds && walk.more(); icid++) {
                 long cte = walk.entry(ct, icid, "Collection Table");
                 if ((cte & 1) != 0) {
@@ -698,7 +716,10 @@ public final class Its implements MsiController, ItsInspectable {
         }
     }
 
-    /** A read-only table walk with a budget; remembers the first failure of each table. */
+    /**
+     * A read-only table walk with a budget of {@link #INSPECT_BUDGET} entry loads (a level-1
+     * entry read on the way is not counted); remembers the first failure of each table.
+     */
     private final class Walk {
         static final long FAILED = 0; // reads as an invalid entry
         final List<String> problems = new ArrayList<>();
@@ -717,7 +738,6 @@ public final class Its implements MsiController, ItsInspectable {
                 return FAILED;
             }
             try {
-                reads++;
                 long a = t.entryAddress(memory, id);
                 return a < 0 ? FAILED : load(a, what);
             } catch (MemoryAccessException e) {
@@ -765,19 +785,21 @@ public final class Its implements MsiController, ItsInspectable {
             regs.cwriter.set(s.cwriter());
             regs.creadr.set(s.creadr());
             long[] b = s.baser();
-            for (int i = 0; i < 2; i++) {
-                // Type and entry size are this model's, whatever the saved value says.
-                long writable = regs.baser[i].writableMask();
-                regs.baser[i].set((b[i] & writable) | (regs.baser[i].value() & ~writable));
-            }
-            deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-            collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+            restoreBaser(0, b[0]);
+            restoreBaser(1, b[1]);
+            decodeTables();
+            // GITS_CTLR reads from this flag (its stored value is never read).
             enabled = (s.ctlr() & 1) != 0;
-            regs.ctlr.set(s.ctlr() & 1);
             // A swap restores again into a model that served meanwhile: its translations may
             // come from tables the restored BASERs no longer name.
             cache.invalidateAll();
         }
+    }
+
+    /** Type and entry size are this model's, whatever the saved value says. */
+    private void restoreBaser(int n, long saved) {
+        long writable = regs.baser[n].writableMask();
+        regs.baser[n].set((saved & writable) | (regs.baser[n].value() & ~writable));
     }
 
     @Override
