@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.iommu.IommuFault.Kind;
@@ -124,6 +125,7 @@ public final class Smmuv3 implements Iommu {
     private volatile boolean gbpaAbort;
     private final Iotlb tlb = new Iotlb(1024);
     private final LongAdder faults = new LongAdder();
+    private final Smmuv3Trace trace;
 
     // Slow-path state (under lock).
     private final Map<Integer, StreamConfig> configs = new HashMap<>();
@@ -155,13 +157,27 @@ public final class Smmuv3 implements Iommu {
     private final Vmsav8Walker.TableTranslator nestedTables = this::stage2TableAddress;
 
     public Smmuv3(String path, PhysicalMemory memory, AddressSpace system) {
-        this(path, memory, system, false);
+        this(path, memory, system, false, Tracing.OFF);
     }
 
     /** @param faultWriteData whether the model has the {@link #FAULT_WDATA} capability */
     public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, boolean faultWriteData) {
+        this(path, memory, system, faultWriteData, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code smmuv3_*} trace points are declared (the machine's registry) */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, Tracing tracing) {
+        this(path, memory, system, false, tracing);
+    }
+
+    /**
+     * @param faultWriteData whether the model has the {@link #FAULT_WDATA} capability
+     * @param tracing where the {@code smmuv3_*} trace points are declared (the machine's registry)
+     */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, boolean faultWriteData, Tracing tracing) {
         this.faultWriteData = faultWriteData;
         regs.impdefFeatures.set(faultWriteData ? IMPDEF_FEAT_WDATA : 0);
+        this.trace = new Smmuv3Trace(tracing);
         this.path = path;
         this.memory = memory;
         this.system = system;
@@ -327,7 +343,11 @@ public final class Smmuv3 implements Iommu {
                 commandError(cons, CMDQ_ERR_ABT);
                 return;
             }
-            if (!execute(dw0, dw1)) {
+            boolean ok = execute(dw0, dw1);
+            if (trace.command.on()) {
+                trace.command.emit(dw0 & 0xff, dw0, dw1, ok ? 1 : 0);
+            }
+            if (!ok) {
                 commandError(cons, CMDQ_ERR_ILL);
                 return;
             }
@@ -445,6 +465,9 @@ public final class Smmuv3 implements Iommu {
             recent.removeFirst();
         }
         recent.addLast(f);
+        if (trace.event.on()) {
+            trace.event.emit(dw0 & 0xff, dw0 >>> 32, dw2, queueOutcome());
+        }
         if (!regs.cr0EvtqEn.isSet()) {
             eventsLostDisabled++;
             return;
@@ -476,6 +499,21 @@ public final class Smmuv3 implements Iommu {
         }
     }
 
+    /** What {@link #recordEvent} is about to do with a record (0 written, 1 disabled, 2 full, 3 not RAM). */
+    private int queueOutcome() {
+        if (!regs.cr0EvtqEn.isSet()) {
+            return 1;
+        }
+        int log2 = log2Size(regs.eventqBase, EVTQS);
+        long prod = ptr(regs.eventqProd.value(), log2);
+        long cons = ptr(regs.eventqCons.value(), log2);
+        long idxMask = (1L << log2) - 1;
+        if ((prod & idxMask) == (cons & idxMask) && prod != cons) {
+            return 2;
+        }
+        return memory.isRam(queueBase(regs.eventqBase) + (prod & idxMask) * 32, 32) ? 0 : 3;
+    }
+
     /** Configuration errors and fetch faults: always recorded. */
     private void configEvent(int id, Kind kind, int sid, long fetchAddress) {
         long dw3 = (id == F_STE_FETCH || id == F_CD_FETCH) ? fetchAddress & 0x000F_FFFF_FFFF_FFF8L : 0;
@@ -505,12 +543,20 @@ public final class Smmuv3 implements Iommu {
             // SMMUEN = 0: GBPA decides for every stream.
             if (gbpaAbort) {
                 faults.increment();
+                if (trace.fault.on()) {
+                    trace.fault.emit(tx.streamId, tx.address, tx.write ? 1 : 0, 0);
+                }
                 tx.fail(MemResult.ABORT);
+            } else if (trace.translate.on()) {
+                trace.translate.emit(tx.streamId, tx.address, tx.address, tx.write ? 1 : 0, Smmuv3Trace.GBPA);
             }
             return;
         }
         long pa = tlb.lookup(tx.streamId, tx.address, tx.write);
         if (pa >= 0) {
+            if (trace.translate.on()) {
+                trace.translate.emit(tx.streamId, tx.address, pa, tx.write ? 1 : 0, Smmuv3Trace.TLB);
+            }
             tx.address = pa;
             return;
         }
@@ -520,8 +566,14 @@ public final class Smmuv3 implements Iommu {
             long out = translateSlow(tx.streamId, tx.address, tx.write);
             if (out < 0) {
                 faults.increment();
+                if (trace.fault.on()) {
+                    trace.fault.emit(tx.streamId, tx.address, tx.write ? 1 : 0, 1);
+                }
                 tx.fail(MemResult.ABORT);
             } else {
+                if (trace.translate.on()) {
+                    trace.translate.emit(tx.streamId, tx.address, out, tx.write ? 1 : 0, Smmuv3Trace.WALK);
+                }
                 tx.address = out;
             }
         }

@@ -39,6 +39,6 @@ public final class Smmuv3Driver implements HardwareDriver {
         }
         // The data-capturing abort is a capability of this model, switched on per node.
         return new Smmuv3(context.node().path(), context.memory(), context.system(),
-                context.node().has("trapdoor,fault-write-data"));
+                context.node().has("trapdoor,fault-write-data"), context.tracing());
     }
 }
