@@ -50,6 +50,9 @@ public final class Main {
     static final String SCRIPT = "trapdoor.script";
     static final String CONSOLE_START_LEVEL = "trapdoor.console.startlevel";
     static final String EXIT_MARKER = "trapdoor.exit";
+    /** The plugins folder (read by {@code org.trapdoor.shell.plugins.PluginWatcher}) and its bundles' start level. */
+    static final String PLUGINS = "trapdoor.plugins";
+    static final String PLUGINS_START_LEVEL = "trapdoor.plugins.startlevel";
     static final String BUNDLE_DIR = "bundles/";
     /** The framework's storage folders, one per run under the temporary folder. */
     static final String STORAGE_PREFIX = "trapdoor-osgi";
@@ -72,6 +75,8 @@ public final class Main {
         }
         if (arguments.help()) {
             System.out.print(Arguments.USAGE);
+            System.out.println();
+            System.out.print(catalog());
             return 0;
         }
         try {
@@ -87,6 +92,17 @@ public final class Main {
             // line and a status, never a stack trace: the user can do nothing with one.
             System.err.println("trapdoor: internal error: " + oneLine(e));
             return 1;
+        }
+    }
+
+    /** The presets and device types {@code --help} lists, from the packed bundles and the plugins. */
+    static String catalog() {
+        try {
+            List<byte[]> jars = new ArrayList<>(packedJars().values());
+            jars.addAll(Catalog.plugins(Path.of(System.getProperty(PLUGINS, "plugins"))));
+            return Catalog.of(jars).render();
+        } catch (IOException e) {
+            return "(the presets and device types cannot be listed: " + oneLine(e) + ")" + System.lineSeparator();
         }
     }
 
@@ -141,13 +157,10 @@ public final class Main {
         if (a.commands() == null && a.script() == null && !stdinTerminal) {
             p.put(SCRIPT, "-");
         }
-        // Vendor plugins: bundles dropped into plugins/ are installed, started, updated and
-        // uninstalled live by Felix FileInstall, at the hardware bundles' start level.
-        p.put("felix.fileinstall.dir", System.getProperty("trapdoor.plugins", "plugins"));
-        p.put("felix.fileinstall.noInitialDelay", "true");
-        p.put("felix.fileinstall.poll", "1000");
-        p.put("felix.fileinstall.start.level", Integer.toString(StartLevels.HARDWARE));
-        p.put("felix.fileinstall.log.level", "1");
+        // Vendor plugins: the shell's plugin watcher deploys the jars in plugins/ at the hardware
+        // bundles' start level, by rules that never replace or remove a built-in bundle.
+        p.put(PLUGINS, System.getProperty(PLUGINS, "plugins"));
+        p.put(PLUGINS_START_LEVEL, Integer.toString(StartLevels.HARDWARE));
         // Declarative Services prints component failures with stack traces; the session reports
         // the machine's failure as one line instead. -Dds.loglevel=error brings them back.
         if (System.getProperty("ds.loglevel") == null) {

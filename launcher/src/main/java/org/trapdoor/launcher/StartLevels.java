@@ -11,8 +11,8 @@ import java.util.Set;
  * <li>{@link #SERVICES}: Declarative Services, ConfigurationAdmin, Gogo's runtime and commands,
  * JLine, and the Trapdoor bundles the session needs: API, device tree, shell. The session
  * writes the machine's configuration here, before any machine exists.</li>
- * <li>{@link #HARDWARE}: the hardware models ({@code org.trapdoor.hw.*}) and the plugins Felix
- * FileInstall deploys: their drivers are registered before the machine exists.</li>
+ * <li>{@link #HARDWARE}: the hardware models ({@code org.trapdoor.hw.*}) and the plugins the
+ * shell's plugin watcher deploys: their drivers are registered before the machine exists.</li>
  * <li>{@link #MACHINE}: every other Trapdoor bundle (core, guest). The machine is created once,
  * already configured, with every driver there; and when the framework stops, the machine stops
  * before its drivers go, so it closes its models rather than re-binding nodes whose drivers are

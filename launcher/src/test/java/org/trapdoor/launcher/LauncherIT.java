@@ -293,4 +293,39 @@ class LauncherIT {
         assertFalse(r.out().contains("\u001b"), "no terminal escapes in piped output");
         assertFalse(r.out().contains("setsecuritymanager"), "Gogo's commands only with --all");
     }
+
+    @Test
+    void helpListsThePresetsAndTheDeviceTypesWithTheirOptions() throws Exception {
+        Run r = trapdoor("--help");
+        assertEquals(0, r.status(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("\nPlatform presets (--platform NAME):\n"), out);
+        for (String preset : List.of("virt", "virt-noiommu", "virt-gicv2m", "zcu102", "axi")) {
+            assertTrue(out.lines().anyMatch(l -> l.matches("  " + java.util.regex.Pattern.quote(preset) + " +\\S.*")),
+                    preset + " listed with what it is: " + out);
+        }
+        assertTrue(out.contains("\nDevice types (--device TYPE[,addr=SS.F][,key=value...]):\n  image\n"), out);
+        assertTrue(out.contains("\n  testdev\n    addr=SS.F "), out);
+        assertTrue(out.contains("    msi=N      MSI vectors, 1..32 (default 4)\n"), out);
+        assertTrue(out.contains("    file=PATH  an lspci -x, -xxx or -xxxx dump (required)\n"), out);
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void aDmaWriteToAnMsiDoorbellIsAnMsiInTheLedgerAndDmaSaysWhatItHit() throws Exception {
+        String its = "/intc@8000000/msi-controller@8080000";
+        // Dom0 is direct-mapped: 0x8090040 is the ITS's GITS_TRANSLATER; EventID 0 of 00:01.0 is mapped.
+        Run xen = trapdoor("-c", "dma 00:01.0 0x8090040 4 write; stats; dma 00:01.0 0x40000000 4 write");
+        assertEquals(0, xen.status(), xen.err());
+        assertTrue(xen.out().contains("done: 0x4 bytes moved (written to the MSI doorbell of " + its
+                + " (1 MSI, 1 delivered in the MSI ledger)), status "), xen.out());
+        assertTrue(xen.out().contains("\nfired=1 delivered=1 dropped=0"), xen.out());
+        assertTrue(xen.out().contains("done: 0x4 bytes moved (written to RAM (/memory@40000000)), status "), xen.out());
+        // Bare metal: the endpoint is behind the SMMU, and Linux maps the doorbell at an IOVA (msi shows it).
+        Run bare = trapdoor("--hypervisor", "none", "-c", "dma 00:01.0 0xfffff040 4 write; stats");
+        assertEquals(0, bare.status(), bare.err());
+        assertTrue(bare.out().contains("(written to the MSI doorbell of " + its + " (1 MSI, 1 delivered in the MSI ledger))"),
+                bare.out());
+        assertTrue(bare.out().contains("\nfired=1 delivered=1 dropped=0"), bare.out());
+    }
 }

@@ -56,16 +56,47 @@ public final class ShellFormatter {
         return "platform " + p.source() + "\n" + table(rows);
     }
 
+    /**
+     * The driver table. Two drivers with one name are marked: {@code bind NODE NAME} takes the
+     * one with the highest ranking, the first registered on a tie (the composer's rule, as OSGi
+     * orders services), and the listing says which that is.
+     */
     public static String drivers(List<DriverInfo> drivers) {
         if (drivers.isEmpty()) {
             return "no drivers registered";
         }
+        List<DriverInfo> chosen = bindChoices(drivers);
+        boolean duplicates = chosen.size() < drivers.size();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"DRIVER", "COMPATIBLE", "RANKING", "BUNDLE", "BOUND NODES"});
+        rows.add(duplicates ? new String[] {"DRIVER", "COMPATIBLE", "RANKING", "BUNDLE", "BOUND NODES", "NOTE"}
+                : new String[] {"DRIVER", "COMPATIBLE", "RANKING", "BUNDLE", "BOUND NODES"});
         for (DriverInfo d : drivers) {
-            rows.add(driverColumns(d));
+            String[] c = driverColumns(d);
+            if (duplicates) {
+                c = java.util.Arrays.copyOf(c, c.length + 1);
+                long same = drivers.stream().filter(o -> o.name().equals(d.name())).count();
+                c[c.length - 1] = same == 1 ? "" : chosen.stream().anyMatch(x -> x == d) ? "duplicate name: bind " + d.name() + " takes this one"
+                        : "duplicate name: not taken by bind";
+            }
+            rows.add(c);
         }
-        return table(rows);
+        String text = table(rows);
+        if (duplicates) {
+            text += "\nA name that two drivers have: bind takes the highest ranking, the first registered on a tie.";
+        }
+        return text;
+    }
+
+    /** For each driver name, the one {@code bind} takes: highest ranking, first registered on a tie. */
+    static List<DriverInfo> bindChoices(List<DriverInfo> drivers) {
+        java.util.Map<String, DriverInfo> best = new java.util.LinkedHashMap<>();
+        for (DriverInfo d : drivers) {
+            DriverInfo b = best.get(d.name());
+            if (b == null || d.ranking() > b.ranking()) {
+                best.put(d.name(), d);
+            }
+        }
+        return new ArrayList<>(best.values());
     }
 
     public static String nodeLine(NodeInfo n) {
@@ -99,13 +130,28 @@ public final class ShellFormatter {
         if (n.unboundAccesses() > 0) {
             state += " [" + n.unboundAccesses() + " unclaimed accesses]";
         }
-        return new String[] {n.path(), orDash(n.compatibles(), String::valueOf),
+        return new String[] {n.path(), compatibles(n.compatibles()),
                 orDash(n.reg(), ShellFormatter::reg), n.driver() == null ? "-" : n.driver(), state};
     }
 
     private static String[] driverColumns(DriverInfo d) {
-        return new String[] {d.name(), orDash(d.compatibles(), String::valueOf), Integer.toString(d.ranking()),
+        return new String[] {d.name(), compatibles(d.compatibles()), Integer.toString(d.ranking()),
                 d.origin(), orDash(d.boundNodes(), String::valueOf)};
+    }
+
+    /**
+     * A compatible list as device-tree source writes it, {@code "arm,pl011", "arm,primecell"}:
+     * the strings themselves contain commas, so joining them with commas would be ambiguous.
+     */
+    static String compatibles(List<String> compatibles) {
+        if (compatibles == null || compatibles.isEmpty()) {
+            return "-";
+        }
+        List<String> quoted = new ArrayList<>();
+        for (String c : compatibles) {
+            quoted.add('"' + c + '"');
+        }
+        return String.join(", ", quoted);
     }
 
     private static String reg(RegEntry r) {

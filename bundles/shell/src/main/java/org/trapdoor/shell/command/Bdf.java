@@ -51,4 +51,22 @@ public record Bdf(int segment, int bus, int device, int function) {
         String f = String.format("%02x:%02x.%x", bus, device, function);
         return segment > 0 ? String.format("%04x:", segment) + f : f;
     }
+
+    /**
+     * A function the guest or the machine names in its own form ({@code 0000:00:01.0}), printed
+     * as lspci prints it; text that is not a function, or that starts with one ({@code
+     * "0000:00:01.0 MSI-X 0"}), keeps the rest as it is.
+     */
+    public static String printed(String text) {
+        if (text == null) {
+            return null;
+        }
+        int space = text.indexOf(' ');
+        String head = space < 0 ? text : text.substring(0, space);
+        Matcher m = FORM.matcher(head);
+        if (!m.matches() || Integer.parseInt(m.group(3), 16) > 31) {
+            return text;
+        }
+        return parse(head, "function") + (space < 0 ? "" : text.substring(space));
+    }
 }

@@ -10,10 +10,16 @@ import org.trapdoor.api.iommu.IommuFault;
  *
  * @param result   the guest's account of the DMA
  * @param recorded fault records the IOMMUs made during the DMA, oldest first
+ * @param target   what the transfer reached ({@code DmaTarget}): an MSI doorbell, RAM, a node's
+ *                 registers; null when unknown (then "memory")
  */
-public record DmaReport(GuestDmaTest result, List<IommuFault> recorded) {
+public record DmaReport(GuestDmaTest result, List<IommuFault> recorded, String target) {
 
     public DmaReport {
         recorded = List.copyOf(recorded);
+    }
+
+    public DmaReport(GuestDmaTest result, List<IommuFault> recorded) {
+        this(result, recorded, null);
     }
 }

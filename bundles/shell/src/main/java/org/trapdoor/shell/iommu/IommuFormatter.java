@@ -1,5 +1,6 @@
 package org.trapdoor.shell.iommu;
 
+import org.trapdoor.shell.command.Bdf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -97,7 +98,7 @@ public final class IommuFormatter {
             String config = v2 || d.context() >= 0
                     ? String.format("S1 translate, context bank %d, ASID %d", d.context(), d.asid())
                     : String.format("S1 translate, CD ASID %d", d.asid());
-            rows.add(new String[] {String.format("0x%x", d.streamId()), d.bdf(), config,
+            rows.add(new String[] {String.format("0x%x", d.streamId()), Bdf.printed(d.bdf()), config,
                     String.format("0x%x", d.tableBase()), String.format("0x%x", d.dmaMask()), mappings(d)});
         }
         StringBuilder sb = new StringBuilder(String.format("  %s: %d valid %s from %s", what, e.domains().size(),
@@ -206,12 +207,12 @@ public final class IommuFormatter {
     public static String dma(DmaReport d) {
         GuestDmaTest r = d.result();
         String dir = r.toMemory() ? "write" : "read";
-        StringBuilder sb = new StringBuilder(String.format("%s: DMA %s of 0x%x bytes %s bus address 0x%x%s", r.bdf(),
+        StringBuilder sb = new StringBuilder(String.format("%s: DMA %s of 0x%x bytes %s bus address 0x%x%s", Bdf.printed(r.bdf()),
                 dir, r.length(), r.toMemory() ? "to" : "from", r.busAddress(),
                 r.translated() ? " (an IOVA: the function is behind an IOMMU)" : " (no IOMMU: a physical address)"));
         if (r.ok()) {
-            sb.append(String.format("%ndone: 0x%x bytes moved (%s memory), status 0x%x", r.length(),
-                    r.toMemory() ? "written to" : "read from", r.status()));
+            sb.append(String.format("%ndone: 0x%x bytes moved (%s %s), status 0x%x", r.length(),
+                    r.toMemory() ? "written to" : "read from", d.target() == null ? "memory" : d.target(), r.status()));
         } else {
             sb.append(String.format("%nfailed: status 0x%x, fault at bus address 0x%x", r.status(),
                     r.faultAddress()));

@@ -1,5 +1,6 @@
 package org.trapdoor.shell.irq;
 
+import org.trapdoor.shell.command.Bdf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ public final class IrqFormatter {
      */
     public static String vector(GuestMsiVector v) {
         return String.format("%s vector=%d address=0x%016x data=0x%08x target=%s %d count=%d mode=%s masked=%s",
-                v.bdf(), v.vector(), v.address(), v.data(), v.target(), v.intid(), v.count(),
+                Bdf.printed(v.bdf()), v.vector(), v.address(), v.data(), v.target(), v.intid(), v.count(),
                 v.mode() == GuestMsiVector.Mode.MSIX ? "MSI-X" : "MSI", v.masked() ? "yes" : "no");
     }
 
@@ -101,7 +102,7 @@ public final class IrqFormatter {
                 row.add(c < x.perCpu().size() ? Long.toString(x.perCpu().get(c)) : "-");
             }
             row.addAll(List.of(x.pended() < 0 ? "-" : Long.toString(x.pended()), x.controller(),
-                    x.owner().isEmpty() ? "-" : x.owner()));
+                    x.owner().isEmpty() ? "-" : Bdf.printed(x.owner())));
             rows.add(row.toArray(new String[0]));
         }
         return ShellFormatter.table(rows) + "\nHANDLED: taken by the guest (any CPU); PENDED: made pending at "

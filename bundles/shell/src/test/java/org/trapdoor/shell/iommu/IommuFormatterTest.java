@@ -25,8 +25,8 @@ class IommuFormatterTest {
                 "  SMMUv3 enabled, linear stream table (2^8); IOTLB 1/256 entries, 7 hits, 2 misses; 1 faults",
                 "  streams: StreamID 0x0-0xff <- /pcie@10000000 RID 0x0-0xff",
                 "  stream table: 1 valid STEs from linux",
-                "    SID  DEVICE        CONFIG                   TTB0        DMA-MASK    MAPPINGS",
-                "    0x8  0000:00:01.0  S1 translate, CD ASID 1  0x41000000  0xffffffff  2 (1 dma, 1 msi)"),
+                "    SID  DEVICE   CONFIG                   TTB0        DMA-MASK    MAPPINGS",
+                "    0x8  00:01.0  S1 translate, CD ASID 1  0x41000000  0xffffffff  2 (1 dma, 1 msi)"),
                 IommuFormatter.block(BOUND, "linux"));
     }
 
@@ -86,7 +86,7 @@ class IommuFormatterTest {
     void aDmaThatWorkedReportsTheBytesMoved() {
         GuestDmaTest r = new GuestDmaTest("0000:00:01.0", -1, 0xffff_f000L, 0x100, true, true, true, 1, 0, "m");
         assertEquals(String.join("\n",
-                "0000:00:01.0: DMA write of 0x100 bytes to bus address 0xfffff000 (an IOVA: the function is behind "
+                "00:01.0: DMA write of 0x100 bytes to bus address 0xfffff000 (an IOVA: the function is behind "
                         + "an IOMMU)",
                 "done: 0x100 bytes moved (written to memory), status 0x1"),
                 IommuFormatter.dma(new DmaReport(r, List.of())));
@@ -98,7 +98,7 @@ class IommuFormatterTest {
                 "m");
         String text = IommuFormatter.dma(new DmaReport(r, List.of(Fixtures.V3_TRANSLATION)));
         assertEquals(String.join("\n",
-                "0000:00:01.0: DMA write of 0x40 bytes to bus address 0xdead0000 (an IOVA: the function is behind "
+                "00:01.0: DMA write of 0x40 bytes to bus address 0xdead0000 (an IOVA: the function is behind "
                         + "an IOMMU)",
                 "failed: status 0x3, fault at bus address 0xdead0000",
                 "the IOMMU aborted it before memory and recorded 1 fault:",

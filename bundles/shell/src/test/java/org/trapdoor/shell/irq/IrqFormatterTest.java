@@ -26,9 +26,9 @@ class IrqFormatterTest {
         String text = IrqFormatter.format(new MsiListing("linux", List.of(LPI, SPI)), ShellFormatter.INSPECT)
                 .toString();
         assertEquals(String.join("\n",
-                "0000:00:01.0 vector=2 address=0x0000000008090040 data=0x00000002 target=LPI 8194 count=17 "
+                "00:01.0 vector=2 address=0x0000000008090040 data=0x00000002 target=LPI 8194 count=17 "
                         + "mode=MSI-X masked=no",
-                "0000:00:02.0 vector=1 address=0x0000000008020040 data=0x00000051 target=SPI 81 count=0 "
+                "00:02.0 vector=1 address=0x0000000008020040 data=0x00000051 target=SPI 81 count=0 "
                         + "mode=MSI masked=yes"),
                 text);
     }
@@ -62,7 +62,7 @@ class IrqFormatterTest {
         assertEquals(String.join("\n",
                 "INTID  TYPE  HANDLED  PENDED  CONTROLLER                 DEVICE",
                 "27     PPI   5        5       /intc@8000000              -",
-                "8194   LPI   17       18      /intc@8000000/its@8080000  0000:00:01.0 MSI-X 2",
+                "8194   LPI   17       18      /intc@8000000/its@8080000  00:01.0 MSI-X 2",
                 "HANDLED: taken by the guest (any CPU); PENDED: made pending at /intc@8000000 since it was bound"),
                 IrqFormatter.irq(l));
     }
@@ -76,7 +76,7 @@ class IrqFormatterTest {
         assertEquals(String.join("\n",
                 "INTID  TYPE  HANDLED  CPU0  CPU1  PENDED  CONTROLLER                 DEVICE",
                 "27     PPI   5        3     2     5       /intc@8000000              -",
-                "8194   LPI   17       17    0     18      /intc@8000000/its@8080000  0000:00:01.0 MSI-X 2",
+                "8194   LPI   17       17    0     18      /intc@8000000/its@8080000  00:01.0 MSI-X 2",
                 "HANDLED: taken by the guest (any CPU); PENDED: made pending at /intc@8000000 since it was bound"),
                 IrqFormatter.irq(l));
     }

@@ -19,7 +19,11 @@ import org.trapdoor.api.pci.PciDeviceFactory;
  * {@code --device image,file=PATH[,barN=SIZE...]}: an endpoint from an {@code lspci -x/-xxx/-xxxx}
  * dump. SIZE is bytes in decimal or 0x hex, with an optional K, M or G suffix (binary).
  */
-@Component(service = PciDeviceFactory.class)
+// The type and options as component properties too: the launcher's --help reads them from the
+// component description without starting the framework (the options listed are the ones create takes).
+@Component(service = PciDeviceFactory.class, property = {"trapdoor.device.type=image",
+        "trapdoor.device.option=file=PATH  an lspci -x, -xxx or -xxxx dump (required)",
+        "trapdoor.device.option=barN=SIZE  size of BAR N in bytes: decimal or 0x hex, K, M or G suffix"})
 public class ImageDeviceFactory implements PciDeviceFactory {
     private static final Logger LOG = LoggerFactory.getLogger(ImageDeviceFactory.class);
 

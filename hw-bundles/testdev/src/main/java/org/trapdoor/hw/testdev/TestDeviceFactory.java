@@ -13,7 +13,11 @@ import org.trapdoor.api.pci.PciDeviceFactory;
  * number of MSI vectors (a power of two, 1..32, default 4); {@code msix} the MSI-X table size
  * (0..2048, default 8; 0 leaves out MSI-X and BAR2).
  */
-@Component(service = PciDeviceFactory.class)
+// The type and options as component properties too: the launcher's --help reads them from the
+// component description without starting the framework (the options listed are the ones create takes).
+@Component(service = PciDeviceFactory.class, property = {"trapdoor.device.type=testdev",
+        "trapdoor.device.option=msi=N      MSI vectors, 1..32 (default 4)",
+        "trapdoor.device.option=msix=N     MSI-X vectors, 0..2048 (default 8)"})
 public class TestDeviceFactory implements PciDeviceFactory {
     private static final Logger LOG = LoggerFactory.getLogger(TestDeviceFactory.class);
 
