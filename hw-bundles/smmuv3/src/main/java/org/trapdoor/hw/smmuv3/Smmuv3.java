@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.iommu.IommuFault.Kind;
@@ -40,6 +41,12 @@ import org.trapdoor.api.register.Field;
  * entry (Linux replaces it with a CMD_SYNC first) and CONS.ERR reads 0 again.</li>
  * <li>Only TTB0 is walked: stage-1 inputs outside the TTB0 range fault with F_TRANSLATION.</li>
  * <li>CFGI_STE also drops the stream's IOTLB entries (the TLB is indexed by StreamID).</li>
+ * <li>Optional, off unless the node has {@code trapdoor,fault-write-data}: the named capability
+ * {@link #FAULT_WDATA}, a data-capturing abort no real SMMU has (event records carry address,
+ * direction and StreamID, never the data): a write that faults in translation or permission is
+ * still aborted, and its event record also carries the write's data, so that software can
+ * recover a message it refused to map (the 2017 thread's "let the SMMU abort and sanitise").
+ * Bit 0 of the IMPLEMENTATION DEFINED register at 0x0E00 says it is there.</li>
  * </ul>
  */
 public final class Smmuv3 implements Iommu {
@@ -47,6 +54,16 @@ public final class Smmuv3 implements Iommu {
 
     /** Page 0 and page 1. */
     public static final int FRAME_SIZE = 0x20000;
+    /**
+     * The data-capturing abort: in a faulting write's F_TRANSLATION / F_PERMISSION record, dw1
+     * bits [31:0] (STAG and Stall, unused by an SMMU that never stalls) hold the write's low 32
+     * bits, [62:61] log2 of its size and bit 63 (RES0 architecturally) says the data is valid.
+     */
+    public static final String FAULT_WDATA = "FAULT_WDATA";
+    /** The IMPLEMENTATION DEFINED feature register and its FAULT_WDATA bit. */
+    public static final int IMPDEF_FEAT = 0x0E00, IMPDEF_FEAT_WDATA = 1;
+    /** dw1's data-valid bit under {@link #FAULT_WDATA}. */
+    public static final long EVT_WDATA_VALID = 1L << 63;
 
     // ---- ID register values --------------------------------------------------------------
     static final int SIDSIZE = 16;
@@ -108,6 +125,7 @@ public final class Smmuv3 implements Iommu {
     private volatile boolean gbpaAbort;
     private final Iotlb tlb = new Iotlb(1024);
     private final LongAdder faults = new LongAdder();
+    private final Smmuv3Trace trace;
 
     // Slow-path state (under lock).
     private final Map<Integer, StreamConfig> configs = new HashMap<>();
@@ -132,9 +150,34 @@ public final class Smmuv3 implements Iommu {
     private int curSid;
     private long curIova;
     private boolean curWrite;
+    private final boolean faultWriteData;
+    // The write being translated on the slow path (FAULT_WDATA): its data and size.
+    private long curData;
+    private int curSize;
     private final Vmsav8Walker.TableTranslator nestedTables = this::stage2TableAddress;
 
     public Smmuv3(String path, PhysicalMemory memory, AddressSpace system) {
+        this(path, memory, system, false, Tracing.OFF);
+    }
+
+    /** @param faultWriteData whether the model has the {@link #FAULT_WDATA} capability */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, boolean faultWriteData) {
+        this(path, memory, system, faultWriteData, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code smmuv3_*} trace points are declared (the machine's registry) */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, Tracing tracing) {
+        this(path, memory, system, false, tracing);
+    }
+
+    /**
+     * @param faultWriteData whether the model has the {@link #FAULT_WDATA} capability
+     * @param tracing where the {@code smmuv3_*} trace points are declared (the machine's registry)
+     */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, boolean faultWriteData, Tracing tracing) {
+        this.faultWriteData = faultWriteData;
+        regs.impdefFeatures.set(faultWriteData ? IMPDEF_FEAT_WDATA : 0);
+        this.trace = new Smmuv3Trace(tracing);
         this.path = path;
         this.memory = memory;
         this.system = system;
@@ -300,7 +343,11 @@ public final class Smmuv3 implements Iommu {
                 commandError(cons, CMDQ_ERR_ABT);
                 return;
             }
-            if (!execute(dw0, dw1)) {
+            boolean ok = execute(dw0, dw1);
+            if (trace.command.on()) {
+                trace.command.emit(dw0 & 0xff, dw0, dw1, ok ? 1 : 0);
+            }
+            if (!ok) {
                 commandError(cons, CMDQ_ERR_ILL);
                 return;
             }
@@ -418,6 +465,9 @@ public final class Smmuv3 implements Iommu {
             recent.removeFirst();
         }
         recent.addLast(f);
+        if (trace.event.on()) {
+            trace.event.emit(dw0 & 0xff, dw0 >>> 32, dw2, queueOutcome());
+        }
         if (!regs.cr0EvtqEn.isSet()) {
             eventsLostDisabled++;
             return;
@@ -449,6 +499,21 @@ public final class Smmuv3 implements Iommu {
         }
     }
 
+    /** What {@link #recordEvent} is about to do with a record (0 written, 1 disabled, 2 full, 3 not RAM). */
+    private int queueOutcome() {
+        if (!regs.cr0EvtqEn.isSet()) {
+            return 1;
+        }
+        int log2 = log2Size(regs.eventqBase, EVTQS);
+        long prod = ptr(regs.eventqProd.value(), log2);
+        long cons = ptr(regs.eventqCons.value(), log2);
+        long idxMask = (1L << log2) - 1;
+        if ((prod & idxMask) == (cons & idxMask) && prod != cons) {
+            return 2;
+        }
+        return memory.isRam(queueBase(regs.eventqBase) + (prod & idxMask) * 32, 32) ? 0 : 3;
+    }
+
     /** Configuration errors and fetch faults: always recorded. */
     private void configEvent(int id, Kind kind, int sid, long fetchAddress) {
         long dw3 = (id == F_STE_FETCH || id == F_CD_FETCH) ? fetchAddress & 0x000F_FFFF_FFFF_FFF8L : 0;
@@ -459,6 +524,10 @@ public final class Smmuv3 implements Iommu {
     /** Translation faults: RnW, S2, CLASS, input address and IPA. */
     private void walkEvent(int id, Kind kind, int sid, long iova, boolean write, boolean s2, long ipa, int cls) {
         long dw1 = (write ? 0 : 1L << 35) | (s2 ? 1L << 39 : 0) | (long) cls << 40;
+        if (faultWriteData && write && (kind == Kind.TRANSLATION || kind == Kind.PERMISSION)) {
+            dw1 |= EVT_WDATA_VALID | (long) (Integer.numberOfTrailingZeros(Math.max(1, curSize)) & 3) << 61
+                    | (curData & 0xffff_ffffL);
+        }
         long dw3 = s2 ? ipa & 0x000F_FFFF_FFFF_F000L : 0;
         recordEvent(new IommuFault(kind, id, sid, iova, write, s2, dw3, -1),
                 id | (long) sid << 32, dw1, iova, dw3);
@@ -474,21 +543,37 @@ public final class Smmuv3 implements Iommu {
             // SMMUEN = 0: GBPA decides for every stream.
             if (gbpaAbort) {
                 faults.increment();
+                if (trace.fault.on()) {
+                    trace.fault.emit(tx.streamId, tx.address, tx.write ? 1 : 0, 0);
+                }
                 tx.fail(MemResult.ABORT);
+            } else if (trace.translate.on()) {
+                trace.translate.emit(tx.streamId, tx.address, tx.address, tx.write ? 1 : 0, Smmuv3Trace.GBPA);
             }
             return;
         }
         long pa = tlb.lookup(tx.streamId, tx.address, tx.write);
         if (pa >= 0) {
+            if (trace.translate.on()) {
+                trace.translate.emit(tx.streamId, tx.address, pa, tx.write ? 1 : 0, Smmuv3Trace.TLB);
+            }
             tx.address = pa;
             return;
         }
         synchronized (lock) {
+            curData = tx.data;
+            curSize = tx.size;
             long out = translateSlow(tx.streamId, tx.address, tx.write);
             if (out < 0) {
                 faults.increment();
+                if (trace.fault.on()) {
+                    trace.fault.emit(tx.streamId, tx.address, tx.write ? 1 : 0, 1);
+                }
                 tx.fail(MemResult.ABORT);
             } else {
+                if (trace.translate.on()) {
+                    trace.translate.emit(tx.streamId, tx.address, out, tx.write ? 1 : 0, Smmuv3Trace.WALK);
+                }
                 tx.address = out;
             }
         }
