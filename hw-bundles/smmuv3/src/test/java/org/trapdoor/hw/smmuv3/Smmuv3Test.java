@@ -1236,4 +1236,27 @@ class Smmuv3Test {
         wr(0x64, 4, rd(0x60, 4)); // a second write of the same value acknowledges nothing new
         assertEquals(0, rd(0x9C, 4));
     }
+
+    @Test
+    void withFaultWdataAFaultingWritesRecordCarriesItsDataAndSize() {
+        assertEquals(0, rd(Smmuv3.IMPDEF_FEAT, 4), "off by default");
+        smmu = new Smmuv3("/smmu", ram, ram.asAddressSpace(), true);
+        smmu.connect(irqs::add);
+        assertEquals(Smmuv3.IMPDEF_FEAT_WDATA, rd(Smmuv3.IMPDEF_FEAT, 4));
+        enableLinear();
+        Lpae4kTables pt = s1Stream(5, 1, true);
+        pt.page(0x1000, RAM + 0x30_0000, S1_RO);
+        aborted(5, 0x8000, true); // F_TRANSLATION on a write
+        long[] e = event();
+        assertEquals(0x10, id(e));
+        assertEquals(Smmuv3.EVT_WDATA_VALID | 2L << 61 | 0x1234, e[1] & (Smmuv3.EVT_WDATA_VALID | 3L << 61 | 0xFFFF_FFFFL),
+                "valid, log2 size 2 (4 bytes), the data");
+        aborted(5, 0x1000, true); // F_PERMISSION on a write
+        assertEquals(0x1234, event()[1] & 0xFFFF_FFFFL);
+        aborted(5, 0x8000, false); // a read carries no data
+        assertEquals(0, event()[1] & Smmuv3.EVT_WDATA_VALID);
+        ste(STRTAB, 6, 0, 0, 0, 0);
+        aborted(6, 0x8000, true); // C_BAD_STE: not a translation record
+        assertEquals(0, event()[1] & Smmuv3.EVT_WDATA_VALID);
+    }
 }
