@@ -2,6 +2,7 @@ package org.trapdoor.hw.gicv3;
 
 import static org.trapdoor.api.register.Access.RO;
 import static org.trapdoor.api.register.Access.RW;
+import static org.trapdoor.api.register.Access.WO;
 
 import org.trapdoor.api.register.Field;
 import org.trapdoor.api.register.Register;
@@ -88,7 +89,7 @@ final class GicrRegisters {
         pendbaser.field("Shareability", 10, 2, RW);
         pendbaserPhysicalAddress = pendbaser.field("Physical_Address", 16, 36, RW);
         pendbaser.field("OuterCache", 56, 3, RW);
-        pendbaserPtz = pendbaser.flag("PTZ", 62, RW);
+        pendbaserPtz = pendbaser.flag("PTZ", 62, WO); // write-only: reads as 0 (GICv3 spec, GICR_PENDBASER)
 
         GicdRegisters.pidr2(block.reg32("GICR_PIDR2", 0xFFE8));
 

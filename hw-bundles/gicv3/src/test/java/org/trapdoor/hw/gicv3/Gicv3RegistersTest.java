@@ -212,7 +212,7 @@ class Gicv3RegistersTest {
         wr(gicr, 0x70, 8, -1L);
         assertEquals(0x070F_FFFF_FFFF_FF9FL, rd(gicr, 0x70, 8));
         wr(gicr, 0x78, 8, -1L);
-        assertEquals(0x470F_FFFF_FFFF_0F80L, rd(gicr, 0x78, 8));
+        assertEquals(0x070F_FFFF_FFFF_0F80L, rd(gicr, 0x78, 8), "PTZ (bit 62) is write-only");
         wr(gicr, 0x0, 4, -1L);
         assertEquals(0, rd(gicr, 0x0, 4) & ~1L, "only EnableLPIs in GICR_CTLR");
     }
@@ -240,6 +240,12 @@ class Gicv3RegistersTest {
         assertFalse(gic.isPending(8193, 0), "PTZ: the table is zero");
         assertEquals(0, ram.load(PEND + 8193 / 8, 1), "and the redistributor made it so");
         assertEquals(SPURIOUS, gic.acknowledge(0));
+    }
+
+    @Test
+    void pendbaserPtzIsWriteOnlyAndReadsAsZero() {
+        wr(gicr, 0x78, 8, PEND | 1L << 62);
+        assertEquals(PEND, rd(gicr, 0x78, 8), "PTZ is write-only: it reads as 0");
     }
 
     @Test
