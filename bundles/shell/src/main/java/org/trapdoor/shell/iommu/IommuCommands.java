@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
@@ -26,6 +27,8 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.domain.DomainViews;
+import org.trapdoor.shell.trace.FollowReport;
+import org.trapdoor.shell.trace.Follower;
 
 /**
  * The IOMMU commands: {@code iommu}, {@code iommu events [NODE]} and {@code dma}. Each returns a
@@ -165,7 +168,28 @@ public final class IommuCommands {
     volatile DomainViews views;
 
 
-    @ShellCommand(usage = {"dma [--domain NAME] BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
+    /** {@code dma follow}: the tracing bundle's follower (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile Follower follower;
+
+    @Descriptor("follow BDF ADDR LENGTH read|write: the same DMA, with every hop it took and what each decided")
+    public FollowReport dma(CommandSession session, @Descriptor("follow") String action, @Descriptor("the test endpoint, BB:DD.F") String device,
+            @Descriptor("bus address") String address, @Descriptor("bytes to move") String length,
+            @Descriptor("read or write") String direction) {
+        if (!"follow".equals(action)) {
+            throw new CommandFailure("dma: '" + action + "' is not a dma action (follow)");
+        }
+        Follower f = follower;
+        if (f == null) {
+            throw new CommandFailure("dma follow: tracing is not running");
+        }
+        // The session only tells this form from the plain dma's, which has as many words.
+        return f.follow("dma follow " + device + " " + address + " " + length + " " + direction,
+                () -> "device: " + IommuFormatter.dma(dma("", device, address, length, direction)).strip()
+                        .replace("\n", "; "));
+    }
+
+    @ShellCommand(usage = {"dma [--domain NAME] BDF ADDR LENGTH read|write", "dma follow BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
     @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
             + "anything, and report the bytes moved or the fault the IOMMU recorded")
     public DmaReport dma(@Descriptor("the Xen domain whose kernel drives the endpoint, by its own BDF "

@@ -18,6 +18,7 @@ import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.register.RegisterBlock;
+import org.trapdoor.api.trace.Tracing;
 
 /**
  * Arm GICv3 Interrupt Translation Service ({@code arm,gic-v3-its}): a 64 KiB control frame and a
@@ -103,6 +104,7 @@ public final class Its implements MsiController, ItsInspectable {
     private final TranslationCache cache = new TranslationCache();
     private final InterruptCounters counters = new InterruptCounters();
     private final InterruptCounters ledger;
+    private final ItsTrace trace;
     private final LongAdder commands = new LongAdder();
     private final LongAdder commandErrors = new LongAdder();
     private final LongAdder unknownCommands = new LongAdder();
@@ -123,7 +125,14 @@ public final class Its implements MsiController, ItsInspectable {
      */
     public Its(String name, long base, PhysicalMemory memory, ModelRef<InterruptController> gic,
             InterruptCounters ledger) {
+        this(name, base, memory, gic, ledger, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code its_*} trace points are declared (the machine's registry) */
+    public Its(String name, long base, PhysicalMemory memory, ModelRef<InterruptController> gic,
+            InterruptCounters ledger, Tracing tracing) {
         this.ledger = ledger;
+        this.trace = new ItsTrace(tracing);
         this.name = name;
         this.base = base;
         this.memory = memory;
@@ -278,6 +287,9 @@ public final class Its implements MsiController, ItsInspectable {
         }
         if (!ok) {
             commandErrors.increment();
+        }
+        if (trace.command.on()) {
+            trace.command.emit(op, Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId), icid, ok ? 1 : 0);
         }
         switch (op) {
             // These rewrite a DTE, CTE or ITE (after the write, so a racing fill is dead on arrival).
@@ -475,6 +487,10 @@ public final class Its implements MsiController, ItsInspectable {
             if (rd >= g.cpuCount()) {
                 return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
             }
+            if (trace.translate.on()) {
+                trace.translate.emit(Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId),
+                        TranslationCache.intid(hit), rd, 1);
+            }
             return g.setLpiPending(TranslationCache.intid(hit), rd);
         }
         int gen = cache.generation();
@@ -524,6 +540,9 @@ public final class Its implements MsiController, ItsInspectable {
                 return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
             }
             cache.fill(deviceId, eventId, gen, iteIntid(ite), rd);
+            if (trace.translate.on()) {
+                trace.translate.emit(Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId), iteIntid(ite), rd, 0);
+            }
             return g.setLpiPending(iteIntid(ite), rd);
         } catch (MemoryAccessException e) {
             return DropReason.TABLE_MEMORY_ERROR;
@@ -546,6 +565,9 @@ public final class Its implements MsiController, ItsInspectable {
         }
         DropReason r = translate(tx);
         counters.record(r);
+        if (trace.msi.on()) {
+            trace.msi.emit(tx.deviceId, tx.data & 0xffff_ffffL, r == null ? 0 : 1 + r.ordinal());
+        }
         if (tx.msi) {
             // This is where the MSI's fate is decided: account for it once, machine-wide.
             tx.msi = false;
