@@ -83,6 +83,17 @@ class XenLauncherIT {
     }
 
     @Test
+    void aGicv2PlatformBootsXenAndDom0WithAVgicv2AndNoDefaultGuestWithoutAnIommu() throws Exception {
+        Run r = trapdoor("--platform", "virt-gicv2m", "-c", "xl list; xl dmesg");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("Name                                        ID   Mem VCPUs\tState\tTime(s)", lines.get(0));
+        assertTrue(lines.get(1).matches("Domain-0 +0 +\\d+ +1 +r----- +\\d+\\.\\d"), lines.get(1));
+        assertFalse(r.out().contains("guest1"), "no IOMMU, so no default guest: " + r.out());
+        assertTrue(r.out().contains("Looking for dtuart at \"/pl011@9000000\""), r.out());
+    }
+
+    @Test
     void withoutAHypervisorXlSaysSo() throws Exception {
         Run r = trapdoor("--hypervisor", "none", "-c", "xl list");
         assertEquals(1, r.status());

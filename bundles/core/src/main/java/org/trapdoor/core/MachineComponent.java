@@ -33,6 +33,8 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.MsiControllerListener;
 import org.trapdoor.api.machine.Traffic;
+import org.trapdoor.api.machine.SwapRecord;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.memory.AddressSpace;
@@ -69,8 +71,13 @@ public final class MachineComponent implements Machine, MachineInterrupts {
 
     private final ComposedMachine machine;
 
+    /** Outside OSGi (tests): a trace registry of the machine's own. */
+    public MachineComponent(DeviceTreeLoader loader, MachineConfig config) {
+        this(loader, new org.trapdoor.core.trace.TraceRegistry(), config);
+    }
+
     @Activate
-    public MachineComponent(@Reference DeviceTreeLoader loader, MachineConfig config) {
+    public MachineComponent(@Reference DeviceTreeLoader loader, @Reference Tracing tracing, MachineConfig config) {
         if (!HYPERVISORS.contains(config.hypervisor())) {
             String msg = "hypervisor '" + config.hypervisor() + "' is not available: the choices are "
                     + String.join(", ", HYPERVISORS);
@@ -86,7 +93,7 @@ public final class MachineComponent implements Machine, MachineInterrupts {
         }
         ComposedMachine m;
         try {
-            m = new ComposedMachine(tree);
+            m = new ComposedMachine(tree, tracing);
         } catch (RuntimeException e) {
             LOG.error("platform {} cannot be composed: {}", config.platform(), e.getMessage());
             throw e;
@@ -212,6 +219,11 @@ public final class MachineComponent implements Machine, MachineInterrupts {
     @Override
     public HostBridge hostBridge(String path) {
         return machine.hostBridge(path);
+    }
+
+    @Override
+    public List<SwapRecord> swaps() {
+        return machine.swaps();
     }
 
     @Override

@@ -23,6 +23,9 @@ import org.trapdoor.guest.dma.DmaApi;
 import org.trapdoor.guest.dma.TestEndpointDma;
 import org.trapdoor.guest.iommu.IommuSubsystem;
 import org.trapdoor.guest.pci.PciHostGeneric;
+import org.trapdoor.guest.pci.PciOps;
+import org.trapdoor.guest.pci.vendor.PciXgene;
+import org.trapdoor.guest.pci.vendor.PcieXilinx;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwl;
 import org.trapdoor.guest.printk.BootLog;
 import org.trapdoor.guest.xen.XenGuest;
@@ -195,17 +198,29 @@ public final class LinuxKernel implements GuestKernel, AutoCloseable {
         List<PciHostGeneric> probed = new ArrayList<>();
         int nextSegment = 0;
         for (DtNode n : tree.nodes()) {
+            // The host-bridge drivers this kernel has, by compatible (their of_match tables).
             boolean nwl = n.compatibles().contains(PcieXilinxNwl.COMPATIBLE);
-            if (!n.isEnabled() || !(nwl || n.compatibles().contains(ECAM_COMPATIBLE))) {
+            boolean xgene = n.compatibles().contains(PciXgene.COMPATIBLE);
+            boolean axi = n.compatibles().contains(PcieXilinx.COMPATIBLE);
+            if (!n.isEnabled() || !(nwl || xgene || axi || n.compatibles().contains(ECAM_COMPATIBLE))) {
                 continue;
             }
             if (nwl && !PcieXilinxNwl.bridgeInit(n, msi.mmio(), log, params.bringUps())) {
                 hosts.add(new GuestPciHost(n.path(), -1, 0, 0, 0, 0, List.of(), null, "bridge bring-up failed"));
                 continue;
             }
+            PciOps ops = null;
+            if (xgene || axi) {
+                ops = xgene ? PciXgene.probe(n, msi.mmio(), memory, log) : PcieXilinx.probe(n, msi.mmio(), memory, log);
+                if (ops == null) {
+                    hosts.add(new GuestPciHost(n.path(), -1, 0, 0, 0, 0, List.of(), null, "probe failed"));
+                    continue;
+                }
+            }
             PciHostGeneric host;
             try {
-                host = new PciHostGeneric(n, memory, log, nextSegment, nwl ? PcieXilinxNwl.CFG : null);
+                host = new PciHostGeneric(n, memory, log, nextSegment,
+                        nwl ? PcieXilinxNwl.CFG : xgene ? PciXgene.CFG : null, ops);
             } catch (RuntimeException e) {
                 // A malformed node fails its own probe only, as a driver probe error would.
                 log.warn("pci-host-generic %s: probe failed: %s", n.path(), e.getMessage());

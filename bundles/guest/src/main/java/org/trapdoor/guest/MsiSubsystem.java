@@ -39,6 +39,9 @@ import org.trapdoor.guest.pci.MsixProgrammer;
 import org.trapdoor.guest.pci.PciHostGeneric;
 import org.trapdoor.guest.pci.PciStub;
 import org.trapdoor.guest.pci.VectorProgrammer;
+import org.trapdoor.guest.pci.vendor.PciXgeneMsi;
+import org.trapdoor.guest.pci.vendor.PcieXilinx;
+import org.trapdoor.guest.pci.vendor.PcieXilinxMsi;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwl;
 import org.trapdoor.guest.pci.vendor.PcieXilinxNwlMsi;
 import org.trapdoor.guest.printk.BootLog;
@@ -168,6 +171,22 @@ final class MsiSubsystem {
         LpiRanges lpis = new LpiRanges(InterruptController.FIRST_LPI, c.lpiLimit() - InterruptController.FIRST_LPI);
         CpuLpiLoad load = new CpuLpiLoad(Math.max(1, Math.min(cpuNodes(), c.redistributors().size())));
         for (DtNode n : tree.nodes()) {
+            if (n.isEnabled() && (n.compatibles().contains(PciXgeneMsi.COMPATIBLE)
+                    || n.compatibles().contains(PcieXilinx.COMPATIBLE))) {
+                // pci-xgene-msi.c's domain; pcie-xilinx.c's, on the bridge's own node (it has no
+                // msi-controller property: xilinx_pcie_init_irq_domain creates it regardless).
+                MsiDomain d = n.compatibles().contains(PciXgeneMsi.COMPATIBLE)
+                        ? new PciXgeneMsi(n, c, cpu, memory, log, cpuNodes())
+                        : new PcieXilinxMsi(n, c, cpu, memory, pages, log);
+                try {
+                    d.init();
+                } catch (RuntimeException e) {
+                    log.warn("%s: %s", n.path(), e.getMessage());
+                    d = null;
+                }
+                domains.put(n, d);
+                continue;
+            }
             if (!n.isEnabled() || !n.has("msi-controller")) {
                 continue;
             }
@@ -419,6 +438,12 @@ final class MsiSubsystem {
             if (!domains.containsKey(n)) {
                 log.warn("%s: MSI controller %s is of no kind this kernel drives (%s)", name, n.path(), n.compatibles());
             }
+        }
+        MsiDomain own = domains.get(host.node());
+        if (own != null) {
+            // pci_host_bridge_msi_domain: no msi-parent, the domain on the bridge's own node (AXI).
+            log.info("%s: MSI domain %s (%s)", name, own.node(), own.kind());
+            return own;
         }
         log.info("%s: no MSI domain: devices are left without MSI", name);
         return null;

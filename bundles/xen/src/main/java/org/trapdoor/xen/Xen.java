@@ -287,7 +287,8 @@ public final class Xen implements Hypervisor {
         XenDomain d;
         try {
             d = DomUBuilder.build(domid, config.name(), config.memoryMiB() << 20, config.vcpus(), vmid,
-                    machine.system(), machine.memory(), heap, options.paBits(), MAJOR, MINOR);
+                    machine.system(), machine.memory(), heap, options.paBits(), MAJOR, MINOR,
+                    HostTree.gicv2(machine.platform()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             console.printk("d%d: cannot build %s: %s", domid, config.name(), e.getMessage());
             throw new HypervisorException("cannot (re-)build domain " + config.name() + ": " + e.getMessage(), e);
@@ -437,5 +438,10 @@ public final class Xen implements Hypervisor {
     @Override
     public void setPolicy(String domain, String kind, String name) {
         pci.setPolicy(domain == null ? null : require(domain), kind, name);
+    }
+
+    @Override
+    public org.trapdoor.api.irq.InterruptCounters interruptLedger() {
+        return interrupts.ledger();
     }
 }

@@ -22,9 +22,15 @@ import org.trapdoor.hw.testdev.TestDeviceFactory;
 final class XenRig implements AutoCloseable {
     final ComposedMachine machine;
     final Xen xen;
+    /** The interrupt subsystem of {@link #full} rigs, else null. */
+    org.trapdoor.xen.irq.XenInterrupts irqs;
 
     XenRig(String platform, Xen.Options options, String... devices) {
-        DeviceTree tree = Presets.load(new DeviceTreeService(), platform);
+        this(Presets.load(new DeviceTreeService(), platform), options, devices);
+    }
+
+    /** On a platform tree a test has adjusted (e.g. a capability switched on on a node). */
+    XenRig(DeviceTree tree, Xen.Options options, String... devices) {
         machine = new ComposedMachine(tree);
         machine.addDriver(new EcamDriver());
         machine.addDriver(new Gicv3Driver());
@@ -46,6 +52,7 @@ final class XenRig implements AutoCloseable {
         org.trapdoor.xen.irq.XenInterrupts irqs = new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine,
                 rig.xen::heap);
         rig.xen.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
+        rig.irqs = irqs;
         rig.xen.pci(new org.trapdoor.xen.passthrough.PciSubsystem(rig.xen));
         return rig;
     }

@@ -98,6 +98,69 @@ class XenSystemTest {
     }
 
     @Test
+    void destroyWhileTheDeviceRaisesMsisAndDmasLeaksNothingAndTheCountersBalance() throws Exception {
+        try (XenRig rig = XenRig.full("virt", Xen.Options.DEFAULT, "testdev,addr=01.0", "testdev,addr=02.0")) {
+            rig.xen.boot();
+            rig.xen.assignableAdd("0000:00:02.0");
+            int free = rig.xen.heap().freeFrames();
+            TestDevice dev = (TestDevice) rig.machine.domain("/pcie@10000000").hierarchy().function(0, 0x10);
+            InterruptCounters machine = dev.msiLedger();
+            long fired0 = machine.fired();
+            long raises0 = dev.raises();
+            XenDomain g = (XenDomain) rig.xen.create(new DomainConfig("g", 64, 1,
+                    List.of(new PciSpec(0, 0, 2, 0, -1, false, false))));
+            long guestRam = org.trapdoor.xen.domain.GuestLayout.RAM0_BASE + (32 << 20);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong dmaOk = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong dmaAborted = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread msis = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        dev.raise(i & 3);
+                    }
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            Thread dmas = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        switch (dev.dma(TestDevice.Direction.TO_BUS, 0, guestRam, 64)) {
+                            case OK -> dmaOk.incrementAndGet();
+                            default -> dmaAborted.incrementAndGet();
+                        }
+                    }
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            msis.start();
+            dmas.start();
+            Thread.sleep(50);
+            rig.xen.destroy("g");
+            long okAtDestroy = dmaOk.get();
+            Thread.sleep(50);
+            stop.set(true);
+            msis.join();
+            dmas.join();
+            assertNull(failed.get(), () -> "traffic threw: " + failed.get());
+            assertEquals(okAtDestroy, dmaOk.get(), "no DMA succeeded once the domain was gone");
+            assertTrue(dmaAborted.get() > 0, "DMAs after the destroy aborted in the SMMU (dom_io)");
+            assertEquals("dom_io", owner(rig, "0000:00:02.0"), "back to quarantine");
+            assertEquals(free, rig.xen.heap().freeFrames(), "memory and P2M tables returned");
+            assertTrue(rig.xen.find("g") == null, "the domain is gone");
+            // Every raise the device counted is in the machine's ledger once, delivered or dropped.
+            assertEquals(dev.raises() - raises0, machine.fired() - fired0);
+            InterruptCounters.Snapshot m = machine.snapshot();
+            assertEquals(m.fired(), m.delivered() + m.dropped(), m.toString());
+            // Xen's own hops balance too: every interrupt it took injected or dropped with a reason.
+            InterruptCounters.Snapshot x = rig.irqs.ledger().snapshot();
+            assertEquals(x.fired(), x.delivered() + x.dropped(), x.toString());
+        }
+    }
+
+    @Test
     void eachDomainsCpuTimeIsWhatItsVcpusRanGuestCode() {
         try (XenRig rig = XenRig.full("virt", Xen.Options.DEFAULT, "testdev,addr=01.0", "testdev,addr=02.0")) {
             XenDomain dom0 = rig.xen.boot();

@@ -28,6 +28,15 @@ public interface Iommu extends DeviceModel {
      */
     void translate(MemoryTransaction tx);
 
+    /**
+     * What hardware this model is, in a word, as shells show it beside the node ({@code smmuv3},
+     * {@code smmuv2}, a vendor's name), so a tool asks the bound model instead of recognising
+     * {@code compatible} strings. The default is the model class's simple name in lower case.
+     */
+    default String model() {
+        return getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** A short description of the current mode, e.g. "enabled, 2-level stream table, bypass off". */
     String mode();
 

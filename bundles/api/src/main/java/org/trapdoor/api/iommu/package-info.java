@@ -5,5 +5,5 @@
  * its registers and the tables it places in memory, so nothing else is needed here for that.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.trapdoor.api.iommu;

@@ -5,6 +5,9 @@ import java.util.EnumMap;
 import java.util.Map;
 
 import org.trapdoor.api.counter.EventCounter;
+import org.trapdoor.api.trace.TraceEvent;
+import org.trapdoor.api.trace.TraceField;
+import org.trapdoor.api.trace.TracePoint;
 
 /**
  * Lock-free outcome counters: every interrupt message is either delivered or dropped with one
@@ -17,14 +20,29 @@ import org.trapdoor.api.counter.EventCounter;
  *
  * <p>Recording allocates nothing, takes no lock and does no atomic read-modify-write
  * ({@link EventCounter}).
+ *
+ * <p>The machine's ledger carries the trace point {@link #OUTCOME} ({@code msi_ledger}): with it on,
+ * each outcome is also a trace record, the last hop of every traced MSI, so a follow command ends
+ * with the ledger line its MSI went into.
  */
 public final class InterruptCounters {
     private static final DropReason[] REASONS = DropReason.values();
 
+    /** The outcome as the trace point's {@code outcome} value: 0 delivered, else 1 + the reason's ordinal. */
+    public static final TraceEvent OUTCOME = TraceEvent.of("msi_ledger", "an MSI's one outcome, as the machine's ledger counts it",
+            TraceField.choice("outcome", outcomeLabels()));
+
     private final EventCounter delivered = new EventCounter();
     private final EventCounter[] dropped = new EventCounter[REASONS.length];
+    private final TracePoint trace;
 
     public InterruptCounters() {
+        this(TracePoint.NEVER);
+    }
+
+    /** Counters that also emit every outcome on {@code trace} (a point of {@link #OUTCOME}) while it is on. */
+    public InterruptCounters(TracePoint trace) {
+        this.trace = trace;
         for (int i = 0; i < dropped.length; i++) {
             dropped[i] = new EventCounter();
         }
@@ -33,20 +51,35 @@ public final class InterruptCounters {
     /** One message made an interrupt pending. */
     public void recordDelivered() {
         delivered.increment();
+        if (trace.on()) {
+            trace.emit(0);
+        }
     }
 
     /** One message was dropped for {@code reason}. */
     public void recordDropped(DropReason reason) {
         dropped[reason.ordinal()].increment();
+        if (trace.on()) {
+            trace.emit(1 + reason.ordinal());
+        }
     }
 
     /** Records {@code outcome}: {@code null} means delivered, anything else a drop. */
     public void record(DropReason outcome) {
         if (outcome == null) {
-            delivered.increment();
+            recordDelivered();
         } else {
-            dropped[outcome.ordinal()].increment();
+            recordDropped(outcome);
         }
+    }
+
+    private static java.util.List<String> outcomeLabels() {
+        String[] labels = new String[REASONS.length + 1];
+        labels[0] = "delivered";
+        for (DropReason r : REASONS) {
+            labels[1 + r.ordinal()] = r.name();
+        }
+        return java.util.List.of(labels);
     }
 
     public long delivered() {

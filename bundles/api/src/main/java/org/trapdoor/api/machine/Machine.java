@@ -55,4 +55,12 @@ public interface Machine {
 
     /** The model bound to a host-bridge node, or {@code null} while unbound. */
     HostBridge hostBridge(String path);
+
+    /**
+     * The most recent binds, unbinds and swaps, oldest first, with what each cost (a bounded
+     * history: the last 256).
+     */
+    default List<SwapRecord> swaps() {
+        return List.of();
+    }
 }

@@ -172,6 +172,16 @@ public final class MsixCapability {
      * when masked. Allocation-free when one thread signals at a time.
      */
     public MsiOutcome signal(int vector) {
+        if (port.signal.on()) {
+            // Before the write leaves, so the device's hop comes first in a follow.
+            boolean inRange = vector >= 0 && vector < tableSize;
+            port.traced(vector, inRange ? address(vector) : 0, inRange ? data(vector) : 0, inRange && masked(vector),
+                    enabled());
+        }
+        return send(vector);
+    }
+
+    private MsiOutcome send(int vector) {
         if (!enabled()) {
             return MsiOutcome.DISABLED;
         }

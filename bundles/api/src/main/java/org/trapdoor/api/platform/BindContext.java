@@ -8,6 +8,7 @@ import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.PciHierarchy;
+import org.trapdoor.api.trace.Tracing;
 
 /** What the composer hands a driver when it binds a node. */
 @ProviderType
@@ -39,5 +40,13 @@ public interface BindContext {
      */
     default InterruptCounters msiLedger() {
         return new InterruptCounters();
+    }
+
+    /**
+     * The machine's trace registry: a model asks it for its {@link org.trapdoor.api.trace.TracePoint}s
+     * here, once, and keeps them. Contexts outside a machine give {@link Tracing#OFF}.
+     */
+    default Tracing tracing() {
+        return Tracing.OFF;
     }
 }

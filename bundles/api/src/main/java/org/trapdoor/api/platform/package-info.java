@@ -3,5 +3,5 @@
  * it is given to bind a node, and its refusal. The models it creates are {@code api.model}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.trapdoor.api.platform;

@@ -9,6 +9,9 @@ import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.machine.SwapRecord;
+import org.trapdoor.api.trace.TracePoint;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -54,12 +57,23 @@ public final class Composer {
      */
     public Composer(DeviceTree tree, SystemBus bus, PhysicalMemory memory, Function<DtNode, PciHierarchy> pciOf,
             InterruptCounters msiLedger) {
+        this(tree, bus, memory, pciOf, msiLedger, Tracing.OFF);
+    }
+
+    /**
+     * @param tracing the machine's trace registry, handed to every model (its bind context) and
+     *                used for the composer's own {@code composer_*} points
+     */
+    public Composer(DeviceTree tree, SystemBus bus, PhysicalMemory memory, Function<DtNode, PciHierarchy> pciOf,
+            InterruptCounters msiLedger, Tracing tracing) {
         this.tree = tree;
         this.bus = bus;
         this.wiring = new InterruptWiring(tree);
-        this.swapper = new SlotSwapper(s -> new SlotBindContext(s, this, bus, memory, pciOf, msiLedger), msiChanges);
+        TracePoint access = tracing.point(NodeSlot.ACCESS);
+        this.swapper = new SlotSwapper(s -> new SlotBindContext(s, this, bus, memory, pciOf, msiLedger, tracing),
+                msiChanges, new SwapHistory(tracing));
         for (DtNode n : tree.nodes()) {
-            NodeSlot s = new NodeSlot(n, NodeTopology.enabled(n), msiLedger, gate);
+            NodeSlot s = new NodeSlot(n, NodeTopology.enabled(n), msiLedger, gate, access);
             slots.put(n, s);
             ordered.add(s);
             if (s.enabled() && NodeTopology.onCpuBus(n) && !n.isMemory()) {
@@ -67,6 +81,11 @@ public final class Composer {
                 NodeTopology.mapRegions(s, bus);
             }
         }
+    }
+
+    /** The most recent binds, unbinds and swaps with their cost, oldest first. */
+    public List<SwapRecord> swaps() {
+        return swapper.history().recent();
     }
 
     /** Enabled when the node and every ancestor are. */

@@ -10,6 +10,9 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.trace.TraceEvent;
+import org.trapdoor.api.trace.TraceField;
+import org.trapdoor.api.trace.TracePoint;
 import org.trapdoor.core.bus.Region;
 
 /**
@@ -27,7 +30,16 @@ public final class NodeSlot {
         AUTO, DRIVER, NONE
     }
 
+    /** Any access that reaches a node's region: the doorbell hop of an MSI, a CPU's MMIO. */
+    static final TraceEvent ACCESS = TraceEvent.of("node_access", "an access reaches a node's region",
+            TraceField.text("node"), TraceField.dec("region"), TraceField.hex("addr"), TraceField.dec("size"),
+            TraceField.flag("write"), TraceField.flag("msi"), TraceField.flag("bound"));
+
     private final DtNode node;
+    /** Its path, kept so that a trace record refers to it instead of building a string. */
+    final String path;
+    /** {@link #ACCESS} in the machine's registry. */
+    final TracePoint access;
     private final boolean enabled;
     /**
      * An MSI controller's node: an MSI that ends here ends at a doorbell (unbound, or a region
@@ -63,8 +75,12 @@ public final class NodeSlot {
     String parkedKind;
     /** The hardware kind of the last model bound, kept while the node is unbound. */
     String lastKind;
+    /** Set by {@link #publish}, read by the swapper under the composer's lock. */
+    private long lastDrainNanos;
 
-    NodeSlot(DtNode node, boolean enabled, InterruptCounters msiLedger, Gate gate) {
+    NodeSlot(DtNode node, boolean enabled, InterruptCounters msiLedger, Gate gate, TracePoint access) {
+        this.access = access;
+        this.path = node.path();
         this.gate = gate;
         this.node = node;
         this.enabled = enabled;
@@ -101,8 +117,15 @@ public final class NodeSlot {
     Binding publish(Binding next) {
         Binding old = current;
         current = next;
+        long t0 = System.nanoTime();
         gate.synchronize();
+        lastDrainNanos = System.nanoTime() - t0;
         return old;
+    }
+
+    /** How long the last {@link #publish} waited at the gate for the old binding's transactions. */
+    long lastDrainNanos() {
+        return lastDrainNanos;
     }
 
     /** Answers a transaction that reached the node while no model serves it: DECERR, counted. */

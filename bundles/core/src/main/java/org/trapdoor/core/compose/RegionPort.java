@@ -33,6 +33,10 @@ final class RegionPort implements EnteredHandler {
     @Override
     public void accessEntered(MemoryTransaction tx) {
         Binding b = slot.current();
+        if (slot.access.on()) {
+            slot.access.emitText(slot.path, index, tx.address, tx.size, tx.write ? 1 : 0, tx.msi ? 1 : 0,
+                    b.model() != null ? 1 : 0);
+        }
         try {
             MmioHandler h = b.region(index);
             if (h == null) {

@@ -10,6 +10,7 @@ import org.trapdoor.api.pci.PciHierarchy;
 import org.trapdoor.api.platform.BindContext;
 import org.trapdoor.api.model.DeviceModel;
 import org.trapdoor.api.model.ModelRef;
+import org.trapdoor.api.trace.Tracing;
 
 /** What a driver receives when it binds a node: the node, the machine's buses, references to other nodes. */
 final class SlotBindContext implements BindContext {
@@ -19,9 +20,11 @@ final class SlotBindContext implements BindContext {
     private final PhysicalMemory memory;
     private final Function<DtNode, PciHierarchy> pciOf;
     private final InterruptCounters msiLedger;
+    private final Tracing tracing;
 
     SlotBindContext(NodeSlot slot, Composer composer, AddressSpace system, PhysicalMemory memory,
-            Function<DtNode, PciHierarchy> pciOf, InterruptCounters msiLedger) {
+            Function<DtNode, PciHierarchy> pciOf, InterruptCounters msiLedger, Tracing tracing) {
+        this.tracing = tracing;
         this.slot = slot;
         this.composer = composer;
         this.system = system;
@@ -59,5 +62,10 @@ final class SlotBindContext implements BindContext {
     @Override
     public InterruptCounters msiLedger() {
         return msiLedger;
+    }
+
+    @Override
+    public Tracing tracing() {
+        return tracing;
     }
 }

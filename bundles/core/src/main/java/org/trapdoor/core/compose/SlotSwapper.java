@@ -26,19 +26,26 @@ final class SlotSwapper {
     private static final Logger LOG = LoggerFactory.getLogger(SlotSwapper.class);
 
     /** A model created for a node and not yet published; {@code problem} says why there is none. */
-    record Attempt(DriverTable.Choice want, Binding next, String problem) {
+    record Attempt(DriverTable.Choice want, Binding next, String problem, long startNanos) {
     }
 
     private final Function<NodeSlot, BindContext> contexts;
     private final MsiChangeBus msiChanges;
+    private final SwapHistory history;
 
-    SlotSwapper(Function<NodeSlot, BindContext> contexts, MsiChangeBus msiChanges) {
+    SlotSwapper(Function<NodeSlot, BindContext> contexts, MsiChangeBus msiChanges, SwapHistory history) {
         this.contexts = contexts;
         this.msiChanges = msiChanges;
+        this.history = history;
+    }
+
+    SwapHistory history() {
+        return history;
     }
 
     /** Creates the model {@code want} asks for (none for null); publishes nothing. */
     Attempt attempt(NodeSlot s, DriverTable.Choice want) {
+        long start = System.nanoTime();
         String problem = null;
         Binding next = s.unboundBinding();
         if (want != null) {
@@ -63,7 +70,7 @@ final class SlotSwapper {
         } else if (s.pin == NodeSlot.Pin.DRIVER) {
             problem = "pinned driver '" + s.pinnedDriver + "' is not registered";
         }
-        return new Attempt(want, next, problem);
+        return new Attempt(want, next, problem, start);
     }
 
     /** Gives up an attempt that will not be published: its model is closed, the node untouched. */
@@ -111,6 +118,7 @@ final class SlotSwapper {
             restored = null;
         }
         Binding old = s.publish(next);
+        long stall = s.lastDrainNanos();
         DeviceModel oldModel = old.model();
         if (oldModel instanceof InterruptController ic && s.sink != null) {
             InterruptWiring.connect(ic, null, s);
@@ -143,6 +151,11 @@ final class SlotSwapper {
         if (next.model() instanceof InterruptController ic && s.sink != null) {
             // The CPUs stay wired to the node, whichever model serves it; pending state is signalled now.
             InterruptWiring.connect(ic, s.sink, s);
+        }
+        if (oldModel != next.model()) {
+            history.add(s.node().path(), old.driver() == null ? null : old.driver().name(),
+                    next.driver() == null ? null : next.driver().name(), a.startNanos(),
+                    System.nanoTime() - a.startNanos(), stall);
         }
         s.attempted = a.want();
         s.problem = a.problem();

@@ -22,6 +22,9 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.MsiControllerListener;
 import org.trapdoor.api.machine.Traffic;
+import org.trapdoor.api.machine.SwapRecord;
+import org.trapdoor.api.trace.Tracing;
+import org.trapdoor.core.trace.TraceRegistry;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.memory.AddressSpace;
@@ -55,7 +58,8 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
     private final Map<DtNode, PciDomain> domainByNode = new IdentityHashMap<>();
     private final List<PciDomain> domains = new ArrayList<>();
     private final DeviceManager devices;
-    private final InterruptCounters msiLedger = new InterruptCounters();
+    private final Tracing tracing;
+    private final InterruptCounters msiLedger;
     private final TrafficGenerator traffic = new TrafficGenerator();
 
     /**
@@ -64,7 +68,17 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
      *                                                 overlap or lie beyond {@link Ram#MAX_ADDRESS}
      */
     public ComposedMachine(DeviceTree tree) {
+        this(tree, new TraceRegistry());
+    }
+
+    /**
+     * A machine whose models and hops declare their trace points in {@code tracing}; its ledger
+     * emits {@code msi_ledger}.
+     */
+    public ComposedMachine(DeviceTree tree, Tracing tracing) {
         this.tree = tree;
+        this.tracing = tracing;
+        this.msiLedger = new InterruptCounters(tracing.point(InterruptCounters.OUTCOME));
         List<long[]> banks = new ArrayList<>();
         List<String> bankNames = new ArrayList<>();
         for (DtNode n : tree.nodes()) {
@@ -91,10 +105,11 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
         this.composer = new Composer(tree, bus, ram, n -> {
             PciDomain d = domainByNode.get(n);
             return d == null ? null : d.hierarchy();
-        }, msiLedger);
+        }, msiLedger, tracing);
         for (DtNode n : tree.nodes()) {
             if (Composer.isPci(n) && composer.slot(n).enabled()) {
-                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus, msiLedger, composer::slot);
+                PciDomain d = new PciDomain(n, domains.size(), composer.slot(n), bus, msiLedger, composer::slot,
+                        tracing);
                 domains.add(d);
                 domainByNode.put(n, d);
             }
@@ -185,7 +200,17 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
         domains.forEach(PciDomain::close);
     }
 
+    /** The trace registry the machine's models and hops declare their points in. */
+    public Tracing tracing() {
+        return tracing;
+    }
+
     // ---- Machine ----
+
+    @Override
+    public List<SwapRecord> swaps() {
+        return composer.swaps();
+    }
 
     @Override
     public DeviceTree platform() {

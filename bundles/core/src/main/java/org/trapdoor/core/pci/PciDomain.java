@@ -15,6 +15,7 @@ import org.trapdoor.api.dt.IdMap;
 import org.trapdoor.api.dt.PciRange;
 import org.trapdoor.api.dt.PhandleRef;
 import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.core.bus.Region;
@@ -46,6 +47,8 @@ public final class PciDomain {
     private final List<Region> mapped = new ArrayList<>();
     private final LongAdder abortedUpstream = new LongAdder();
     private final InterruptCounters msiLedger;
+    private final Tracing tracing;
+    private final PortTrace portTrace;
 
     /**
      * @throws DeviceTreeException for a malformed {@code bus-range}, {@code ranges},
@@ -54,6 +57,14 @@ public final class PciDomain {
      */
     public PciDomain(DtNode node, int defaultSegment, NodeSlot slot, SystemBus bus, InterruptCounters msiLedger,
             Function<DtNode, NodeSlot> slots) {
+        this(node, defaultSegment, slot, bus, msiLedger, slots, Tracing.OFF);
+    }
+
+    /** @param tracing the machine's trace registry, for the ports' {@code pci_port_*} points */
+    public PciDomain(DtNode node, int defaultSegment, NodeSlot slot, SystemBus bus, InterruptCounters msiLedger,
+            Function<DtNode, NodeSlot> slots, Tracing tracing) {
+        this.tracing = tracing;
+        this.portTrace = new PortTrace(tracing);
         this.slots = slots;
         this.msiLedger = msiLedger;
         this.node = node;
@@ -162,7 +173,8 @@ public final class PciDomain {
         }
         // No msi-map: the DeviceID is the requester ID.
         int deviceId = msiMap == null ? rid : (int) msiMap.map(rid).id();
-        return new UpstreamPort(rid, streamId, deviceId, slot, iommu, system, abortedUpstream, msiLedger);
+        return new UpstreamPort(rid, streamId, deviceId, slot, iommu, system, abortedUpstream, msiLedger, tracing,
+                portTrace);
     }
 
     /** Unmaps the windows (machine shutdown). */

@@ -11,6 +11,8 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.pci.PciUpstream;
+import org.trapdoor.api.trace.Traced;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.core.bus.SystemBus;
 import org.trapdoor.core.compose.Gate;
 import org.trapdoor.core.compose.NodeSlot;
@@ -48,7 +50,7 @@ import org.trapdoor.core.compose.NodeSlot;
  * address space through a {@link SystemBus.Route} of its own, so an MSI to the same doorbell
  * skips the region search. No lock, no allocation, no look-up by name.
  */
-public final class UpstreamPort implements PciUpstream, MsiAccounting {
+public final class UpstreamPort implements PciUpstream, MsiAccounting, Traced {
     private final int rid;
     private final int streamId;
     private final int deviceId;
@@ -62,9 +64,13 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     /** The system bus when {@code system} is one (the machine's), for routed access; else null. */
     private final SystemBus bus;
     private final SystemBus.Route route = new SystemBus.Route();
+    private final Tracing tracing;
+    private final PortTrace trace;
 
     UpstreamPort(int rid, int streamId, int deviceId, NodeSlot bridge, NodeSlot iommu, AddressSpace system,
-            LongAdder aborted, InterruptCounters msiLedger) {
+            LongAdder aborted, InterruptCounters msiLedger, Tracing tracing, PortTrace trace) {
+        this.tracing = tracing;
+        this.trace = trace;
         this.iommu = iommu;
         this.msiLedger = msiLedger;
         this.rid = rid;
@@ -100,12 +106,18 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     @Override
     public void send(MemoryTransaction tx) {
         tx.requesterId = rid;
+        if (trace.send.on()) {
+            trace.send.emit(rid, tx.address, tx.size, tx.write ? 1 : 0, tx.write ? tx.data : 0, tx.msi ? 1 : 0);
+        }
         boolean probe = tx.write && !tx.msi;
         int token = gate.enter();
         try {
             if (bridgeHop(tx, probe)) {
                 tx.streamId = streamId;
                 tx.deviceId = deviceId;
+                if (trace.route.on()) {
+                    trace.route.emit(rid, streamId, deviceId, iommu == null ? 0 : 1);
+                }
                 if (iommu == null || iommuHop(tx)) {
                     tx.msi |= probe;
                     if (bus != null) {
@@ -123,6 +135,9 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
         } else {
             settle(tx);
         }
+        if (trace.done.on()) {
+            trace.done.emit(rid, tx.address, tx.result == null ? -1 : tx.result.ordinal(), tx.data);
+        }
     }
 
     /**
@@ -135,6 +150,9 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
             if (hb == null || !hb.ready()) {
                 // No bridge model, or its link is down: the request never reaches the fabric.
                 aborted.increment();
+                if (trace.abort.on()) {
+                    trace.abort.emit(rid, PortTrace.BRIDGE_DOWN);
+                }
                 tx.fail(MemResult.ABORT);
                 if (tx.msi) {
                     tx.msi = false;
@@ -149,6 +167,9 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
             }
             return !taken;
         } catch (RuntimeException e) {
+            if (trace.abort.on()) {
+                trace.abort.emit(rid, PortTrace.MODEL_FAILED);
+            }
             bridge.fault(tx, e);
             return false;
         }
@@ -161,17 +182,26 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     private boolean iommuHop(MemoryTransaction tx) {
         Iommu mmu = iommu.current().iommu();
         if (mmu == null) {
+            if (trace.abort.on()) {
+                trace.abort.emit(rid, PortTrace.IOMMU_UNBOUND);
+            }
             iommu.abortUpstream(tx);
             return false;
         }
         try {
             mmu.translate(tx);
         } catch (RuntimeException e) {
+            if (trace.abort.on()) {
+                trace.abort.emit(rid, PortTrace.MODEL_FAILED);
+            }
             iommu.fault(tx, e);
             return false;
         }
         if (tx.ok()) {
             return true;
+        }
+        if (trace.abort.on()) {
+            trace.abort.emit(rid, PortTrace.IOMMU_FAULT);
         }
         if (tx.msi) {
             tx.msi = false;
@@ -191,5 +221,10 @@ public final class UpstreamPort implements PciUpstream, MsiAccounting {
     @Override
     public InterruptCounters msiLedger() {
         return msiLedger;
+    }
+
+    @Override
+    public Tracing tracing() {
+        return tracing;
     }
 }

@@ -10,7 +10,7 @@ import org.trapdoor.api.pci.ecam.EcamLayout;
  * the address space the kernel runs against. One transaction object is reused for every access, so an
  * accessor belongs to one thread (the one probing its host bridge).
  */
-final class PciEcam {
+final class PciEcam implements PciOps {
     /** The layout {@code pci_generic_ecam_ops} gives the window. */
     static final EcamLayout LAYOUT = EcamLayout.ECAM;
 
@@ -42,7 +42,8 @@ final class PciEcam {
     }
 
     /** A config read; all-ones for an unmapped bus, a bad register or a failed transaction. */
-    int read(int bus, int devfn, int offset, int size) {
+    @Override
+    public int read(int bus, int devfn, int offset, int size) {
         long a = valid(offset, size) ? address(bus, devfn, offset) : -1;
         if (a < 0) {
             return (int) MemoryTransaction.allOnes(Math.min(size, 4));
@@ -52,7 +53,8 @@ final class PciEcam {
     }
 
     /** A config write; dropped for an unmapped bus or a bad register. */
-    void write(int bus, int devfn, int offset, int size, int value) {
+    @Override
+    public void write(int bus, int devfn, int offset, int size, int value) {
         long a = valid(offset, size) ? address(bus, devfn, offset) : -1;
         if (a < 0) {
             return;

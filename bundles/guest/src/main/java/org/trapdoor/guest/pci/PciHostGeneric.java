@@ -41,7 +41,7 @@ public final class PciHostGeneric {
     private final int busLast;
     private final List<Window> windows = new ArrayList<>();
     private final DtNode msiParent;
-    private final PciEcam cfg;
+    private final PciOps cfg;
     private final PciProbe probe;
 
     /**
@@ -60,6 +60,17 @@ public final class PciHostGeneric {
      * ({@code "cfg"} for ZynqMP NWL, as {@code nwl_pcie_parse_dt} finds it), or entry 0 when null.
      */
     public PciHostGeneric(DtNode node, AddressSpace memory, BootLog log, int defaultSegment, String cfgName) {
+        this(node, memory, log, defaultSegment, cfgName, null);
+    }
+
+    /**
+     * Parses the node of a bridge whose config window is the {@code reg} entry named
+     * {@code cfgName} but is reached through the bridge's own accessors ({@code ops}: Linux's
+     * {@code bridge->ops}, X-Gene's {@code xgene_pcie_ops}), not ECAM: the bus range is the
+     * node's, whatever the window's size.
+     */
+    public PciHostGeneric(DtNode node, AddressSpace memory, BootLog log, int defaultSegment, String cfgName,
+            PciOps ops) {
         this.node = node;
         this.log = log;
         List<RegEntry> reg = node.reg();
@@ -74,7 +85,7 @@ public final class PciHostGeneric {
         BusRange busr = BusRange.of(node);
         int first = busr.first();
         int last = busr.last();
-        long maxBuses = PciEcam.LAYOUT.buses(ecam.size());
+        long maxBuses = ops != null ? last - first + 1 : PciEcam.LAYOUT.buses(ecam.size());
         if (maxBuses < 1) {
             throw new DeviceTreeException(String.format("%s: ECAM window of 0x%x bytes holds no whole bus",
                     node.path(), ecam.size()));
@@ -112,10 +123,10 @@ public final class PciHostGeneric {
             msi = null;
         }
         this.msiParent = msi;
-        this.cfg = new PciEcam(memory, ecam.address(), busFirst, busLast);
+        this.cfg = ops != null ? ops : new PciEcam(memory, ecam.address(), busFirst, busLast);
         this.probe = new PciProbe(cfg, log, segment, busLast);
-        log.info("%s: ECAM at [mem 0x%x-0x%x] for [bus %02x-%02x]", dev, ecam.address(), ecam.end() - 1,
-                busFirst, busLast);
+        log.info("%s: %s at [mem 0x%x-0x%x] for [bus %02x-%02x]", dev, ops != null ? "config window" : "ECAM",
+                ecam.address(), ecam.end() - 1, busFirst, busLast);
     }
 
     private static DtNode findMsiParent(DtNode node) {

@@ -22,14 +22,14 @@ final class PciProbe {
     /** Linux's bound for the extended list: (4096 - 256) / 8. */
     static final int EXT_CAP_TTL = (4096 - 256) / 8;
 
-    private final PciEcam cfg;
+    private final PciOps cfg;
     private final BootLog log;
     private final int segment;
     private final int busLast;
     /** Every function found, in scan order. */
     private final List<PciDev> found = new ArrayList<>();
 
-    PciProbe(PciEcam cfg, BootLog log, int segment, int busLast) {
+    PciProbe(PciOps cfg, BootLog log, int segment, int busLast) {
         this.cfg = cfg;
         this.log = log;
         this.segment = segment;

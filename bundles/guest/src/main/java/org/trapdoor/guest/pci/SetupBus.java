@@ -19,11 +19,11 @@ import org.trapdoor.guest.printk.BootLog;
  * then decoding and bus mastering enabled ({@code pci_enable_resources}, {@code pci_set_master}).
  */
 final class SetupBus {
-    private final PciEcam cfg;
+    private final PciOps cfg;
     private final BootLog log;
     private final int segment;
 
-    SetupBus(PciEcam cfg, BootLog log, int segment) {
+    SetupBus(PciOps cfg, BootLog log, int segment) {
         this.cfg = cfg;
         this.log = log;
         this.segment = segment;

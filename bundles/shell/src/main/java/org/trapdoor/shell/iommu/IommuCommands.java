@@ -2,8 +2,10 @@ package org.trapdoor.shell.iommu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
@@ -18,29 +20,48 @@ import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.guest.GuestDmaTest;
 import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.domain.DomainViews;
+import org.trapdoor.shell.trace.FollowReport;
+import org.trapdoor.shell.trace.Follower;
 
 /**
  * The IOMMU commands: {@code iommu}, {@code iommu events [NODE]} and {@code dma}. Each returns a
  * value ({@link IommuListing}, {@link IommuEvents}, {@link DmaReport}); {@link IommuFormatter}
  * renders it. Nodes are read from the {@link Machine} on every call, so a rebind shows at once;
  * the stream set-up and the event queues are read through the guest kernel that drives them.
+ * Which nodes are IOMMUs is the machine's answer ({@code #iommu-cells}), and what each is, the
+ * bound model's own ({@link Iommu#model()}): a vendor's IOMMU plugin shows as the built-in ones do.
  */
 @Component(service = IommuCommands.class, property = {
         CommandRegistry.FUNCTION + "=iommu",
         CommandRegistry.FUNCTION + "=dma"})
 public final class IommuCommands {
+    /** What {@code iommu} shows as the model of a node with no model bound: there is none to ask. */
+    static final String NO_MODEL = "-";
+
     private final Machine machine;
+    private final MachineInterrupts interrupts;
     private final AtomicReference<GuestKernel> kernel = new AtomicReference<>();
 
     @Activate
-    public IommuCommands(@Reference Machine machine) {
+    public IommuCommands(@Reference Machine machine, @Reference MachineInterrupts interrupts) {
         this.machine = machine;
+        this.interrupts = interrupts;
+    }
+
+    /** The IOMMU nodes by path, each with its bound model or null. */
+    private Map<String, Iommu> iommus() {
+        try {
+            return interrupts.iommus();
+        } catch (UnsupportedOperationException e) {
+            throw new CommandFailure("this machine does not expose its IOMMUs: " + e.getMessage());
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -62,11 +83,13 @@ public final class IommuCommands {
         List<GuestIommuDomain> domains = k == null ? List.of() : k.iommuDomains();
         DeviceTree tree = machine.platform();
         List<IommuListing.Entry> out = new ArrayList<>();
+        Map<String, Iommu> iommus = iommus();
         for (NodeInfo n : machine.nodes()) {
-            String model = IommuTopology.model(n.compatibles());
-            if (model == null) {
+            if (!iommus.containsKey(n.path())) {
                 continue;
             }
+            Iommu bound = iommus.get(n.path());
+            String model = bound == null ? NO_MODEL : bound.model();
             List<GuestIommuDomain> mine = new ArrayList<>();
             for (GuestIommuDomain d : domains) {
                 if (d.iommu().equals(n.path())) {
@@ -104,10 +127,12 @@ public final class IommuCommands {
             if (n == null) {
                 throw new CommandFailure("no node '" + node + "' (give a path such as /iommu@9050000, or a label)");
             }
-            model = IommuTopology.model(n.compatibles());
-            if (model == null) {
-                throw new CommandFailure(n.path() + " is not an IOMMU (compatible " + n.compatibles() + ")");
+            Map<String, Iommu> iommus = iommus();
+            if (!iommus.containsKey(n.path())) {
+                throw new CommandFailure(n.path() + " is not an IOMMU (no #iommu-cells; compatible " + n.compatibles() + ")");
             }
+            Iommu bound = iommus.get(n.path());
+            model = bound == null ? null : bound.model();
             path = n.path();
         }
         GuestKernel k = kernel.get();
@@ -119,7 +144,8 @@ public final class IommuCommands {
             List<IommuTopology.StreamRange> streams = IommuTopology.streams(machine.platform(), path);
             List<IommuFault> mine = new ArrayList<>();
             for (IommuFault f : faults) {
-                if (IommuTopology.belongs(f, model, streams)) {
+                // Unbound, there is no model to say which records are its: its StreamIDs decide.
+                if (IommuTopology.belongs(f, model == null ? IommuTopology.model(f) : model, streams)) {
                     mine.add(f);
                 }
             }
@@ -128,16 +154,42 @@ public final class IommuCommands {
         return new IommuEvents(k.name(), path, faults);
     }
 
+    /** What the doorbells had seen before the DMA, or null when this machine does not expose its MSI controllers. */
+    private static DmaTarget doorbellsBefore(MachineInterrupts mi) {
+        try {
+            return DmaTarget.before(mi);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
     /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile DomainViews views;
 
-    /** The MSI controllers and the ledger: {@code dma} says which doorbell it hit (absent in unit tests that need none). */
+
+    /** {@code dma follow}: the tracing bundle's follower (absent in unit tests that need none). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile MachineInterrupts interrupts;
+    volatile Follower follower;
 
+    @Descriptor("follow BDF ADDR LENGTH read|write: the same DMA, with every hop it took and what each decided")
+    public FollowReport dma(CommandSession session, @Descriptor("follow") String action, @Descriptor("the test endpoint, BB:DD.F") String device,
+            @Descriptor("bus address") String address, @Descriptor("bytes to move") String length,
+            @Descriptor("read or write") String direction) {
+        if (!"follow".equals(action)) {
+            throw new CommandFailure("dma: '" + action + "' is not a dma action (follow)");
+        }
+        Follower f = follower;
+        if (f == null) {
+            throw new CommandFailure("dma follow: tracing is not running");
+        }
+        // The session only tells this form from the plain dma's, which has as many words.
+        return f.follow("dma follow " + device + " " + address + " " + length + " " + direction,
+                () -> "device: " + IommuFormatter.dma(dma("", device, address, length, direction)).strip()
+                        .replace("\n", "; "));
+    }
 
-    @ShellCommand(usage = {"dma [--domain NAME] BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
+    @ShellCommand(usage = {"dma [--domain NAME] BDF ADDR LENGTH read|write", "dma follow BDF ADDR LENGTH read|write"}, summary = "make a test endpoint DMA to or from a bus address", group = CommandRegistry.IOMMU)
     @Descriptor("make a test endpoint DMA to or from a bus address (an IOVA behind an IOMMU) without mapping "
             + "anything, and report the bytes moved or the fault the IOMMU recorded")
     public DmaReport dma(@Descriptor("the Xen domain whose kernel drives the endpoint, by its own BDF "
@@ -167,7 +219,7 @@ public final class IommuCommands {
         try {
             List<IommuFault> before = k.iommuFaults();
             MachineInterrupts mi = interrupts;
-            DmaTarget target = mi == null ? null : DmaTarget.before(mi);
+            DmaTarget target = doorbellsBefore(mi);
             GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
             return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
                     target == null ? null : target.after(mi, machine, r));

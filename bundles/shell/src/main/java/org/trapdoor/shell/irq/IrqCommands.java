@@ -34,6 +34,8 @@ import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.UnboundBridges;
 import org.trapdoor.shell.domain.DomainViews;
+import org.trapdoor.shell.trace.FollowReport;
+import org.trapdoor.shell.trace.Follower;
 
 /**
  * The interrupt commands: {@code msi}, {@code irq}, {@code stats}, {@code traffic}, {@code its}.
@@ -92,7 +94,25 @@ public final class IrqCommands {
     }
 
 
-    @ShellCommand(usage = {"msi [--domain NAME]"}, summary = "the MSI and MSI-X vectors the guest programmed", group = CommandRegistry.INTERRUPTS)
+    /** {@code msi follow}: the tracing bundle's follower (absent in unit tests that need none). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile Follower follower;
+
+    @Descriptor("follow BDF VECTOR: raise one MSI and print every hop it took with what each decided, "
+            + "ending with the ledger line it went into")
+    public FollowReport msi(@Descriptor("follow") String action, @Descriptor("the function, BB:DD.F") String bdf,
+            @Descriptor("the vector to raise") int vector) {
+        if (!"follow".equals(action)) {
+            throw new CommandFailure("msi: '" + action + "' is not an msi action (follow)");
+        }
+        Follower f = follower;
+        if (f == null) {
+            throw new CommandFailure("msi follow: tracing is not running");
+        }
+        return f.msi(bdf, vector);
+    }
+
+    @ShellCommand(usage = {"msi [--domain NAME]", "msi follow BDF VECTOR"}, summary = "the MSI and MSI-X vectors the guest programmed", group = CommandRegistry.INTERRUPTS)
     @Descriptor("list the MSI and MSI-X vectors the guest programmed, one line each: "
             + "BDF vector=N address=0x.. data=0x.. target=LPI n|SPI n count=N mode=MSI|MSI-X masked=yes|no")
     public MsiListing msi(@Descriptor("the Xen domain whose kernel to ask (default: Dom0, or the bare-metal guest)")
@@ -232,7 +252,10 @@ public final class IrqCommands {
     public ItsListing its() {
         List<ItsListing.Entry> out = new ArrayList<>();
         for (Map.Entry<String, MsiController> e : interrupts.msiControllers().entrySet()) {
-            if (e.getValue() instanceof ItsInspectable || isIts(e.getKey())) {
+            // The bound model says whether it is an ITS (it can be inspected as one), whatever its
+            // compatible: a vendor's shows as the built-in one does. An unbound node has no model
+            // to ask, and is listed as such.
+            if (e.getValue() == null || e.getValue() instanceof ItsInspectable) {
                 out.add(entry(e.getKey(), e.getValue()));
             }
         }
@@ -257,11 +280,6 @@ public final class IrqCommands {
             throw new CommandFailure(n.path() + " is not an MSI controller");
         }
         return new ItsListing(List.of(entry(n.path(), msi.get(n.path()))));
-    }
-
-    private boolean isIts(String path) {
-        NodeInfo n = machine.node(path);
-        return n != null && n.compatibles().contains("arm,gic-v3-its");
     }
 
     private static ItsListing.Entry entry(String path, MsiController model) {

@@ -14,7 +14,9 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.guest.GuestPciHost;
 import org.trapdoor.api.iommu.IommuFault;
+import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
 
@@ -77,6 +79,31 @@ final class Fixtures {
                     case "platform" -> tree;
                     case "nodes" -> nodes;
                     case "node" -> nodes.stream().filter(n -> n.path().equals(args[0])).findFirst().orElse(null);
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    /**
+     * The machine's IOMMU nodes: the SMMUv3 bound to a model that names itself {@code smmuv3},
+     * the MMU-500 unbound, and {@code extra} (a vendor's, say) after them.
+     */
+    static MachineInterrupts interrupts(java.util.Map<String, Iommu> extra) {
+        java.util.Map<String, Iommu> iommus = new java.util.LinkedHashMap<>();
+        iommus.put(SMMU3, iommu("smmuv3"));
+        iommus.put(SMMU2, null);
+        iommus.putAll(extra);
+        return (MachineInterrupts) Proxy.newProxyInstance(MachineInterrupts.class.getClassLoader(),
+                new Class<?>[] {MachineInterrupts.class}, (p, m, args) -> switch (m.getName()) {
+                    case "iommus" -> iommus;
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    /** A bound IOMMU model that only says what it is. */
+    static Iommu iommu(String model) {
+        return (Iommu) Proxy.newProxyInstance(Iommu.class.getClassLoader(), new Class<?>[] {Iommu.class},
+                (p, m, args) -> switch (m.getName()) {
+                    case "model" -> model;
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
     }

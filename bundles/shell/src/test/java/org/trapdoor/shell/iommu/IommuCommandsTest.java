@@ -16,7 +16,7 @@ class IommuCommandsTest {
     private final Fixtures.Kernel kernel = new Fixtures.Kernel();
 
     private IommuCommands commands(boolean withKernel) {
-        IommuCommands c = new IommuCommands(Fixtures.machine());
+        IommuCommands c = new IommuCommands(Fixtures.machine(), Fixtures.interrupts(java.util.Map.of()));
         if (withKernel) {
             c.setKernel(kernel);
         }
@@ -34,10 +34,31 @@ class IommuCommandsTest {
         assertEquals(List.of(Fixtures.DOMAIN), v3.domains());
         assertEquals(1, v3.streams().size());
         IommuListing.Entry v2 = l.entries().get(1);
-        assertEquals("smmuv2", v2.model());
+        assertEquals(IommuCommands.NO_MODEL, v2.model(), "an unbound node has no model to ask");
         assertEquals(NodeState.UNBOUND, v2.state());
         assertEquals(3, v2.upstreamAborts());
         assertEquals(List.of(), v2.domains());
+    }
+
+    @Test
+    void aVendorsIommuIsListedWithWhatItsBoundModelSaysItIs() {
+        String vendor = "/iommu@fd800000";
+        java.util.List<org.trapdoor.api.machine.NodeInfo> nodes = new java.util.ArrayList<>(Fixtures.nodes());
+        nodes.add(new org.trapdoor.api.machine.NodeInfo(vendor, List.of("acme,iommu"), List.of(), NodeState.BOUND,
+                "acme-iommu", "", 0, null));
+        org.trapdoor.api.machine.Machine m = (org.trapdoor.api.machine.Machine) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.trapdoor.api.machine.Machine.class},
+                (p, method, args) -> switch (method.getName()) {
+                    case "platform" -> Fixtures.tree();
+                    case "nodes" -> nodes;
+                    case "node" -> nodes.stream().filter(n -> n.path().equals(args[0])).findFirst().orElse(null);
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        IommuCommands c = new IommuCommands(m, Fixtures.interrupts(java.util.Map.of(vendor, Fixtures.iommu("acme-iommu"))));
+        IommuListing l = c.iommu();
+        assertEquals(3, l.entries().size(), "compatible strings no shell knows do not hide it");
+        assertEquals("acme-iommu", l.entries().get(2).model());
+        assertEquals(List.of(), c.iommu("events", vendor).faults(), "its StreamIDs (none mapped) select its records");
     }
 
     @Test

@@ -291,6 +291,21 @@ class IrqCommandsTest {
                 .startsWith("no ITS on this platform"));
     }
 
+    @Test
+    void itsListsAVendorsInspectableItsWhateverItsCompatibleAndNoOtherBoundController() {
+        ItsInspection snapshot = new ItsInspection("/soc/acme-its@1000", true, true, 0,
+                new ItsInspection.CommandQueue(0, false, 0, 0, 0, 0, false, 0, 0, 0, 0, 0), List.of(), List.of(),
+                List.of(), false, List.of());
+        fabric.msi.put("/soc/acme-its@1000", inspectableIts(snapshot));
+        fabric.msi.put("/soc/v2m@2000", (MsiController) java.lang.reflect.Proxy.newProxyInstance(
+                MsiController.class.getClassLoader(), new Class<?>[] {MsiController.class}, (p, m, a) -> {
+                    throw new UnsupportedOperationException(m.getName());
+                }));
+        ItsListing l = commands.its();
+        assertEquals(1, l.entries().size(), "only the model that inspects as an ITS");
+        assertSame(snapshot, l.entries().get(0).inspection());
+    }
+
     interface InspectableMsi extends MsiController, ItsInspectable {
     }
 

@@ -39,10 +39,14 @@ import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
+import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.DomuMsiPolicies;
+import org.trapdoor.xen.irq.DoorbellPolicies;
 import org.trapdoor.xen.irq.XenInterrupts;
+import org.trapdoor.xen.passthrough.MsiDeviceHooks;
 import org.trapdoor.xen.passthrough.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
+import org.trapdoor.xen.vpci.VpciDevice;
 import org.trapdoor.xen.toolstack.CreateConfigs;
 
 /**
@@ -134,6 +138,35 @@ public final class XenComponent {
         }
     }
 
+    /**
+     * Connects the PCI subsystem's DomU functions to the interrupt side's {@code domu-msi}
+     * mechanisms and declares the kind in the policy registry (the two packages do not know each
+     * other). Tests that build Xen by hand wire it the same way.
+     */
+    public static DomuMsiPolicies wireMsi(Xen x, XenInterrupts irqs, PciSubsystem p) {
+        p.msiHooks(new MsiDeviceHooks() {
+            @Override
+            public void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId) {
+                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId);
+            }
+
+            @Override
+            public void detached(XenDomain domU, int virtualDeviceId) {
+                irqs.deviceDetached(domU, virtualDeviceId);
+            }
+
+            @Override
+            public void writeFaulted(XenDomain domU, int virtualDeviceId, long address, boolean dataCaptured,
+                    int data) {
+                irqs.writeFaulted(domU, virtualDeviceId, address, dataCaptured, data);
+            }
+        });
+        irqs.iotlbFlush(p::flushIotlb);
+        DomuMsiPolicies msi = new DomuMsiPolicies(p.policyRegistry(), irqs, x::find);
+        new DoorbellPolicies(p.policyRegistry(), irqs, x::find); // after domu-msi: applied second
+        return msi;
+    }
+
     private synchronized void powerOn() {
         if (xen != null || closed) {
             return;
@@ -142,11 +175,11 @@ public final class XenComponent {
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
             XenInterrupts irqs = new XenInterrupts(interrupts, machine, x::heap);
-            x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
+            x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy, irqs::ledger));
             PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
             x.pci(p);
             pci = p;
-            new DomuMsiPolicies(p.policyRegistry(), irqs, x::find);
+            wireMsi(x, irqs, p);
             // Policies bound before Xen existed; later ones are applied live by the bind method.
             policies.forEach((policy, kind) -> p.policyRegistry().add(kind, policy));
             x.boot();

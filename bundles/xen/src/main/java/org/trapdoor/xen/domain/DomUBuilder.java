@@ -29,6 +29,12 @@ public final class DomUBuilder {
      */
     public static XenDomain build(int domid, String name, long memoryBytes, int vcpus, int vmid, AddressSpace machine,
             PhysicalMemory ram, FrameAllocator heap, int paBits, int xenMajor, int xenMinor) {
+        return build(domid, name, memoryBytes, vcpus, vmid, machine, ram, heap, paBits, xenMajor, xenMinor, false);
+    }
+
+    /** @param gicv2 the host's GIC is a GICv2 (the domain's tree gets a vGICv2 node) */
+    public static XenDomain build(int domid, String name, long memoryBytes, int vcpus, int vmid, AddressSpace machine,
+            PhysicalMemory ram, FrameAllocator heap, int paBits, int xenMajor, int xenMinor, boolean gicv2) {
         if ((memoryBytes & (FrameAllocator.PAGE_SIZE - 1)) != 0 || memoryBytes <= 0) {
             throw new IllegalArgumentException("memory must be whole pages: 0x" + Long.toHexString(memoryBytes));
         }
@@ -48,7 +54,7 @@ public final class DomUBuilder {
         }
         List<long[]> banks = new ArrayList<>();
         banks.add(new long[] {GuestLayout.RAM0_BASE, memoryBytes});
-        d.deviceTree(DomUDeviceTree.build(name, banks, vcpus, xenMajor, xenMinor, null));
+        d.deviceTree(DomUDeviceTree.build(name, banks, vcpus, xenMajor, xenMinor, null, gicv2));
         return d;
     }
 

@@ -19,6 +19,11 @@ import org.trapdoor.api.dt.DtProperty;
 public final class DomUDeviceTree {
     /** {@code GUEST_PHANDLE_GIC}. */
     public static final int PHANDLE_GIC = 65000;
+    /**
+     * The DomU's MSI controller (a virtual ITS or a GICv2m-style frame): after
+     * {@code GUEST_PHANDLE_IOMMU} (65001), as the DomU vITS series numbers it.
+     */
+    public static final int PHANDLE_MSI = 65002;
     /** {@code DT_IRQ_TYPE_LEVEL_LOW}, with every CPU in the PPI mask (0xf). */
     private static final int PPI_ALL_LEVEL_LOW = 0xf08;
 
@@ -31,6 +36,16 @@ public final class DomUDeviceTree {
      */
     public static DeviceTree build(String name, List<long[]> banks, int vcpus, int xenMajor, int xenMinor,
             String bootargs) {
+        return build(name, banks, vcpus, xenMajor, xenMinor, bootargs, false);
+    }
+
+    /**
+     * @param gicv2 the host's GIC is a GICv2: the domain gets libxl's {@code make_gicv2_node}
+     *              (distributor at {@code GUEST_GICD_BASE}, CPU interface at {@code GUEST_GICC_BASE})
+     *              instead of the vGICv3 node
+     */
+    public static DeviceTree build(String name, List<long[]> banks, int vcpus, int xenMajor, int xenMinor,
+            String bootargs, boolean gicv2) {
         DtNode root = new DtNode("", null);
         root.put(DtProperty.ofStrings("model", "XENVM-" + xenMajor + "." + xenMinor));
         root.put(DtProperty.ofStrings("compatible", "xen,xenvm-" + xenMajor + "." + xenMinor, "xen,xenvm"));
@@ -71,13 +86,16 @@ public final class DomUDeviceTree {
             m.put(DtProperty.ofCells("reg", Dom0DeviceTree.cells(2, b[0], 2, b[1])));
         }
 
-        DtNode gic = new DtNode(String.format("interrupt-controller@%x", GuestLayout.GICV3_GICD_BASE), root);
-        gic.put(DtProperty.ofStrings("compatible", "arm,gic-v3"));
+        DtNode gic = new DtNode(String.format("interrupt-controller@%x",
+                gicv2 ? GuestLayout.GICV2_GICD_BASE : GuestLayout.GICV3_GICD_BASE), root);
+        gic.put(DtProperty.ofStrings("compatible", gicv2 ? "arm,cortex-a15-gic" : "arm,gic-v3"));
         gic.put(DtProperty.ofCells("#interrupt-cells", 3));
         gic.put(DtProperty.ofCells("#address-cells", 0));
         gic.put(DtProperty.empty("interrupt-controller"));
-        long[] d = Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICD_BASE, 2, GuestLayout.GICV3_GICD_SIZE);
-        long[] r = Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICR0_BASE, 2, GuestLayout.GICV3_GICR0_SIZE);
+        long[] d = gicv2 ? Dom0DeviceTree.cells(2, GuestLayout.GICV2_GICD_BASE, 2, GuestLayout.GICV2_GICD_SIZE)
+                : Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICD_BASE, 2, GuestLayout.GICV3_GICD_SIZE);
+        long[] r = gicv2 ? Dom0DeviceTree.cells(2, GuestLayout.GICV2_GICC_BASE, 2, GuestLayout.GICV2_GICC_SIZE)
+                : Dom0DeviceTree.cells(2, GuestLayout.GICV3_GICR0_BASE, 2, GuestLayout.GICV3_GICR0_SIZE);
         gic.put(DtProperty.ofCells("reg", d[0], d[1], d[2], d[3], r[0], r[1], r[2], r[3]));
         gic.put(DtProperty.ofCells("linux,phandle", PHANDLE_GIC));
         gic.put(DtProperty.ofCells("phandle", PHANDLE_GIC));
@@ -95,6 +113,85 @@ public final class DomUDeviceTree {
         hyp.put(DtProperty.ofCells("interrupts", 1, GuestLayout.EVTCHN_PPI - 16, PPI_ALL_LEVEL_LOW));
 
         return new DeviceTree(root, "libxl-built tree of " + name, List.of());
+    }
+
+    /**
+     * Adds a virtual ITS as a child of the vGIC node, as Xen writes Dom0's
+     * ({@code gicv3_its_make_hwdom_dt_nodes}) and QEMU's virt machine does: the GIC node gets
+     * {@code #address-cells}/{@code #size-cells} = 2 and an empty {@code ranges} so the child's
+     * {@code reg} is in the root's address space; the ITS has {@code msi-controller} and
+     * {@code #msi-cells = <1>} (one cell: the DeviceID, for the vPCI node's {@code msi-map}).
+     *
+     * @return the ITS node (phandle {@link #PHANDLE_MSI})
+     * @throws IllegalStateException when the tree has an MSI controller already
+     */
+    public static DtNode addIts(DeviceTree tree, long base, long size) {
+        requireNoMsiController(tree);
+        DtNode gic = gicWithRanges(tree);
+        DtNode its = new DtNode(String.format("its@%x", base), gic);
+        its.put(DtProperty.ofStrings("compatible", "arm,gic-v3-its"));
+        its.put(DtProperty.empty("msi-controller"));
+        its.put(DtProperty.ofCells("#msi-cells", 1));
+        its.put(DtProperty.ofCells("reg", Dom0DeviceTree.cells(2, base, 2, size)));
+        its.put(DtProperty.ofCells("phandle", PHANDLE_MSI));
+        return its;
+    }
+
+    /**
+     * Adds a GICv2m-style MSI frame as a child of the vGIC node, where the binding puts frames
+     * ({@code arm,gic-v2m-frame} with {@code msi-controller}, the SPI range also in
+     * {@code arm,msi-base-spi}/{@code arm,msi-num-spis} as {@code gicv2m_init_one} reads them).
+     * Linux probes v2m frames from its GICv2 driver only (with a GICv3 it would use MBI,
+     * {@code mbi-ranges}); the guest here probes every MSI-controller node it has a driver for.
+     *
+     * @return the frame node (phandle {@link #PHANDLE_MSI})
+     * @throws IllegalStateException when the tree has an MSI controller already
+     */
+    public static DtNode addV2mFrame(DeviceTree tree, long base, long size, int firstSpi, int spis) {
+        requireNoMsiController(tree);
+        DtNode f = new DtNode(String.format("v2m@%x", base), gicWithRanges(tree));
+        f.put(DtProperty.ofStrings("compatible", "arm,gic-v2m-frame"));
+        f.put(DtProperty.empty("msi-controller"));
+        f.put(DtProperty.ofCells("reg", Dom0DeviceTree.cells(2, base, 2, size)));
+        f.put(DtProperty.ofCells("arm,msi-base-spi", firstSpi));
+        f.put(DtProperty.ofCells("arm,msi-num-spis", spis));
+        f.put(DtProperty.ofCells("phandle", PHANDLE_MSI));
+        return f;
+    }
+
+    /** The tree's MSI controller ({@link #addIts} or {@link #addV2mFrame}), or null. */
+    public static DtNode msiController(DeviceTree tree) {
+        for (DtNode n : tree.nodes()) {
+            if (n.has("msi-controller") && n.phandle() == PHANDLE_MSI) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static void requireNoMsiController(DeviceTree tree) {
+        DtNode m = msiController(tree);
+        if (m != null) {
+            throw new IllegalStateException("the tree has an MSI controller already: " + m.path());
+        }
+    }
+
+    /** The vGIC node, made a bus for its MSI-controller child (2 address and size cells, identity ranges). */
+    private static DtNode gicWithRanges(DeviceTree tree) {
+        DtNode gic = gic(tree);
+        gic.put(DtProperty.ofCells("#address-cells", 2));
+        gic.put(DtProperty.ofCells("#size-cells", 2));
+        gic.put(DtProperty.empty("ranges"));
+        return gic;
+    }
+
+    private static DtNode gic(DeviceTree tree) {
+        for (DtNode n : tree.root().children()) {
+            if (n.phandle() == PHANDLE_GIC) {
+                return n;
+            }
+        }
+        throw new IllegalStateException("the tree has no vGIC node");
     }
 
     /** {@code libxl__compute_mpdir}: 16 vCPUs per Aff0 (the GICv3 target list), then Aff1. */

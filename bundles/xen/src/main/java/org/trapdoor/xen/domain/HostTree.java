@@ -60,6 +60,16 @@ public final class HostTree {
         return n;
     }
 
+    /** Compatibles of the GICv2 distributors Xen's {@code gic-v2.c} drives. */
+    public static final List<String> GICV2_COMPATIBLES = List.of("arm,gic-400", "arm,cortex-a15-gic",
+            "arm,cortex-a9-gic", "arm,cortex-a7-gic");
+
+    /** Whether the host's interrupt controller (the root's {@code interrupt-parent}) is a GICv2. */
+    public static boolean gicv2(DeviceTree host) {
+        DtNode p = host.root().interruptParent();
+        return p != null && p.compatibles().stream().anyMatch(GICV2_COMPATIBLES::contains);
+    }
+
     public static boolean isGic(DtNode n) {
         return n.compatibles().stream().anyMatch(GIC_COMPATIBLES::contains);
     }

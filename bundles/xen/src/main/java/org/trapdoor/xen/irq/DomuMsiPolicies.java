@@ -4,6 +4,7 @@ import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.hypervisor.DomuMsiPlumbing;
 import org.trapdoor.api.hypervisor.DomuMsiPolicy;
 import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.HypervisorPolicy;
@@ -24,6 +25,8 @@ public final class DomuMsiPolicies {
     private final PolicyRegistry registry;
     private final XenInterrupts irqs;
     private final Function<String, XenDomain> domains;
+    /** Switches refused, one line each (what the shell and tests read: never the log). */
+    private final java.util.List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * Declares the kind and listens for switches.
@@ -55,6 +58,11 @@ public final class DomuMsiPolicies {
         }
     }
 
+    /** Every switch refused so far, with its reason. */
+    public java.util.List<String> refusals() {
+        return java.util.List.copyOf(refused);
+    }
+
     /** Applies the policy in force for {@code domU} (none when no bundle is registered). */
     void apply(XenDomain domU) {
         HypervisorPolicy p = registry.active(DomuMsiPolicy.KIND, domU.name());
@@ -65,9 +73,14 @@ public final class DomuMsiPolicies {
                 irqs.msiPlumbing(domU).noMsi();
             }
         } catch (HypervisorException | UnsupportedOperationException e) {
-            LOG.warn("{}: domu-msi {}: {}; its MSIs stay dropped", domU.name(), p == null ? FALLBACK : p.name(),
-                    e.getMessage());
-            irqs.msiPlumbing(domU).noMsi();
+            // A refused switch changes nothing: the mechanism in force stays (none when nothing was set up).
+            DomuMsiPlumbing now = irqs.msiPlumbing(domU);
+            LOG.warn("{}: domu-msi {}: {}; {} stays", domU.name(), p == null ? FALLBACK : p.name(), e.getMessage(),
+                    now.active());
+            refused.add(domU.name() + ": domu-msi " + (p == null ? FALLBACK : p.name()) + ": " + e.getMessage());
+            if ("none".equals(now.active())) {
+                now.noMsi();
+            }
         }
     }
 }

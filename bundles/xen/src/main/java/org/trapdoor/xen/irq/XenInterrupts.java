@@ -20,20 +20,30 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.xen.domain.DomUDeviceTree;
 import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.host.HostGic;
 import org.trapdoor.xen.irq.host.HostIts;
+import org.trapdoor.xen.irq.host.HostGicv2;
 import org.trapdoor.xen.irq.host.HostLpis;
+import org.trapdoor.xen.irq.host.PhysicalGic;
 import org.trapdoor.xen.irq.its.VirtualIts;
 import org.trapdoor.xen.irq.vgic.Vgic;
+import org.trapdoor.xen.irq.vgic.Vgicv2CpuInterface;
+import org.trapdoor.xen.irq.vgic.Vgicv2Distributor;
 import org.trapdoor.xen.irq.vgic.Vgicv3Distributor;
 import org.trapdoor.xen.irq.vgic.Vgicv3Redistributors;
 import org.trapdoor.xen.irq.vgic.VirtualCpuInterface;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.FrameAllocator;
 import org.trapdoor.xen.mm.P2mType;
+import org.trapdoor.xen.irq.remap.RemapMsiArch;
+import org.trapdoor.xen.irq.remap.VirtualV2mFrame;
+import org.trapdoor.xen.vpci.DirectMsiArch;
+import org.trapdoor.xen.vpci.MsiArch;
+import org.trapdoor.xen.vpci.VpciDevice;
 
 /**
  * Xen's interrupt subsystem (what {@code org.trapdoor.xen.VirtualInterrupts} asks of it): it owns the physical GIC (its driver programs the distributor,
@@ -68,6 +78,18 @@ public final class XenInterrupts {
      * series used ({@code GUEST_GICV3_ITS_BASE}); upstream's guest layout has none.
      */
     public static final long GUEST_ITS_BASE = 0x0402_0000L;
+    /** Its two 64 KiB frames (control, then GITS_TRANSLATER's), as the tree describes them. */
+    static final long GUEST_ITS_SIZE = 0x2_0000L;
+    /** Where a DomU's GICv2m-style frame sits under {@code trap-remap}: after the vITS's frames. */
+    public static final long GUEST_V2M_BASE = 0x0404_0000L;
+    /** The frame's SPIs: the upper half of a DomU's 32 (the lower ones are libxl's, e.g. the vPL011's 32). */
+    public static final int GUEST_V2M_FIRST_SPI = 48;
+    public static final int GUEST_V2M_SPIS = 16;
+    /**
+     * The IPA at which the host ITS's doorbell page is mapped in a DomU's stage 2 under
+     * {@code trap-remap} (the {@code map} doorbell policy): what Xen programs its devices with.
+     */
+    public static final long GUEST_DOORBELL_BASE = 0x0405_0000L;
     /** The page Xen maps for a domain's devices to reach an ITS's GITS_TRANSLATER. */
     static final long DOORBELL_PAGE = 0x1000;
 
@@ -77,19 +99,26 @@ public final class XenInterrupts {
     private final Map<Integer, Attached> attached = new ConcurrentHashMap<>();
     /** Host DeviceIDs of devices a DomU owns (Dom0's vITS may not map them), to the owner's domid. */
     private final Map<Integer, Integer> assignedElsewhere = new ConcurrentHashMap<>();
-    private HostGic hostGic;
+    private PhysicalGic hostGic;
+    /** Xen's GICv2 driver when the host GIC is a GICv2 (domains get a vGICv2), else null. */
+    private HostGicv2 hostGicv2;
     private HostLpis hostLpis;
     private final List<HostIts> hostIts = new ArrayList<>();
     private IrqRouter router;
     private String rootGic;
-    private volatile java.util.function.Consumer<XenDomain> domuAttached = d -> { };
+    private final List<java.util.function.Consumer<XenDomain>> domuAttached =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Drops what the SMMUs cached of a domain's stage 2 (the PCI side's; wired by the component). */
+    private volatile java.util.function.Consumer<XenDomain> iotlbFlush = d -> { };
 
     /** What one domain was given. */
     private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
-            List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, String[] msiMode) {
+            List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, Map<Integer, VpciDevice> devices,
+            String[] msiMode, VirtualV2mFrame[] frame, Map<Integer, RemapMsiArch> remaps, DomuDoorbell doorbell) {
         Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
                 List<DomainAddressSpace.Trap> traps) {
-            this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new String[] {"none"});
+            this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+                    new String[] {"none"}, new VirtualV2mFrame[1], new ConcurrentHashMap<>(), new DomuDoorbell());
         }
     }
 
@@ -110,8 +139,19 @@ public final class XenInterrupts {
         rootGic = machineIrqs.rootInterruptController();
         DeviceTree host = machine.platform();
         DtNode gic = rootGic == null ? null : host.node(rootGic);
+        if (gic != null && gic.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains)) {
+            // gicv2_init: no LPIs, no ITS; MSIs come as SPIs through v2m frames.
+            hostGicv2 = new HostGicv2(gic, machine.system());
+            hostGicv2.init();
+            hostGic = hostGicv2;
+            final String path = rootGic;
+            router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), null);
+            router.spiControl(hostGic::spiEnabled);
+            machineIrqs.attachSink(path, router);
+            return true;
+        }
         if (gic == null || !gic.compatibles().contains(GICV3)) {
-            LOG.warn("Xen: root interrupt controller {} is not a GICv3; domains get no virtual GIC",
+            LOG.warn("Xen: root interrupt controller {} is not a GIC Xen drives; domains get no virtual GIC",
                     gic == null ? "(none)" : gic.compatibles());
             return false;
         }
@@ -120,14 +160,15 @@ public final class XenInterrupts {
             throw new IllegalStateException("Xen's heap does not exist yet: the GIC tables have nowhere to go");
         }
         HeapPages pages = new HeapPages(h);
-        hostGic = new HostGic(gic, machine.system(), machine.memory(), pages);
-        hostGic.init();
-        hostLpis = hostGic.lpis() ? new HostLpis(hostGic.lpiLimit()) : null;
+        HostGic v3 = new HostGic(gic, machine.system(), machine.memory(), pages);
+        v3.init();
+        hostGic = v3;
+        hostLpis = v3.lpis() ? new HostLpis(v3.lpiLimit()) : null;
         if (hostLpis != null) {
             for (DtNode n : host.nodes()) {
                 if (n.isEnabled() && n.compatibles().contains(ITS) && !n.reg().isEmpty()) {
                     HostIts its = new HostIts(n.path(), n.reg().get(0).address(), machine.system(), machine.memory(),
-                            pages, hostGic, hostLpis);
+                            pages, v3, hostLpis);
                     its.init();
                     hostIts.add(its);
                 }
@@ -144,6 +185,9 @@ public final class XenInterrupts {
     public GuestInterrupts attachDom0(XenDomain dom0) {
         if (!startPhysical()) {
             return none();
+        }
+        if (hostGicv2 != null) {
+            return attachDom0v2(dom0);
         }
         DtNode gic = machine.platform().node(rootGic);
         List<RegEntry> reg = gic.reg();
@@ -176,6 +220,42 @@ public final class XenInterrupts {
         routeDom0Spis(dom0);
         LOG.info("Xen: d{}: vGICv3 at 0x{} with {} SPIs, {} vITS", dom0.id(), Long.toHexString(reg.get(0).address()),
                 vgic.lines() - Vgic.PRIVATE, its.size());
+        return new DomainInterrupts(a);
+    }
+
+    /**
+     * Dom0's vGICv2 ({@code vgic_v2_domain_init} for the hardware domain): the distributor trapped at
+     * the host's GICD address, the CPU interface at the host's GICC address (Xen maps GICV there),
+     * every SPI of the host; then {@code gicv2_map_hwdom_extra_mappings}: each v2m frame's SPIs
+     * edge-triggered and routed 1:1 to Dom0 (the frame itself is mapped 1:1 with Dom0's other
+     * MMIO), so Dom0's MSIs need no trapping.
+     */
+    private GuestInterrupts attachDom0v2(XenDomain dom0) {
+        List<RegEntry> reg = machine.platform().node(rootGic).reg();
+        int slot = dom0.id() + 1;
+        Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, 10, false,
+                new DomainMemory(dom0.p2m(), machine.memory()), router);
+        vgic.runTime(dom0.cpuTime());
+        VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
+        DomainAddressSpace space = dom0.ipaSpace();
+        List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+        traps.add(space.addTrap(reg.get(0).address(), Vgicv2Distributor.SIZE, "vGICD", new Vgicv2Distributor(vgic)::access));
+        traps.add(space.addTrap(reg.get(1).address(), Math.max(reg.get(1).size(), Vgicv2CpuInterface.SIZE), "vGICC",
+                new Vgicv2CpuInterface(vgic, cpu)::access));
+        router.addDomain(slot, vgic, true);
+        Attached a = new Attached(dom0, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(), traps);
+        attached.put(dom0.id(), a);
+        for (HostGicv2.V2mFrame f : hostGicv2.v2mFrames()) {
+            LOG.info("GICv2: Mapping v2m frame to d{}: addr=0x{} size=0x{} spi_base={} num_spis={}", dom0.id(),
+                    Long.toHexString(f.address()), Long.toHexString(f.size()), f.spiStart(), f.spis());
+            for (int spi = f.spiStart(); spi < f.spiStart() + f.spis(); spi++) {
+                hostGic.spiEdge(spi, true); // MSIs are edge-triggered
+                routeSpi(dom0, spi);
+            }
+        }
+        routeDom0Spis(dom0);
+        LOG.info("Xen: d{}: vGICv2 at 0x{} with {} SPIs", dom0.id(), Long.toHexString(reg.get(0).address()),
+                vgic.lines() - Vgic.PRIVATE);
         return new DomainInterrupts(a);
     }
 
@@ -213,6 +293,23 @@ public final class XenInterrupts {
         }
         int slot = domU.id() + 1;
         DomainMemory memory = new DomainMemory(domU.p2m(), machine.memory());
+        if (hostGicv2 != null) {
+            // vgic_v2_domain_init for a DomU: GUEST_GICD_BASE / GUEST_GICC_BASE, no LPIs, no MSIs.
+            Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
+            vgic.runTime(domU.cpuTime());
+            VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
+            List<DomainAddressSpace.Trap> traps = new ArrayList<>();
+            traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICD_BASE, GuestLayout.GICV2_GICD_SIZE, "vGICD",
+                    new Vgicv2Distributor(vgic)::access));
+            traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICC_BASE, GuestLayout.GICV2_GICC_SIZE, "vGICC",
+                    new Vgicv2CpuInterface(vgic, cpu)::access));
+            router.addDomain(slot, vgic, false);
+            Attached a = new Attached(domU, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(),
+                    new java.util.concurrent.CopyOnWriteArrayList<>(traps));
+            attached.put(domU.id(), a);
+            domuAttached.forEach(c -> c.accept(domU));
+            return new DomainInterrupts(a);
+        }
         // LPIs are there whatever the domu-msi policy, so that switching to a virtual ITS live needs
         // no other GIC; under `none` the guest's tree has no ITS and nothing uses them.
         boolean lpis = hostLpis != null && !hostIts.isEmpty();
@@ -230,7 +327,7 @@ public final class XenInterrupts {
         Attached a = new Attached(domU, slot, vgic, new VirtualCpuInterface(vgic),
                 new java.util.concurrent.CopyOnWriteArrayList<>(), new java.util.concurrent.CopyOnWriteArrayList<>(traps));
         attached.put(domU.id(), a);
-        domuAttached.accept(domU);
+        domuAttached.forEach(c -> c.accept(domU));
         return new DomainInterrupts(a);
     }
 
@@ -299,8 +396,101 @@ public final class XenInterrupts {
      */
     public void mapDeviceId(XenDomain domU, int virtualDeviceId, int physicalDeviceId) {
         Attached a = require(domU);
+        for (HostIts h : hostIts) {
+            HostIts.Device d = h.device(physicalDeviceId);
+            if (d != null && d.domainSlot() != a.slot()) {
+                // What the previous owner (Dom0) mapped goes, so that the DomU's MAPD can map it
+                // for itself; until it does, the device's MSIs are unmapped at the host ITS.
+                h.unmapDevice(physicalDeviceId);
+            }
+        }
         a.deviceIds().put(virtualDeviceId, physicalDeviceId);
         deviceOwner(physicalDeviceId, domU);
+    }
+
+    /**
+     * xpci, once a function is assigned to a DomU (its vPCI view exists, the guest has not yet
+     * seen it): the virtual DeviceID its tree's {@code msi-map} gives it maps to the host's
+     * ({@link #mapDeviceId}), and its MSI capability is set up for the mechanism in force: hidden
+     * ({@code none}, upstream) or trapped with the guest's values passed to the device
+     * ({@code vits}, MSI-X hidden: only MSI is trapped).
+     */
+    public void deviceAssigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int physicalDeviceId) {
+        Attached a = require(domU);
+        synchronized (a) {
+            a.devices().put(virtualDeviceId, vpci);
+            mapDeviceId(domU, virtualDeviceId, physicalDeviceId);
+            prepare(a, virtualDeviceId, vpci, a.msiMode()[0]);
+        }
+    }
+
+    /** xpci, before a function leaves a DomU (detach, destroy): its trap goes and its DeviceID is unmapped. */
+    public void deviceDetached(XenDomain domU, int virtualDeviceId) {
+        Attached a = attached.get(domU.id());
+        if (a == null) {
+            return;
+        }
+        synchronized (a) {
+            VpciDevice v = a.devices().remove(virtualDeviceId);
+            if (v != null) {
+                v.untrapMsi();
+            }
+            RemapMsiArch r = a.remaps().remove(virtualDeviceId);
+            if (r != null) {
+                r.release();
+            }
+            unmapDeviceId(domU, virtualDeviceId);
+        }
+    }
+
+    /**
+     * A device's vPCI MSI view for {@code mode}. A device whose MSI is trapped already keeps its
+     * trap when the domain switches to {@code none} (the guest programmed it; its MSIs are then
+     * dropped as {@code DOMU_NO_MSI} by the router, and delivered again on a switch back).
+     */
+    private void prepare(Attached a, int virtualDeviceId, VpciDevice v, String mode) {
+        if ("none".equals(mode)) {
+            if (v.msi() == null) {
+                v.hideMsi(true);
+            }
+            return;
+        }
+        v.hideMsi(false);
+        v.hideMsix(true);
+        MsiArch want;
+        if ("vits".equals(mode)) {
+            if (v.msi() != null && !(a.remaps().containsKey(virtualDeviceId))) {
+                return; // trapped for vits already
+            }
+            want = new DirectMsiArch();
+        } else {
+            if (a.remaps().containsKey(virtualDeviceId) && v.msi() != null) {
+                return;
+            }
+            Integer p = a.deviceIds().get(virtualDeviceId);
+            if (p == null || hostIts.isEmpty() || a.frame()[0] == null) {
+                return;
+            }
+            RemapMsiArch r = new RemapMsiArch(hostIts.get(0), hostLpis, p, a.slot(), a.frame()[0],
+                    GUEST_V2M_BASE + VirtualV2mFrame.MSI_SETSPI_NS,
+                    GUEST_DOORBELL_BASE + (hostIts.get(0).doorbell() & (DOORBELL_PAGE - 1)));
+            a.remaps().put(virtualDeviceId, r);
+            want = r;
+        }
+        if (v.msi() != null) {
+            v.untrapMsi(); // only before the guest boots: the other kind of controller is in its tree
+        }
+        if (!(want instanceof RemapMsiArch)) {
+            RemapMsiArch old = a.remaps().remove(virtualDeviceId);
+            if (old != null) {
+                old.release();
+            }
+        }
+        try {
+            v.trapMsi(want);
+        } catch (IllegalStateException e) {
+            LOG.info("{}: {}", v, e.getMessage()); // no MSI capability: nothing to trap
+        }
     }
 
     /** Undoes {@link #mapDeviceId} (detach): what the domain's vITS mapped for it is unmapped on the host. */
@@ -328,7 +518,12 @@ public final class XenInterrupts {
 
     /** Called with each DomU once its vGIC is attached (its domu-msi policy is applied then). */
     void onDomuAttached(java.util.function.Consumer<XenDomain> c) {
-        domuAttached = c;
+        domuAttached.add(c);
+    }
+
+    /** Who flushes the SMMUs' cached stage-2 translations of a domain after Xen unmaps a doorbell. */
+    public void iotlbFlush(java.util.function.Consumer<XenDomain> flush) {
+        this.iotlbFlush = flush == null ? d -> { } : flush;
     }
 
     /** The DomUs with a vGIC now. */
@@ -369,6 +564,7 @@ public final class XenInterrupts {
             synchronized (a) {
                 router.msiAllowed(a.slot(), false);
                 a.msiMode()[0] = "none";
+                a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "none"));
             }
         }
 
@@ -381,6 +577,7 @@ public final class XenInterrupts {
                 if (!a.vgic().hasLpis() || hostIts.isEmpty()) {
                     throw new HypervisorException(domain() + ": no ITS on this host, so no virtual ITS");
                 }
+                refuseOtherController("arm,gic-v3-its");
                 if (a.its().isEmpty()) {
                     HostIts h = hostIts.get(0);
                     VirtualIts v = new VirtualIts(a.vgic(), new DomainMemory(a.domain().p2m(), machine.memory()), h,
@@ -388,13 +585,68 @@ public final class XenInterrupts {
                     v.deviceMap(vdev -> a.deviceIds().getOrDefault(vdev, -1));
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_ITS_BASE, VirtualIts.SIZE, "vITS", v::access));
                     // The guest's doorbell page is the host's (the `map` doorbell policy's default).
-                    long page = h.doorbell() & -DOORBELL_PAGE;
-                    a.domain().p2m().map(GUEST_ITS_BASE + (h.doorbell() - h.base() & -DOORBELL_PAGE), page,
-                            DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
                     a.its().add(v);
+                    if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                        mapDoorbells(a);
+                    }
+                    if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
+                        // Built now, before the guest boots: libxl writes the vITS into its tree
+                        // (a guest that booted without one keeps its MSI set-up: no hot-plug of
+                        // an interrupt controller's node).
+                        DomUDeviceTree.addIts(a.domain().deviceTree(), GUEST_ITS_BASE, GUEST_ITS_SIZE);
+                    }
                 }
                 router.msiAllowed(a.slot(), true);
                 a.msiMode()[0] = "vits";
+                a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "vits"));
+            }
+        }
+
+        @Override
+        public void trapAndRemap() {
+            synchronized (a) {
+                if (a.vgic().dying()) {
+                    throw new HypervisorException(domain() + " is being destroyed");
+                }
+                if (hostIts.isEmpty()) {
+                    // The GICv2m frame, NWL's bitmap and AXI's FIFO would each say which vector
+                    // fired (SPI, status bit, FIFO word); those backends are not written yet.
+                    throw new HypervisorException(domain() + ": trap-remap finds the vector from a host ITS "
+                            + "only (the GICv2m SPI, NWL status-bit and AXI FIFO backends are not written): "
+                            + "this host has no ITS");
+                }
+                refuseOtherController("arm,gic-v2m-frame");
+                if (a.frame()[0] == null) {
+                    VirtualV2mFrame f = new VirtualV2mFrame(a.vgic(), GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
+                    a.traps().add(a.domain().ipaSpace().addTrap(GUEST_V2M_BASE, VirtualV2mFrame.SIZE, "vGICv2m",
+                            f::access));
+                    a.frame()[0] = f;
+                    if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                        // The `map` doorbell policy: the host doorbell page in the domain's stage 2, so
+                        // the device's writes of Xen's messages reach the host ITS.
+                        mapDoorbells(a);
+                    }
+                    if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
+                        DomUDeviceTree.addV2mFrame(a.domain().deviceTree(), GUEST_V2M_BASE, VirtualV2mFrame.SIZE,
+                                GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
+                    }
+                }
+                router.msiAllowed(a.slot(), true);
+                a.msiMode()[0] = "trap-remap";
+                a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "trap-remap"));
+            }
+        }
+
+        /**
+         * A guest that booted with one kind of MSI controller in its tree cannot be handed the
+         * other: no interrupt-controller node is hot-plugged into a running guest's tree.
+         */
+        private void refuseOtherController(String wanted) {
+            XenDomain d = a.domain();
+            DtNode m = d.deviceTree() == null ? null : DomUDeviceTree.msiController(d.deviceTree());
+            if (d.kernel() != null && m != null && !m.compatibles().contains(wanted)) {
+                throw new HypervisorException(domain() + " booted with " + m.compatibles().get(0) + " at " + m.path()
+                        + " in its tree; " + wanted + " cannot be hot-plugged into a running guest");
             }
         }
 
@@ -402,6 +654,132 @@ public final class XenInterrupts {
         public String active() {
             return a.msiMode()[0];
         }
+    }
+
+    /** The IPAs of the domain's doorbell pages (one per mechanism set up) and the host page each maps. */
+    private List<long[]> doorbellPages(Attached a) {
+        List<long[]> out = new ArrayList<>(2);
+        if (hostIts.isEmpty()) {
+            return out;
+        }
+        HostIts h = hostIts.get(0);
+        long host = h.doorbell() & -DOORBELL_PAGE;
+        if (!a.its().isEmpty()) {
+            out.add(new long[] {GUEST_ITS_BASE + (h.doorbell() - h.base() & -DOORBELL_PAGE), host});
+        }
+        if (a.frame()[0] != null) {
+            out.add(new long[] {GUEST_DOORBELL_BASE, host});
+        }
+        return out;
+    }
+
+    private void mapDoorbells(Attached a) {
+        for (long[] p : doorbellPages(a)) {
+            a.domain().p2m().map(p[0], p[1], DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
+        }
+    }
+
+    /** The domain's doorbell choice and what its fault path recovered. */
+    public DomuDoorbell doorbell(XenDomain domU) {
+        return require(domU).doorbell();
+    }
+
+    /** The DomU's doorbell as a {@code doorbell} policy sets it. */
+    public org.trapdoor.api.hypervisor.DoorbellPlumbing doorbellPlumbing(XenDomain domU) {
+        Attached a = require(domU);
+        if (domU.hardwareDomain()) {
+            throw new IllegalArgumentException("the hardware domain's doorbell is not a DomU policy");
+        }
+        return new org.trapdoor.api.hypervisor.DoorbellPlumbing() {
+            @Override
+            public String domain() {
+                return a.domain().name();
+            }
+
+            @Override
+            public void mapDoorbell() {
+                synchronized (a) {
+                    a.doorbell().mode = DomuDoorbell.MAP;
+                    mapDoorbells(a);
+                }
+            }
+
+            @Override
+            public void abortAndSanitise() {
+                synchronized (a) {
+                    if (a.vgic().dying()) {
+                        throw new HypervisorException(domain() + " is being destroyed");
+                    }
+                    // The order matters: from the switch on, a device write to the doorbell faults
+                    // and reaches writeFaulted, which forwards it (or counts it): none is lost silently.
+                    a.doorbell().mode = DomuDoorbell.ABORT_SANITISE;
+                    for (long[] p : doorbellPages(a)) {
+                        a.domain().p2m().unmap(p[0], DOORBELL_PAGE);
+                    }
+                    iotlbFlush.accept(a.domain());
+                }
+            }
+
+            @Override
+            public String active() {
+                return a.doorbell().mode;
+            }
+        };
+    }
+
+    /**
+     * The SMMU reported a faulting write of a DomU's function (its event queue, drained by Xen's
+     * tasklet). Under {@code abort-sanitise}, a write to the domain's unmapped doorbell is the
+     * device's MSI: with its data (the SMMU's FAULT_WDATA capability) Xen checks it against the MSI
+     * state the guest programmed and forwards a legitimate one to the host ITS ({@code INT}), and
+     * counts a forged one as refused; without the data it cannot tell which message it was, and
+     * the message is lost, counted.
+     */
+    public void writeFaulted(XenDomain domU, int virtualDeviceId, long address, boolean captured, int data) {
+        Attached a = attached.get(domU.id());
+        if (a == null || hostIts.isEmpty() || !DomuDoorbell.ABORT_SANITISE.equals(a.doorbell().mode)) {
+            return;
+        }
+        HostIts h = hostIts.get(0);
+        boolean vitsDoorbell = !a.its().isEmpty() && address == GUEST_ITS_BASE + (h.doorbell() - h.base());
+        boolean remapDoorbell = a.frame()[0] != null
+                && address == GUEST_DOORBELL_BASE + (h.doorbell() & (DOORBELL_PAGE - 1));
+        if (!vitsDoorbell && !remapDoorbell) {
+            return; // an ordinary DMA fault, counted against the domain already
+        }
+        DomuDoorbell db = a.doorbell();
+        if (!captured) {
+            db.lost.increment();
+            return;
+        }
+        Integer p = a.deviceIds().get(virtualDeviceId);
+        boolean legitimate = false;
+        if (p != null) {
+            if (remapDoorbell) {
+                RemapMsiArch r = a.remaps().get(virtualDeviceId);
+                legitimate = r != null && r.legitimate(data);
+            } else {
+                HostIts.Device d = h.device(p);
+                legitimate = d != null && d.domainSlot() == a.slot() && data >= 0 && data < d.events();
+            }
+        }
+        if (legitimate && h.interrupt(p, data)) {
+            db.forwarded.increment();
+        } else {
+            db.refused.increment();
+        }
+    }
+
+    /** The trap-remap state of a DomU's function (by virtual DeviceID), or null. */
+    public RemapMsiArch remap(XenDomain domU, int virtualDeviceId) {
+        Attached a = attached.get(domU.id());
+        return a == null ? null : a.remaps().get(virtualDeviceId);
+    }
+
+    /** The DomU's GICv2m-style frame under trap-remap, or null. */
+    public VirtualV2mFrame v2mFrame(XenDomain domU) {
+        Attached a = attached.get(domU.id());
+        return a == null ? null : a.frame()[0];
     }
 
     /** The domain is being destroyed: its traps and routes go, its vIRQs are dropped. */
@@ -481,7 +859,8 @@ public final class XenInterrupts {
         private boolean isGic(String node) {
             DeviceTree t = a.domain().deviceTree();
             DtNode n = t == null || node == null ? null : t.node(node);
-            return n != null && n.compatibles().contains(GICV3);
+            return n != null && (n.compatibles().contains(GICV3)
+                    || n.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains));
         }
 
         @Override

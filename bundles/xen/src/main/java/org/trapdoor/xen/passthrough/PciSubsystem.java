@@ -23,6 +23,7 @@ import org.trapdoor.api.hypervisor.PolicyInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.xen.PciPassthrough;
 import org.trapdoor.xen.Xen;
+import org.trapdoor.xen.domain.DomUDeviceTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.pci.PciHostBridges;
 import org.trapdoor.xen.pci.Sbdf;
@@ -75,6 +76,7 @@ public final class PciSubsystem implements PciPassthrough {
     private final Map<String, HwdomWindow> windows = new LinkedHashMap<>();
     private PciHostBridges bridges;
     private XenDomain dom0;
+    private MsiDeviceHooks msiHooks = MsiDeviceHooks.NONE;
 
     /**
      * @param bringUps the bring-up sequence Xen can run for a bridge node, or null when it has none
@@ -91,6 +93,11 @@ public final class PciSubsystem implements PciPassthrough {
 
     public PciSubsystem(Xen xen) {
         this(xen, n -> null);
+    }
+
+    /** Who sets up a DomU's functions' MSIs (Xen's interrupt side; wired by the component). */
+    public synchronized void msiHooks(MsiDeviceHooks hooks) {
+        this.msiHooks = hooks == null ? MsiDeviceHooks.NONE : hooks;
     }
 
     /** Where the policy services go (the Xen component binds them here). */
@@ -116,6 +123,7 @@ public final class PciSubsystem implements PciPassthrough {
                 try {
                     smmu.probeAndReset();
                     smmu.onFault(this::countFault);
+                    smmu.onWriteFault(this::writeFaulted);
                     smmus.put(n.path(), smmu);
                     connectEventInterrupt(n.path());
                 } catch (IllegalStateException e) {
@@ -412,6 +420,9 @@ public final class PciSubsystem implements PciPassthrough {
 
     /** {@code vpci_deassign_device} for the current owner. */
     private void leaveOwner(Pdev p) {
+        if (p.owner != null && p.owner != dom0 && p.vslot >= 0) {
+            msiHooks.detached(p.owner, virtualDeviceId(p.vslot));
+        }
         if (p.vpci != null) {
             p.vpci.teardown();
             if (p.guestBridge != null) {
@@ -439,7 +450,7 @@ public final class PciSubsystem implements PciPassthrough {
             return;
         }
         // make_vpci_node: only when the domain is created with PCI devices (as libxl).
-        VpciNode.addTo(domU.deviceTree().root());
+        VpciNode.addTo(domU.deviceTree().root(), DomUDeviceTree.msiController(domU.deviceTree()));
         List<PciSpec> done = new ArrayList<>();
         try {
             for (PciSpec spec : pci) {
@@ -502,6 +513,7 @@ public final class PciSubsystem implements PciPassthrough {
         p.vpci = v;
         p.guestBridge = vbridge;
         p.vslot = slot;
+        msiHooks.assigned(d, v, virtualDeviceId(slot), hostDeviceId(p));
         PciAssignment a = new PciAssignment(sbdf.toString(), p.virtualBdf(), spec.permissive());
         d.addPci(a);
         printk("d%d: assigned %s as %s", d.id(), sbdf, a.virtualBdf());
@@ -536,6 +548,47 @@ public final class PciSubsystem implements PciPassthrough {
         guestBridges.remove(d.id());
         owners.remove(d.id(), d);
         policies.forget(d.name());
+    }
+
+    /** A DomU function's write faulted: to the MSI side (which may recover a doorbell write from it). */
+    private void writeFaulted(int sid, long address, boolean captured, int data) {
+        for (Pdev p : pdevs.values()) {
+            if (p.streamIds.contains(sid)) {
+                if (p.owner != null && p.owner != dom0 && p.vslot >= 0) {
+                    msiHooks.writeFaulted(p.owner, virtualDeviceId(p.vslot), address, captured, data);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Every SMMU drops what it cached of {@code d}'s stage 2 ({@code iommu_iotlb_flush_all}). */
+    public synchronized void flushIotlb(XenDomain d) {
+        for (XenSmmuv3 s : smmus.values()) {
+            s.flush(d.id());
+        }
+    }
+
+    /** Whether every SMMU Xen drives captures a faulting write's data (FAULT_WDATA); false without one. */
+    public synchronized boolean faultDataCaptured() {
+        return !smmus.isEmpty() && smmus.values().stream().allMatch(XenSmmuv3::capturesFaultData);
+    }
+
+    /** The virtual DeviceID of vPCI slot {@code vslot}: its RID 00:SS.0 through the DomU's identity {@code msi-map}. */
+    static int virtualDeviceId(int vslot) {
+        return vslot << 3;
+    }
+
+    /** The host DeviceID: the RID through the bridge's {@code msi-map} ({@code of_map_id}), the RID without one. */
+    private static int hostDeviceId(Pdev p) {
+        IdMap map = IdMap.msiMap(p.bridge.dtNode());
+        if (map != null) {
+            IdMap.Result r = map.map(p.sbdf.rid());
+            if (r.translated()) {
+                return (int) r.id();
+            }
+        }
+        return p.sbdf.rid();
     }
 
     /** The DomU's virtual host bridge, its ECAM window trapped on first use ({@code domain_vpci_init}). */

@@ -60,6 +60,8 @@ public final class VpciDevice implements ConfigAccessor {
     static final int STATUS_RO_MASK = 0x01 | 0x08 | STATUS_CAP_LIST | 0x20 | 0x80 | 0x600;
     static final int STATUS_RW1C_MASK = 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000;
     static final int CAP_ID_MSI = 0x05, CAP_ID_MSIX = 0x11;
+    /** MSI-X Message Control: MSI-X Enable. */
+    static final int MSIX_ENABLE = 0x8000;
     static final int PAGE = 4096;
 
     enum BarType { EMPTY, IO, MEM32, MEM64_LO, MEM64_HI, ROM }
@@ -89,9 +91,10 @@ public final class VpciDevice implements ConfigAccessor {
     private volatile int guestCmd;
     private volatile boolean barsMapped;
     /** The capability chain as the DomU sees it: the first capability kept, and whether CAP_LIST was masked. */
-    private int firstCap;
-    private boolean capListMasked;
+    private final List<Integer> caps = new ArrayList<>(2);
+    private final List<Integer> capIds = new ArrayList<>(2);
     private boolean msiHidden;
+    private boolean msixHidden;
     private VpciMsi msi;
     private final LongAdder droppedWrites = new LongAdder();
     private final LongAdder refusedMaps = new LongAdder();
@@ -263,21 +266,37 @@ public final class VpciDevice implements ConfigAccessor {
             return; // Dom0 sees every capability as the device has it.
         }
         int[] ttl = {48};
-        int next = nextCap(0x34, ttl);
-        firstCap = next;
-        cfg.add(0x34, 1, off -> msiHidden ? 0 : firstCap, null);
-        next &= ~3;
-        boolean maskCapList = next == 0;
+        int next = nextCap(0x34, ttl) & ~3;
         while (next != 0 && ttl[0] > 0) {
-            int pos = next;
-            next = nextCap(pos + 1, ttl);
-            cfg.add(pos, 1, off -> hw.read(off, 1), null);
-            int link = next;
-            cfg.add(pos + 1, 1, off -> link, null);
-            next &= ~3;
+            caps.add(next);
+            capIds.add(hw.read(next, 1));
+            next = nextCap(next + 1, ttl) & ~3;
         }
-        capListMasked = maskCapList;
-        addGuestStatus(maskCapList);
+        cfg.add(0x34, 1, off -> visibleAfter(-1), null);
+        for (int i = 0; i < caps.size(); i++) {
+            int index = i;
+            cfg.add(caps.get(i), 1, off -> hw.read(off, 1), null);
+            cfg.add(caps.get(i) + 1, 1, off -> visibleAfter(index), null);
+        }
+        addGuestStatus(caps.isEmpty());
+    }
+
+    /** The next capability the guest may see after kept capability {@code index} (-1: the first), or 0. */
+    private synchronized int visibleAfter(int index) {
+        for (int i = index + 1; i < caps.size(); i++) {
+            if (visible(i)) {
+                return caps.get(i);
+            }
+        }
+        return 0;
+    }
+
+    private boolean visible(int i) {
+        return !msiHidden && !(msixHidden && capIds.get(i) == CAP_ID_MSIX);
+    }
+
+    private boolean noneVisible() {
+        return visibleAfter(-1) == 0;
     }
 
     /** {@code pci_find_next_cap_ttl} over MSI and MSI-X: the next supported capability after the pointer at {@code pos}. */
@@ -315,12 +334,41 @@ public final class VpciDevice implements ConfigAccessor {
      * registers that read all-ones).
      */
     public synchronized void hideMsi(boolean hide) {
-        if (hwdom || hide == msiHidden || firstCap == 0) {
+        if (hwdom || hide == msiHidden || caps.isEmpty()) {
             return;
         }
         msiHidden = hide;
         cfg.remove(PCI_STATUS, 2);
-        addGuestStatus(hide || capListMasked);
+        addGuestStatus(noneVisible());
+    }
+
+    /**
+     * Hides (or shows again) the MSI-X capability alone: the chain skips it and, if it was the only
+     * one, Status hides CAP_LIST. For the mechanisms that trap MSI only (no {@code msix.c}
+     * here yet): a guest that found MSI-X would program a table and control register that vPCI
+     * does not trap, so it is offered MSI, which is trapped.
+     */
+    public synchronized void hideMsix(boolean hide) {
+        if (hwdom || hide == msixHidden || caps.isEmpty()) {
+            return;
+        }
+        msixHidden = hide;
+        cfg.remove(PCI_STATUS, 2);
+        addGuestStatus(noneVisible());
+        int pos = findCap(CAP_ID_MSIX);
+        if (hide && pos != 0) {
+            // What the previous owner enabled goes off (libxl resets a function it assigns): an
+            // enabled MSI-X would take precedence over the MSI the guest programs, with a table
+            // it cannot see.
+            int control = hw.read(pos + 2, 2);
+            if ((control & MSIX_ENABLE) != 0) {
+                hw.write(pos + 2, 2, control & ~MSIX_ENABLE);
+            }
+        }
+    }
+
+    public synchronized boolean msixHidden() {
+        return msixHidden;
     }
 
     public synchronized boolean msiHidden() {
@@ -343,6 +391,10 @@ public final class VpciDevice implements ConfigAccessor {
         int pos = findCap(CAP_ID_MSI);
         if (pos == 0) {
             throw new IllegalStateException(hw + ": no MSI capability");
+        }
+        int control = hw.read(pos + 2, 2);
+        if ((control & VpciMsi.FLAGS_ENABLE) != 0) {
+            hw.write(pos + 2, 2, control & ~VpciMsi.FLAGS_ENABLE); // the guest's view starts disabled: so does the device
         }
         msi = new VpciMsi(hw, cfg, pos, arch);
         return msi;

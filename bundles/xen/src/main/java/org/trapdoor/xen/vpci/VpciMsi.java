@@ -9,7 +9,9 @@ import org.trapdoor.api.pci.ConfigSpace;
  * enable and Multiple Message Enable (clamped to what the device supports); address, data and mask
  * are the guest's own values, never written to the device by vPCI; enable, disable, a change of
  * address or data while enabled and a change of an enabled vector's mask go to the {@link MsiArch}.
- * The pending bits are not trapped (a DomU reads all-ones, as any unhandled register).
+ * The pending bits read the device's, for the enabled vectors (the mechanism mirrors the guest's
+ * mask to the device, so a vector the guest masked holds its message there, pending, as it would
+ * on bare metal; upstream leaves them untrapped).
  *
  * <p>Slow path: the guest programs MSI at set-up; the fields are read by the arch hook.
  */
@@ -61,9 +63,10 @@ public final class VpciMsi {
         int maskReg = dataReg + 4;
         if (masking) {
             cfg.add(maskReg, 4, off -> mask, (off, v) -> maskWrite(v));
+            cfg.add(maskReg + 4, 4, off -> enabled ? hw.read(off, 4) & enabledVectors() : 0, null);
         }
         // What cleanup removes: control up to the pending bits (or to the end of data without masking).
-        this.end = masking ? maskReg + 4 : dataReg + 2;
+        this.end = masking ? maskReg + 8 : dataReg + 2;
     }
 
     private int controlRead() {
@@ -93,6 +96,10 @@ public final class VpciMsi {
         }
         vectors = n;
         enabled = newEnabled;
+    }
+
+    private int enabledVectors() {
+        return vectors >= 32 ? -1 : (1 << vectors) - 1;
     }
 
     private void update() {

@@ -8,7 +8,10 @@ import org.trapdoor.api.dt.DtProperty;
  * ({@code tools/libs/light/libxl_arm.c}) writes it when the domain is created with PCI devices:
  * a {@code pci-host-ecam-generic} at {@code GUEST_VPCI_ECAM_BASE} with the guest layout's two
  * memory windows, and nothing else (no {@code interrupt-map}, {@code msi-map}, {@code iommu-map},
- * {@code linux,pci-domain} or {@code dma-coherent}, as upstream).
+ * {@code linux,pci-domain} or {@code dma-coherent}, as upstream). When the DomU has an MSI
+ * controller (a {@code domu-msi} mechanism put one in its tree), the node also names it: an ITS
+ * through {@code msi-map = <0 &its 0 0x10000>} (the guest's virtual requester ID is its virtual
+ * DeviceID, which Xen maps to the host's), a GICv2m-style frame through {@code msi-parent}.
  */
 public final class VpciNode {
     /** {@code GUEST_VPCI_MEM_ADDR} / {@code _SIZE}: 32-bit non-prefetchable window. */
@@ -22,6 +25,28 @@ public final class VpciNode {
     public static final long ADDR_TYPE_PREFETCH_MEM = 0x4300_0000L;
 
     private VpciNode() {
+    }
+
+    /** Virtual requester IDs the {@code msi-map} covers (bus 0..255, every devfn). */
+    public static final long RID_SPACE = 0x1_0000L;
+
+    /**
+     * Adds {@code pcie@10000000} under {@code root} and names the DomU's MSI controller.
+     *
+     * @param msiController the DomU's ITS ({@code arm,gic-v3-its}: {@code msi-map}) or frame
+     *                      ({@code msi-parent}), or null for none (upstream)
+     */
+    public static DtNode addTo(DtNode root, DtNode msiController) {
+        DtNode n = addTo(root);
+        if (msiController != null) {
+            long ph = msiController.phandle();
+            if (msiController.compatibles().contains("arm,gic-v3-its")) {
+                n.put(DtProperty.ofCells("msi-map", 0, ph, 0, RID_SPACE));
+            } else {
+                n.put(DtProperty.ofCells("msi-parent", ph));
+            }
+        }
+        return n;
     }
 
     /** Adds {@code pcie@10000000} under {@code root} (a root with 2 address and 2 size cells) and returns it. */

@@ -3,6 +3,7 @@ package org.trapdoor.hw.gicv3;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.counter.EventCounterArray;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
@@ -72,12 +73,19 @@ public final class Gicv3 implements InterruptController {
     private final AtomicLong lpiTableErrors = new AtomicLong();
     /** The CPUs' sink (read by {@link CpuInterface#drain}). */
     volatile InterruptSink sink;
+    private final Gicv3Trace trace;
 
     /**
      * @param spis     number of SPIs (a multiple of 32, at most 988)
      * @param affinity MPIDR affinity of each CPU (Aff3.Aff2.Aff1.Aff0 as in GICR_TYPER[63:32])
      */
     public Gicv3(String name, int spis, long[] affinity, PhysicalMemory memory) {
+        this(name, spis, affinity, memory, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code gicv3_*} trace points are declared (the machine's registry) */
+    public Gicv3(String name, int spis, long[] affinity, PhysicalMemory memory, Tracing tracing) {
+        this.trace = new Gicv3Trace(tracing);
         if (spis < 0 || spis % 32 != 0 || spis > 988 || affinity.length == 0) {
             throw new IllegalArgumentException("bad GICv3 shape: spis=" + spis + " cpus=" + affinity.length);
         }
@@ -101,7 +109,11 @@ public final class Gicv3 implements InterruptController {
 
     @Override
     public DropReason raiseSpi(int intid) {
-        return dist.raiseSpi(intid);
+        DropReason r = dist.raiseSpi(intid);
+        if (trace.setPending.on()) {
+            trace.setPending.emit(intid, -1, Gicv3Trace.outcome(r));
+        }
+        return r;
     }
 
     /**
@@ -113,7 +125,11 @@ public final class Gicv3 implements InterruptController {
      */
     @Override
     public DropReason pulseSpi(int intid) {
-        return dist.pulseSpi(intid);
+        DropReason r = dist.pulseSpi(intid);
+        if (trace.setPending.on()) {
+            trace.setPending.emit(intid, -1, Gicv3Trace.outcome(r));
+        }
+        return r;
     }
 
     @Override
@@ -144,6 +160,9 @@ public final class Gicv3 implements InterruptController {
             }
         }
         counters.record(r);
+        if (trace.setPending.on()) {
+            trace.setPending.emit(intid, redistributor, Gicv3Trace.outcome(r));
+        }
         if (r == null) {
             signal(redistributor, intid);
         }
@@ -255,13 +274,20 @@ public final class Gicv3 implements InterruptController {
 
     @Override
     public int acknowledge(int cpu) {
-        return cpu < 0 || cpu >= cpus.length ? SPURIOUS : cpus[cpu].acknowledge();
+        int id = cpu < 0 || cpu >= cpus.length ? SPURIOUS : cpus[cpu].acknowledge();
+        if (id != SPURIOUS && trace.ack.on()) {
+            trace.ack.emit(cpu, id);
+        }
+        return id;
     }
 
     @Override
     public void endOfInterrupt(int cpu, int intid) {
         if (cpu < 0 || cpu >= cpus.length || intid >= 1020 && intid < FIRST_LPI) {
             return;
+        }
+        if (trace.eoi.on()) {
+            trace.eoi.emit(cpu, intid);
         }
         cpus[cpu].endOfInterrupt(intid);
     }

@@ -75,7 +75,7 @@ public final class Gicv3Driver implements HardwareDriver {
         if (n < 32 || n > 988 || n % 32 != 0) {
             throw new BindException(node.path() + ": configured SPI count " + n + " is not a multiple of 32 in 32..988");
         }
-        return new Gicv3(node.path(), n, affinity, context.memory());
+        return new Gicv3(node.path(), n, affinity, context.memory(), context.tracing());
     }
 
     /** Each CPU's MPIDR as Aff3.Aff2.Aff1.Aff0 (GICR_TYPER[63:32]), in /cpus order. */

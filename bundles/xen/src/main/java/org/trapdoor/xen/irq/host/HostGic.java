@@ -21,7 +21,7 @@ import org.trapdoor.api.memory.PhysicalMemory;
  * table per redistributor; EnableLPIs). SPIs for domains are enabled and disabled here as the
  * domain's vGIC asks ({@code gicv3_irq_enable}).
  */
-public final class HostGic {
+public final class HostGic implements PhysicalGic {
     private static final Logger LOG = LoggerFactory.getLogger(HostGic.class);
     /** Xen's GIC_PRI_IRQ: the priority of every interrupt routed to a guest. */
     public static final int PRI_IRQ = 0xa0;
@@ -108,10 +108,12 @@ public final class HostGic {
     }
 
     /** SGIs + PPIs + SPIs the distributor implements. */
+    @Override
     public int lines() {
         return lines;
     }
 
+    @Override
     public boolean lpis() {
         return lpis;
     }
@@ -121,6 +123,7 @@ public final class HostGic {
         return lpiLimit;
     }
 
+    @Override
     public int idBits() {
         return idBits;
     }
@@ -215,6 +218,7 @@ public final class HostGic {
     }
 
     /** {@code gicv3_irq_enable} / {@code _disable} of SPI {@code spi}. */
+    @Override
     public void spiEnabled(int spi, boolean on) {
         if (spi < 32 || spi >= lines) {
             return;
@@ -223,6 +227,7 @@ public final class HostGic {
     }
 
     /** {@code gicv3_irq_set_type}: edge ({@code true}) or level. */
+    @Override
     public void spiEdge(int spi, boolean edge) {
         if (spi < 32 || spi >= lines) {
             return;
@@ -234,6 +239,7 @@ public final class HostGic {
     }
 
     /** {@code gicv3_irq_set_affinity}: SPI {@code spi} to physical CPU {@code cpu}. */
+    @Override
     public void spiRoute(int spi, int cpu) {
         if (spi >= 32 && spi < lines && cpu >= 0 && cpu < rdFrames.size()) {
             bus.write(gicd + GICD_IROUTER + 8L * spi, 8, affinity(cpu));

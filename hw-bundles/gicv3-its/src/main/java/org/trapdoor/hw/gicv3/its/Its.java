@@ -18,6 +18,7 @@ import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.model.ModelRef;
 import org.trapdoor.api.register.RegisterBlock;
+import org.trapdoor.api.trace.Tracing;
 
 /**
  * Arm GICv3 Interrupt Translation Service ({@code arm,gic-v3-its}): a 64 KiB control frame and a
@@ -103,6 +104,7 @@ public final class Its implements MsiController, ItsInspectable {
     private final TranslationCache cache = new TranslationCache();
     private final InterruptCounters counters = new InterruptCounters();
     private final InterruptCounters ledger;
+    private final ItsTrace trace;
     private final LongAdder commands = new LongAdder();
     private final LongAdder commandErrors = new LongAdder();
     private final LongAdder unknownCommands = new LongAdder();
@@ -123,7 +125,14 @@ public final class Its implements MsiController, ItsInspectable {
      */
     public Its(String name, long base, PhysicalMemory memory, ModelRef<InterruptController> gic,
             InterruptCounters ledger) {
+        this(name, base, memory, gic, ledger, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code its_*} trace points are declared (the machine's registry) */
+    public Its(String name, long base, PhysicalMemory memory, ModelRef<InterruptController> gic,
+            InterruptCounters ledger, Tracing tracing) {
         this.ledger = ledger;
+        this.trace = new ItsTrace(tracing);
         this.name = name;
         this.base = base;
         this.memory = memory;
@@ -134,10 +143,8 @@ public final class Its implements MsiController, ItsInspectable {
                 | (quiescent() ? regs.ctlrQuiescent.mask() : 0));
         regs.cbaser.onWrite(this::cbaserWritten);
         regs.cwriter.onWrite(this::cwriterWritten);
-        for (int i = 0; i < 2; i++) {
-            final int n = i;
-            regs.baser[i].onWrite((p, v) -> baserWritten(n, p, v));
-        }
+        regs.baser[0].onWrite((p, v) -> baserWritten(0, p, v));
+        regs.baser[1].onWrite((p, v) -> baserWritten(1, p, v));
     }
 
     // ---------------------------------------------------------------- registers
@@ -146,20 +153,32 @@ public final class Its implements MsiController, ItsInspectable {
         return regs.cwriter.value() == (regs.creadr.value() & ~1L);
     }
 
+    /**
+     * Enabling is where the tables come (back) into use: they are decoded from the BASERs then,
+     * and the translation cache starts empty. That one invalidation covers everything that can
+     * change while the ITS is disabled (BASER writes, tables rewritten in memory, and a
+     * translation that was in flight when software disabled the ITS and filled the cache
+     * after): while disabled, nothing reads the cache (translater writes are dropped first and
+     * no command runs), so disabling need not invalidate it, nor a BASER write.
+     */
     private void ctlrWritten(long previous, long value) {
         boolean en = (value & 1) != 0;
         synchronized (commandLock) {
             if (en && !enabled) {
-                deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-                collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+                decodeTables();
                 cache.invalidateAll();
                 enabled = true;
                 processCommands();
             } else if (!en) {
                 enabled = false;
-                cache.invalidateAll();
             }
         }
+    }
+
+    /** The Device and Collection tables as BASER0 and BASER1 describe them now. */
+    private void decodeTables() {
+        deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
+        collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
     }
 
     private void cbaserWritten(long previous, long value) {
@@ -173,19 +192,12 @@ public final class Its implements MsiController, ItsInspectable {
         }
     }
 
+    /** BASERn is read-only while the ITS is enabled; the value is decoded when it is enabled. */
     private void baserWritten(int n, long previous, long value) {
         synchronized (commandLock) {
             if (enabled) {
                 regs.baser[n].set(previous);
-                return;
             }
-            // 64 KiB pages keep PA[51:48] in [15:12]; smaller pages have those bits as address.
-            if (n == 0) {
-                deviceTable = ItsTable.of(value, ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-            } else {
-                collectionTable = ItsTable.of(value, ENTRY_SIZE, 1L << ICID_BITS);
-            }
-            cache.invalidateAll();
         }
     }
 
@@ -276,6 +288,9 @@ public final class Its implements MsiController, ItsInspectable {
         if (!ok) {
             commandErrors.increment();
         }
+        if (trace.command.on()) {
+            trace.command.emit(op, Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId), icid, ok ? 1 : 0);
+        }
         switch (op) {
             // These rewrite a DTE, CTE or ITE (after the write, so a racing fill is dead on arrival).
             case MAPD, MAPC, MAPTI, MAPI, DISCARD, MOVI -> cache.invalidateAll();
@@ -325,7 +340,7 @@ public final class Its implements MsiController, ItsInspectable {
         if (dte == 0 || !eventInRange(dte, eventId) || icid >= collectionTable.maxIds) {
             return false;
         }
-        if (pintid != 1023 && (pintid < InterruptController.FIRST_LPI || Integer.toUnsignedLong(pintid) >= 1L << 16)) {
+        if (!isLpi(pintid)) {
             return false;
         }
         memory.store64(iteAddress(dte, eventId), 1L | (Integer.toUnsignedLong(pintid) << 1) | ((long) icid << 33));
@@ -424,6 +439,16 @@ public final class Its implements MsiController, ItsInspectable {
         return (cte & 1) != 0 ? cte : 0;
     }
 
+    /**
+     * An LPI this ITS can name: 8192 up to its 16 ID bits (GITS_TYPER.ID_bits). MAPTI and MAPI
+     * refuse any other pINTID (1023 is VMAPTI's "no doorbell", not a physical INTID), and the
+     * translation path drops an ITE that names one (only a table written behind the ITS's back
+     * holds it), so a cached translation always holds a 16-bit LPI.
+     */
+    private static boolean isLpi(int intid) {
+        return intid >= InterruptController.FIRST_LPI && intid < 1 << ICID_BITS;
+    }
+
     private static boolean eventInRange(long dte, int eventId) {
         int bits = (int) ((dte >>> 1) & 0x1f) + 1;
         return Integer.toUnsignedLong(eventId) < 1L << bits;
@@ -452,17 +477,21 @@ public final class Its implements MsiController, ItsInspectable {
      * dropped. No lock, no allocation.
      */
     DropReason trigger(int deviceId, int eventId) {
-        int hit = cache.lookup(deviceId, eventId);
-        if (hit >= 0) {
+        long hit = cache.lookup(deviceId, eventId);
+        if (hit != TranslationCache.MISS) {
             InterruptController g = gic.get();
             if (g == null) {
                 return DropReason.NO_INTERRUPT_CONTROLLER;
             }
-            int rd = hit >>> 20;
+            int rd = TranslationCache.redistributor(hit);
             if (rd >= g.cpuCount()) {
                 return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
             }
-            return g.setLpiPending(hit & 0xF_FFFF, rd);
+            if (trace.translate.on()) {
+                trace.translate.emit(Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId),
+                        TranslationCache.intid(hit), rd, 1);
+            }
+            return g.setLpiPending(TranslationCache.intid(hit), rd);
         }
         int gen = cache.generation();
         try {
@@ -486,6 +515,9 @@ public final class Its implements MsiController, ItsInspectable {
             if ((ite & 1) == 0) {
                 return DropReason.UNMAPPED_EVENT_ID;
             }
+            if (!isLpi(iteIntid(ite))) {
+                return DropReason.LPI_OUT_OF_RANGE;
+            }
             ItsTable ct = collectionTable;
             int icid = iteIcid(ite);
             if (icid >= ct.maxIds) {
@@ -508,6 +540,9 @@ public final class Its implements MsiController, ItsInspectable {
                 return DropReason.REDISTRIBUTOR_OUT_OF_RANGE;
             }
             cache.fill(deviceId, eventId, gen, iteIntid(ite), rd);
+            if (trace.translate.on()) {
+                trace.translate.emit(Integer.toUnsignedLong(deviceId), Integer.toUnsignedLong(eventId), iteIntid(ite), rd, 0);
+            }
             return g.setLpiPending(iteIntid(ite), rd);
         } catch (MemoryAccessException e) {
             return DropReason.TABLE_MEMORY_ERROR;
@@ -530,6 +565,9 @@ public final class Its implements MsiController, ItsInspectable {
         }
         DropReason r = translate(tx);
         counters.record(r);
+        if (trace.msi.on()) {
+            trace.msi.emit(tx.deviceId, tx.data & 0xffff_ffffL, r == null ? 0 : 1 + r.ordinal());
+        }
         if (tx.msi) {
             // This is where the MSI's fate is decided: account for it once, machine-wide.
             tx.msi = false;
@@ -633,18 +671,20 @@ public final class Its implements MsiController, ItsInspectable {
             ItsInspection.CommandQueue queue = new ItsInspection.CommandQueue(cb, cb < 0, queueBase(), queueSize(),
                     regs.cwriter.value() & 0xF_FFE0L, rdv & 0xF_FFE0L, (rdv & 1) != 0, commands.sum(),
                     commandErrors.sum(), unknownCommands.sum(), cwriterOutOfRange.sum(), stalls.sum());
+            // The tables the BASERs name: those in use while enabled (BASERs are read-only
+            // then), those the ITS will use once enabled otherwise.
+            ItsTable dt = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
+            ItsTable ct = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
             List<ItsInspection.Table> tables = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 long v = regs.baser[i].value();
-                ItsTable t = i == 0 ? ItsTable.of(v, ENTRY_SIZE, 1L << DEVICE_ID_BITS)
-                        : i == 1 ? ItsTable.of(v, ENTRY_SIZE, 1L << ICID_BITS) : ItsTable.NONE;
+                ItsTable t = i == 0 ? dt : i == 1 ? ct : ItsTable.NONE;
                 tables.add(new ItsInspection.Table(i, v, (int) (v >>> 56) & 7, v < 0, (v & (1L << 62)) != 0,
                         t.valid ? t.base : 0, t.valid ? t.pageSize : 0, (v & 0xff) + 1,
                         (int) ((v >>> 48) & 0x1f) + 1, t.maxIds));
             }
             Walk walk = new Walk();
             List<ItsInspection.DeviceEntry> devices = new ArrayList<>();
-            ItsTable dt = deviceTable;
             for (long id = 0; id < dt.maxIds && walk.more(); id++) {
                 long dte = walk.entry(dt, id, "Device Table");
                 if ((dte & 1) == 0) {
@@ -665,7 +705,6 @@ public final class Its implements MsiController, ItsInspectable {
                 devices.add(new ItsInspection.DeviceEntry((int) id, bits, itt, events));
             }
             List<ItsInspection.CollectionEntry> collections = new ArrayList<>();
-            ItsTable ct = collectionTable;
             for (long icid = 0; icid < ct.maxIds && walk.more(); icid++) {
                 long cte = walk.entry(ct, icid, "Collection Table");
                 if ((cte & 1) != 0) {
@@ -677,7 +716,10 @@ public final class Its implements MsiController, ItsInspectable {
         }
     }
 
-    /** A read-only table walk with a budget; remembers the first failure of each table. */
+    /**
+     * A read-only table walk with a budget of {@link #INSPECT_BUDGET} entry loads (a level-1
+     * entry read on the way is not counted); remembers the first failure of each table.
+     */
     private final class Walk {
         static final long FAILED = 0; // reads as an invalid entry
         final List<String> problems = new ArrayList<>();
@@ -696,7 +738,6 @@ public final class Its implements MsiController, ItsInspectable {
                 return FAILED;
             }
             try {
-                reads++;
                 long a = t.entryAddress(memory, id);
                 return a < 0 ? FAILED : load(a, what);
             } catch (MemoryAccessException e) {
@@ -744,19 +785,21 @@ public final class Its implements MsiController, ItsInspectable {
             regs.cwriter.set(s.cwriter());
             regs.creadr.set(s.creadr());
             long[] b = s.baser();
-            for (int i = 0; i < 2; i++) {
-                // Type and entry size are this model's, whatever the saved value says.
-                long writable = regs.baser[i].writableMask();
-                regs.baser[i].set((b[i] & writable) | (regs.baser[i].value() & ~writable));
-            }
-            deviceTable = ItsTable.of(regs.baser[0].value(), ENTRY_SIZE, 1L << DEVICE_ID_BITS);
-            collectionTable = ItsTable.of(regs.baser[1].value(), ENTRY_SIZE, 1L << ICID_BITS);
+            restoreBaser(0, b[0]);
+            restoreBaser(1, b[1]);
+            decodeTables();
+            // GITS_CTLR reads from this flag (its stored value is never read).
             enabled = (s.ctlr() & 1) != 0;
-            regs.ctlr.set(s.ctlr() & 1);
             // A swap restores again into a model that served meanwhile: its translations may
             // come from tables the restored BASERs no longer name.
             cache.invalidateAll();
         }
+    }
+
+    /** Type and entry size are this model's, whatever the saved value says. */
+    private void restoreBaser(int n, long saved) {
+        long writable = regs.baser[n].writableMask();
+        regs.baser[n].set((saved & writable) | (regs.baser[n].value() & ~writable));
     }
 
     @Override

@@ -40,6 +40,6 @@ public final class ItsDriver implements HardwareDriver {
             throw new BindException(node.path() + ": an ITS must be a child of an arm,gic-v3 node");
         }
         return new Its(node.path(), reg.get(0).address(), context.memory(),
-                context.ref(parent, InterruptController.class), context.msiLedger());
+                context.ref(parent, InterruptController.class), context.msiLedger(), context.tracing());
     }
 }

@@ -10,8 +10,9 @@ import org.trapdoor.api.counter.EventCounter;
  * keeps so that an MSI does not read the Device, Interrupt Translation and Collection tables
  * from memory each time. The architecture lets an ITS cache those entries and has software
  * change them only through commands (writing a mapped table directly is UNPREDICTABLE), so every
- * command that rewrites an entry (MAPD, MAPC, MAPTI, MAPI, DISCARD, MOVI), and every change of
- * the tables themselves (BASER, enable), {@link #invalidateAll() invalidates} the whole cache.
+ * command that rewrites an entry (MAPD, MAPC, MAPTI, MAPI, DISCARD, MOVI), and every
+ * enabling of the ITS (where changed BASERs and tables come into use), {@link #invalidateAll()
+ * invalidates} the whole cache.
  *
  * <p>Direct-mapped, in primitive arrays. An entry carries the generation it was computed in and
  * only matches while that generation is current: a fill that raced with an invalidation (it read
@@ -21,11 +22,16 @@ import org.trapdoor.api.counter.EventCounter;
  */
 final class TranslationCache {
     static final int SLOTS = 1024;
+    /** What {@link #lookup} returns on a miss; a hit is never negative. */
+    static final long MISS = -1;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final long[] keys = new long[SLOTS];
-    /** generation [63:32] | redistributor [31:20] | pINTID [19:0]. */
+    /**
+     * generation [63:32] | redistributor [31:16] | pINTID [15:0]: the ITS has 16-bit LPIs
+     * (GITS_TYPER.ID_bits) and a CTE names a 16-bit processor number, so every translation fits.
+     */
     private final long[] values = new long[SLOTS];
     /** Per slot: odd while a fill writes it. */
     private final int[] stamps = new int[SLOTS];
@@ -43,15 +49,23 @@ final class TranslationCache {
         return (int) (h >>> 54); // top 10 bits: SLOTS = 1024
     }
 
+    /** The redistributor of a hit. */
+    static int redistributor(long hit) {
+        return (int) (hit >>> 16);
+    }
+
+    /** The pINTID of a hit. */
+    static int intid(long hit) {
+        return (int) (hit & 0xFFFF);
+    }
+
     /** The generation a walk starts in: pass it to {@link #fill}. */
     int generation() {
         return generation;
     }
 
-    /**
-     * The cached translation, as {@code redistributor << 20 | pINTID}, or -1 on a miss.
-     */
-    int lookup(int deviceId, int eventId) {
+    /** The cached translation, as {@code redistributor << 16 | pINTID}, or {@link #MISS}. */
+    long lookup(int deviceId, int eventId) {
         long key = key(deviceId, eventId);
         int i = slot(key);
         int s1 = (int) INTS.getAcquire(stamps, i);
@@ -61,17 +75,17 @@ final class TranslationCache {
         int s2 = (int) INTS.getOpaque(stamps, i);
         if ((s1 & 1) == 0 && s1 == s2 && k == key && (int) (v >>> 32) == generation) {
             hits.increment();
-            return (int) v;
+            return v & 0xFFFF_FFFFL;
         }
         misses.increment();
-        return -1;
+        return MISS;
     }
 
-    /** Caches a translation computed from the tables as they were in generation {@code gen}. */
+    /**
+     * Caches a translation computed from the tables as they were in generation {@code gen}:
+     * a 16-bit LPI and a 16-bit processor number (the ITS checks both before it calls this).
+     */
     void fill(int deviceId, int eventId, int gen, int intid, int redistributor) {
-        if (intid < 0 || intid >= 1 << 20 || redistributor < 0 || redistributor >= 1 << 12) {
-            return; // does not fit an entry: stays uncached
-        }
         long key = key(deviceId, eventId);
         int i = slot(key);
         int s = (int) INTS.getVolatile(stamps, i);
@@ -79,7 +93,7 @@ final class TranslationCache {
             return; // another thread is filling this slot
         }
         LONGS.setOpaque(keys, i, key);
-        LONGS.setOpaque(values, i, ((long) gen << 32) | ((long) redistributor << 20) | intid);
+        LONGS.setOpaque(values, i, ((long) gen << 32) | ((long) redistributor << 16) | intid);
         INTS.setRelease(stamps, i, s + 2);
     }
 

@@ -45,6 +45,12 @@ class ItsDriverTest {
     }
 
     @Test
+    void namesItselfAndTheCompatibleItBinds() {
+        assertEquals("gicv3-its", new ItsDriver().name());
+        assertEquals(java.util.List.of("arm,gic-v3-its"), new ItsDriver().compatibles());
+    }
+
+    @Test
     void refusesAFrameWithoutTheTranslationPage() {
         assertThrows(BindException.class, () -> new ItsDriver().create(context(itsNode("arm,gic-v3", 0x10000))));
     }

@@ -251,9 +251,10 @@ public final class AxiPcie implements HostBridge, MsiController {
 
     @Override
     public String summary() {
-        return String.format("AXI PCIe: link %s, bridge %s, FIFO %d/%d%s; %s; MSI %s", linkUp() ? "up" : "down",
-                (rpsc & RPSC_BEN) != 0 ? "enabled" : "disabled", fifo.size(), FIFO_DEPTH,
-                (rpsc & RPSC_OVERFLOW) != 0 ? " (overflowed)" : "", ecam.summary(), counters.snapshot());
+        return String.format("AXI PCIe: link %s, bridge %s, FIFO %d/%d%s, %d empty reads, %d empty pops; %s; MSI %s",
+                linkUp() ? "up" : "down", (rpsc & RPSC_BEN) != 0 ? "enabled" : "disabled", fifo.size(), FIFO_DEPTH,
+                (rpsc & RPSC_OVERFLOW) != 0 ? " (overflowed)" : "", emptyReads(), emptyPops(), ecam.summary(),
+                counters.snapshot());
     }
 
     @Override
