@@ -109,7 +109,7 @@ class LauncherIT {
         Run r = trapdoorWithInput(cmds);
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("DRIVER "), r.out());
-        assertTrue(r.out().contains("/pcie@10000000  pci-host-ecam-generic"), r.out());
+        assertTrue(r.out().contains("/pcie@10000000  \"pci-host-ecam-generic\""), r.out());
     }
 
     @Test
