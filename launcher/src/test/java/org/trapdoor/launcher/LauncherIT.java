@@ -330,4 +330,26 @@ class LauncherIT {
                 bare.out());
         assertTrue(bare.out().contains("\nfired=1 delivered=1 dropped=0"), bare.out());
     }
+
+    @Test
+    void ctrlCDuringACommandStopsItWithoutPrintingJava() throws Exception {
+        try (Pty pty = console()) {
+            pty.await("trapdoor> ");
+            pty.type("sleep 600\r");
+            Thread.sleep(1500); // the sleep is running
+            pty.type("\u0003");
+            pty.await("trapdoor> ");
+            pty.type("traffic run 99999999999\r");
+            pty.await("traffic run: \\d+ of 99999999999 MSIs raised");
+            pty.type("\u0003");
+            pty.await("trapdoor> ");
+            pty.type("echo still here\r");
+            pty.await("\nstill here");
+            pty.await("trapdoor> ");
+            pty.type("\u0004");
+            assertEquals(0, pty.exitStatus(), pty.plain());
+            assertFalse(pty.plain().contains("InterruptedException"), pty.plain());
+            assertFalse(pty.plain().contains("java."), pty.plain());
+        }
+    }
 }

@@ -23,14 +23,15 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 
 /**
- * The shell's own commands: {@code help}, {@code exit}, {@code quit}, and what answers a command
+ * The shell's own commands: {@code help}, {@code exit}, {@code quit}, {@code sleep}, and what answers a command
  * that does not exist (Gogo calls a {@code default} function before giving up). Trapdoor's
  * scope is searched first ({@link TrapdoorScope}), so these win over Gogo's namesakes.
  */
 @Component(service = ShellBuiltins.class, immediate = true, property = {
         CommandRegistry.FUNCTION + "=help",
         CommandRegistry.FUNCTION + "=exit",
-        CommandRegistry.FUNCTION + "=quit"})
+        CommandRegistry.FUNCTION + "=quit",
+        CommandRegistry.FUNCTION + "=sleep"})
 public final class ShellBuiltins {
     private final CommandRegistry registry;
     private final CommandProcessor processor;
@@ -132,5 +133,33 @@ public final class ShellBuiltins {
     @Descriptor("leave Trapdoor with status 0")
     public void quit(CommandSession session) {
         exit(session, 0);
+    }
+
+    /** The longest {@code sleep}: a day, so that the milliseconds cannot overflow. */
+    static final double MAX_SLEEP_SECONDS = 86_400;
+
+    /**
+     * Gogo's {@code sleep} answers Ctrl-C with {@code sleep: java.lang.InterruptedException: sleep
+     * interrupted}; this one (Trapdoor's scope is searched first) just stops, as {@code sleep(1)}
+     * does, and takes fractions of a second.
+     */
+    @ShellCommand(usage = {"sleep SECONDS"}, summary = "wait SECONDS (a fraction too, e.g. 0.5); Ctrl-C stops it",
+            group = CommandRegistry.SHELL)
+    @Descriptor("wait SECONDS (e.g. 2 or 0.5) before the next command; Ctrl-C ends the wait")
+    public void sleep(@Descriptor("seconds, 0 to 86400, a fraction too") String seconds) {
+        double s;
+        try {
+            s = Double.parseDouble(seconds.strip());
+        } catch (NumberFormatException e) {
+            throw new CommandFailure("sleep: '" + seconds + "' is not a number of seconds");
+        }
+        if (!(s >= 0 && s <= MAX_SLEEP_SECONDS)) {
+            throw new CommandFailure("sleep: " + seconds + " is not between 0 and " + (long) MAX_SLEEP_SECONDS + " seconds");
+        }
+        try {
+            Thread.sleep(Math.round(s * 1000));
+        } catch (InterruptedException e) {
+            // Ctrl-C: the wait is over, which is all the user asked for
+        }
     }
 }

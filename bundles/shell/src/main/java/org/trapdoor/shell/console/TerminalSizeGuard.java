@@ -11,6 +11,9 @@ import org.osgi.service.component.annotations.Component;
  * session (the first is Gogo's login shell, before its first prompt) a terminal of zero width or
  * height is set to 80x24, as a VT100 would be; {@code stty} or a resize changes it later.
  *
+ * <p>It also hands the console a terminal that does not print {@code java.lang.InterruptedException}
+ * when Ctrl-C interrupts a command ({@link JlineQuiet}).
+ *
  * <p>The terminal is the console session's {@code .terminal} variable (Gogo JLine puts it
  * there). JLine is an optional import: without the console bundle there is no terminal, and
  * this listener does nothing.
@@ -27,6 +30,8 @@ public final class TerminalSizeGuard implements CommandSessionListener {
         Object terminal = session.get(TERMINAL_VARIABLE);
         if (terminal != null) {
             try {
+                // From the first command on (Gogo's login shell), Ctrl-C prints no Java (JlineQuiet).
+                JlineQuiet.install(terminal);
                 JlineSize.ensure(terminal, FALLBACK_COLUMNS, FALLBACK_ROWS);
             } catch (NoClassDefFoundError e) {
                 // no JLine wired to this bundle: not a JLine terminal either
