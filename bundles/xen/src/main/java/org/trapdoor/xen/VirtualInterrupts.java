@@ -18,6 +18,40 @@ public interface VirtualInterrupts {
     /** The domain is being destroyed: its routes and traps go, its vIRQs are dropped. */
     void destroy(XenDomain domain);
 
+    /** Every physical interrupt taken for a guest, with its fate (empty without a vGIC). */
+    default org.trapdoor.api.irq.InterruptCounters ledger() {
+        return new org.trapdoor.api.irq.InterruptCounters();
+    }
+
+    /** {@link #of(java.util.function.Function, java.util.function.Function, java.util.function.Consumer)} with a ledger. */
+    static VirtualInterrupts of(java.util.function.Function<XenDomain, GuestInterrupts> dom0,
+            java.util.function.Function<XenDomain, GuestInterrupts> domU,
+            java.util.function.Consumer<XenDomain> destroy,
+            java.util.function.Supplier<org.trapdoor.api.irq.InterruptCounters> ledger) {
+        VirtualInterrupts v = of(dom0, domU, destroy);
+        return new VirtualInterrupts() {
+            @Override
+            public GuestInterrupts attachDom0(XenDomain d) {
+                return v.attachDom0(d);
+            }
+
+            @Override
+            public GuestInterrupts attachDomU(XenDomain d) {
+                return v.attachDomU(d);
+            }
+
+            @Override
+            public void destroy(XenDomain d) {
+                v.destroy(d);
+            }
+
+            @Override
+            public org.trapdoor.api.irq.InterruptCounters ledger() {
+                return ledger.get();
+            }
+        };
+    }
+
     /**
      * The interrupt subsystem from its three operations, so that it need not depend on this
      * package (which depends on it through the component): no package cycle.

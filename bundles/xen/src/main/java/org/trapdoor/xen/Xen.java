@@ -439,4 +439,9 @@ public final class Xen implements Hypervisor {
     public void setPolicy(String domain, String kind, String name) {
         pci.setPolicy(domain == null ? null : require(domain), kind, name);
     }
+
+    @Override
+    public org.trapdoor.api.irq.InterruptCounters interruptLedger() {
+        return interrupts.ledger();
+    }
 }

@@ -26,7 +26,11 @@ final class XenRig implements AutoCloseable {
     org.trapdoor.xen.irq.XenInterrupts irqs;
 
     XenRig(String platform, Xen.Options options, String... devices) {
-        DeviceTree tree = Presets.load(new DeviceTreeService(), platform);
+        this(Presets.load(new DeviceTreeService(), platform), options, devices);
+    }
+
+    /** On a platform tree a test has adjusted (e.g. a capability switched on on a node). */
+    XenRig(DeviceTree tree, Xen.Options options, String... devices) {
         machine = new ComposedMachine(tree);
         machine.addDriver(new EcamDriver());
         machine.addDriver(new Gicv3Driver());

@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 
+import java.util.function.IntConsumer;
+
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
+import org.trapdoor.api.irq.InterruptController;
+import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.model.DeviceModel;
@@ -132,5 +136,80 @@ class HarnessCatchesBrokenModelsTest {
     void aBridgeThatLosesItsStateInASwapFails() throws Exception {
         EcamConformance s = bound();
         assertThrows(AssertionError.class, s::swapUnderConfigTrafficLosesNoWriteAndNoAnswer);
+    }
+
+    /** An MSI frame that wraps a vector beyond its 32 SPIs round instead of dropping it. */
+    static final class WrappingFrame implements DeviceModel, MmioHandler {
+        private final InterruptController gic;
+        private final InterruptCounters ledger;
+
+        WrappingFrame(InterruptController gic, InterruptCounters ledger) {
+            this.gic = gic;
+            this.ledger = ledger;
+        }
+
+        @Override
+        public MmioHandler region(int index) {
+            return this;
+        }
+
+        @Override
+        public void access(MemoryTransaction tx) {
+            if (tx.write && tx.offset == 0x40) {
+                ledger.record(gic.pulseSpi(96 + (int) (tx.data & 31)));
+                tx.msi = false;
+            }
+        }
+    }
+
+    @Test
+    void aFrameThatWrapsAVectorBeyondItsSpisFails() throws Exception {
+        HardwareDriver frames = new HardwareDriver() {
+            @Override
+            public String name() {
+                return "wrapping";
+            }
+
+            @Override
+            public List<String> compatibles() {
+                return List.of("test,wrapping-frame");
+            }
+
+            @Override
+            public DeviceModel create(BindContext context) {
+                return new WrappingFrame(context.ref(context.node().interruptParent(), InterruptController.class).get(),
+                        context.msiLedger());
+            }
+        };
+        MsiConformance s = new MsiConformance() {
+            @Override
+            protected HardwareDriver driver() {
+                return frames;
+            }
+
+            @Override
+            protected Board board() {
+                return new Board("msi@8020000", "test,wrapping-frame").reg(null, 0x0802_0000L, 0x1000);
+            }
+
+            @Override
+            protected int vectors() {
+                return 32;
+            }
+
+            @Override
+            protected MemoryTransaction message(int vector) {
+                return new MemoryTransaction().write(0x0802_0040L, 4, vector);
+            }
+
+            @Override
+            protected void service(Rig rig, IntConsumer handled) {
+                for (int id = rig.gic().acknowledge(0); id != InterruptController.SPURIOUS; id = rig.gic().acknowledge(0)) {
+                    handled.accept(id - 96);
+                }
+            }
+        };
+        s.bind();
+        assertThrows(AssertionFailedError.class, s::aVectorBeyondTheControllerIsDroppedCountedAndRaisesNothing);
     }
 }

@@ -61,4 +61,13 @@ public interface Hypervisor {
      * (null: the system-wide or default choice), live.
      */
     void setPolicy(String domain, String kind, String name);
+
+    /**
+     * Every physical interrupt the hypervisor took for a guest, each injected or dropped with a
+     * reason (Xen's side of the MSI path: after the machine's own ledger, which ends at the
+     * physical interrupt controller). Empty for a hypervisor that keeps none.
+     */
+    default org.trapdoor.api.irq.InterruptCounters interruptLedger() {
+        return new org.trapdoor.api.irq.InterruptCounters();
+    }
 }

@@ -154,6 +154,15 @@ public final class IommuCommands {
         return new IommuEvents(k.name(), path, faults);
     }
 
+    /** What the doorbells had seen before the DMA, or null when this machine does not expose its MSI controllers. */
+    private static DmaTarget doorbellsBefore(MachineInterrupts mi) {
+        try {
+            return DmaTarget.before(mi);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
     /** {@code --domain}: the view from inside a Xen domain (absent in unit tests that need none). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile DomainViews views;
@@ -210,7 +219,7 @@ public final class IommuCommands {
         try {
             List<IommuFault> before = k.iommuFaults();
             MachineInterrupts mi = interrupts;
-            DmaTarget target = mi == null ? null : DmaTarget.before(mi);
+            DmaTarget target = doorbellsBefore(mi);
             GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
             return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
                     target == null ? null : target.after(mi, machine, r));

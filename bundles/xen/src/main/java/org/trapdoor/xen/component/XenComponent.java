@@ -41,6 +41,7 @@ import org.trapdoor.api.pci.host.HostBridgeBringUp;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.DomuMsiPolicies;
+import org.trapdoor.xen.irq.DoorbellPolicies;
 import org.trapdoor.xen.irq.XenInterrupts;
 import org.trapdoor.xen.passthrough.MsiDeviceHooks;
 import org.trapdoor.xen.passthrough.PciSubsystem;
@@ -153,8 +154,17 @@ public final class XenComponent {
             public void detached(XenDomain domU, int virtualDeviceId) {
                 irqs.deviceDetached(domU, virtualDeviceId);
             }
+
+            @Override
+            public void writeFaulted(XenDomain domU, int virtualDeviceId, long address, boolean dataCaptured,
+                    int data) {
+                irqs.writeFaulted(domU, virtualDeviceId, address, dataCaptured, data);
+            }
         });
-        return new DomuMsiPolicies(p.policyRegistry(), irqs, x::find);
+        irqs.iotlbFlush(p::flushIotlb);
+        DomuMsiPolicies msi = new DomuMsiPolicies(p.policyRegistry(), irqs, x::find);
+        new DoorbellPolicies(p.policyRegistry(), irqs, x::find); // after domu-msi: applied second
+        return msi;
     }
 
     private synchronized void powerOn() {
@@ -165,7 +175,7 @@ public final class XenComponent {
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
             XenInterrupts irqs = new XenInterrupts(interrupts, machine, x::heap);
-            x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
+            x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy, irqs::ledger));
             PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
             x.pci(p);
             pci = p;

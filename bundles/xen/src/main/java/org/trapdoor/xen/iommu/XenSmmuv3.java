@@ -61,6 +61,7 @@ public final class XenSmmuv3 {
 
     /** Who owns a StreamID now, for fault attribution: a domain id, or {@link #DOM_IO}. */
     public static final int DOM_IO = 0x7FF1;
+    static final int IIDR = 0x18, IMPDEF_FEAT = 0x0E00;
 
     private final String node;
     private final long base;
@@ -105,6 +106,43 @@ public final class XenSmmuv3 {
         return node;
     }
 
+    /** Hears of each write that faulted, with its data when the SMMU captured it. */
+    @FunctionalInterface
+    public interface WriteFaultSink {
+        /**
+         * @param sid          the StreamID
+         * @param address      the input address (an IPA for a stage-2-only STE)
+         * @param dataCaptured whether the record carries the data (the SMMU's FAULT_WDATA capability)
+         * @param data         the write's low 32 bits, or 0
+         */
+        void writeFault(int sid, long address, boolean dataCaptured, int data);
+    }
+
+    private volatile WriteFaultSink writeFaults = (s, a, c, d) -> { };
+    /** The SMMU reports a faulting write's data (the model's FAULT_WDATA, IMPDEF register 0x0E00 bit 0). */
+    private boolean faultWriteData;
+
+    public void onWriteFault(WriteFaultSink sink) {
+        this.writeFaults = sink == null ? (s, a, c, d) -> { } : sink;
+    }
+
+    /** Whether this SMMU captures a faulting write's data (probed at reset). */
+    public synchronized boolean capturesFaultData() {
+        return faultWriteData;
+    }
+
+    /**
+     * {@code iommu_iotlb_flush_all} for a domain: its stage-2 translations cached by the SMMU go
+     * (after Xen changed its P2M under a device, e.g. unmapping a doorbell).
+     */
+    public synchronized void flush(int domid) {
+        Integer vmid = vmidOf.get(domid);
+        if (vmid != null) {
+            command(CMD_TLBI_S12_VMALL | (long) vmid << 32, 0);
+            sync();
+        }
+    }
+
     /** Told the owning domain id of every fault record read back (the domain's own DMA-fault counter). */
     public void onFault(java.util.function.IntConsumer sink) {
         this.faultSink = sink == null ? d -> { } : sink;
@@ -119,6 +157,8 @@ public final class XenSmmuv3 {
      */
     public synchronized void probeAndReset() {
         long idr0 = rd(IDR0, 4);
+        // The model's IMPLEMENTATION DEFINED feature register (Arm IIDR 0x43B): data-capturing aborts.
+        faultWriteData = rd(IIDR, 4) == 0x43B && (rd(IMPDEF_FEAT, 4) & 1) != 0;
         long idr1 = rd(IDR1, 4);
         if ((idr0 & 1) == 0) {
             throw new IllegalStateException(node + ": SMMUv3 without stage-2 translation: Xen cannot use it");
@@ -353,6 +393,10 @@ public final class XenSmmuv3 {
             }
             recent.addLast(new IommuFault(kind(id), id, sid, dw2, (dw1 & (1L << 35)) == 0, (dw1 & (1L << 39)) != 0,
                     dw3 & 0x000F_FFFF_FFFF_F000L, -1));
+            if ((id == 0x10 || id == 0x13) && (dw1 & (1L << 35)) == 0) {
+                boolean captured = faultWriteData && dw1 < 0; // bit 63: data valid
+                writeFaults.writeFault(sid, dw2, captured, captured ? (int) dw1 : 0);
+            }
             evtCons = (evtCons + 1) & mask;
             n++;
         }

@@ -106,16 +106,19 @@ public final class XenInterrupts {
     private final List<HostIts> hostIts = new ArrayList<>();
     private IrqRouter router;
     private String rootGic;
-    private volatile java.util.function.Consumer<XenDomain> domuAttached = d -> { };
+    private final List<java.util.function.Consumer<XenDomain>> domuAttached =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Drops what the SMMUs cached of a domain's stage 2 (the PCI side's; wired by the component). */
+    private volatile java.util.function.Consumer<XenDomain> iotlbFlush = d -> { };
 
     /** What one domain was given. */
     private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
             List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, Map<Integer, VpciDevice> devices,
-            String[] msiMode, VirtualV2mFrame[] frame, Map<Integer, RemapMsiArch> remaps) {
+            String[] msiMode, VirtualV2mFrame[] frame, Map<Integer, RemapMsiArch> remaps, DomuDoorbell doorbell) {
         Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
                 List<DomainAddressSpace.Trap> traps) {
             this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
-                    new String[] {"none"}, new VirtualV2mFrame[1], new ConcurrentHashMap<>());
+                    new String[] {"none"}, new VirtualV2mFrame[1], new ConcurrentHashMap<>(), new DomuDoorbell());
         }
     }
 
@@ -304,7 +307,7 @@ public final class XenInterrupts {
             Attached a = new Attached(domU, slot, vgic, cpu, new java.util.concurrent.CopyOnWriteArrayList<>(),
                     new java.util.concurrent.CopyOnWriteArrayList<>(traps));
             attached.put(domU.id(), a);
-            domuAttached.accept(domU);
+            domuAttached.forEach(c -> c.accept(domU));
             return new DomainInterrupts(a);
         }
         // LPIs are there whatever the domu-msi policy, so that switching to a virtual ITS live needs
@@ -324,7 +327,7 @@ public final class XenInterrupts {
         Attached a = new Attached(domU, slot, vgic, new VirtualCpuInterface(vgic),
                 new java.util.concurrent.CopyOnWriteArrayList<>(), new java.util.concurrent.CopyOnWriteArrayList<>(traps));
         attached.put(domU.id(), a);
-        domuAttached.accept(domU);
+        domuAttached.forEach(c -> c.accept(domU));
         return new DomainInterrupts(a);
     }
 
@@ -515,7 +518,12 @@ public final class XenInterrupts {
 
     /** Called with each DomU once its vGIC is attached (its domu-msi policy is applied then). */
     void onDomuAttached(java.util.function.Consumer<XenDomain> c) {
-        domuAttached = c;
+        domuAttached.add(c);
+    }
+
+    /** Who flushes the SMMUs' cached stage-2 translations of a domain after Xen unmaps a doorbell. */
+    public void iotlbFlush(java.util.function.Consumer<XenDomain> flush) {
+        this.iotlbFlush = flush == null ? d -> { } : flush;
     }
 
     /** The DomUs with a vGIC now. */
@@ -577,10 +585,10 @@ public final class XenInterrupts {
                     v.deviceMap(vdev -> a.deviceIds().getOrDefault(vdev, -1));
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_ITS_BASE, VirtualIts.SIZE, "vITS", v::access));
                     // The guest's doorbell page is the host's (the `map` doorbell policy's default).
-                    long page = h.doorbell() & -DOORBELL_PAGE;
-                    a.domain().p2m().map(GUEST_ITS_BASE + (h.doorbell() - h.base() & -DOORBELL_PAGE), page,
-                            DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
                     a.its().add(v);
+                    if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                        mapDoorbells(a);
+                    }
                     if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
                         // Built now, before the guest boots: libxl writes the vITS into its tree
                         // (a guest that booted without one keeps its MSI set-up: no hot-plug of
@@ -602,23 +610,22 @@ public final class XenInterrupts {
                 }
                 if (hostIts.isEmpty()) {
                     // The GICv2m frame, NWL's bitmap and AXI's FIFO would each say which vector
-                    // fired (SPI, status bit, FIFO word), but Xen here drives no GICv2 host (no
-                    // vGIC for it yet) and no SMMU on those boards, so no DomU gets devices there.
-                    throw new HypervisorException(domain() + ": trap-remap needs the host's MSIs to reach Xen "
-                            + "through a controller it drives: only a GICv3 ITS here (GICv2m, NWL and AXI hosts "
-                            + "have a GICv2, for which this Xen has no vGIC)");
+                    // fired (SPI, status bit, FIFO word); those backends are not written yet.
+                    throw new HypervisorException(domain() + ": trap-remap finds the vector from a host ITS "
+                            + "only (the GICv2m SPI, NWL status-bit and AXI FIFO backends are not written): "
+                            + "this host has no ITS");
                 }
                 refuseOtherController("arm,gic-v2m-frame");
                 if (a.frame()[0] == null) {
                     VirtualV2mFrame f = new VirtualV2mFrame(a.vgic(), GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_V2M_BASE, VirtualV2mFrame.SIZE, "vGICv2m",
                             f::access));
-                    HostIts h = hostIts.get(0);
-                    // The `map` doorbell policy: the host doorbell page in the domain's stage 2, so
-                    // the device's writes of Xen's messages reach the host ITS.
-                    a.domain().p2m().map(GUEST_DOORBELL_BASE, h.doorbell() & -DOORBELL_PAGE, DOORBELL_PAGE,
-                            P2mType.MMIO_DIRECT_DEV);
                     a.frame()[0] = f;
+                    if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                        // The `map` doorbell policy: the host doorbell page in the domain's stage 2, so
+                        // the device's writes of Xen's messages reach the host ITS.
+                        mapDoorbells(a);
+                    }
                     if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
                         DomUDeviceTree.addV2mFrame(a.domain().deviceTree(), GUEST_V2M_BASE, VirtualV2mFrame.SIZE,
                                 GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
@@ -646,6 +653,120 @@ public final class XenInterrupts {
         @Override
         public String active() {
             return a.msiMode()[0];
+        }
+    }
+
+    /** The IPAs of the domain's doorbell pages (one per mechanism set up) and the host page each maps. */
+    private List<long[]> doorbellPages(Attached a) {
+        List<long[]> out = new ArrayList<>(2);
+        if (hostIts.isEmpty()) {
+            return out;
+        }
+        HostIts h = hostIts.get(0);
+        long host = h.doorbell() & -DOORBELL_PAGE;
+        if (!a.its().isEmpty()) {
+            out.add(new long[] {GUEST_ITS_BASE + (h.doorbell() - h.base() & -DOORBELL_PAGE), host});
+        }
+        if (a.frame()[0] != null) {
+            out.add(new long[] {GUEST_DOORBELL_BASE, host});
+        }
+        return out;
+    }
+
+    private void mapDoorbells(Attached a) {
+        for (long[] p : doorbellPages(a)) {
+            a.domain().p2m().map(p[0], p[1], DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
+        }
+    }
+
+    /** The domain's doorbell choice and what its fault path recovered. */
+    public DomuDoorbell doorbell(XenDomain domU) {
+        return require(domU).doorbell();
+    }
+
+    /** The DomU's doorbell as a {@code doorbell} policy sets it. */
+    public org.trapdoor.api.hypervisor.DoorbellPlumbing doorbellPlumbing(XenDomain domU) {
+        Attached a = require(domU);
+        if (domU.hardwareDomain()) {
+            throw new IllegalArgumentException("the hardware domain's doorbell is not a DomU policy");
+        }
+        return new org.trapdoor.api.hypervisor.DoorbellPlumbing() {
+            @Override
+            public String domain() {
+                return a.domain().name();
+            }
+
+            @Override
+            public void mapDoorbell() {
+                synchronized (a) {
+                    a.doorbell().mode = DomuDoorbell.MAP;
+                    mapDoorbells(a);
+                }
+            }
+
+            @Override
+            public void abortAndSanitise() {
+                synchronized (a) {
+                    if (a.vgic().dying()) {
+                        throw new HypervisorException(domain() + " is being destroyed");
+                    }
+                    // The order matters: from the switch on, a device write to the doorbell faults
+                    // and reaches writeFaulted, which forwards it (or counts it): none is lost silently.
+                    a.doorbell().mode = DomuDoorbell.ABORT_SANITISE;
+                    for (long[] p : doorbellPages(a)) {
+                        a.domain().p2m().unmap(p[0], DOORBELL_PAGE);
+                    }
+                    iotlbFlush.accept(a.domain());
+                }
+            }
+
+            @Override
+            public String active() {
+                return a.doorbell().mode;
+            }
+        };
+    }
+
+    /**
+     * The SMMU reported a faulting write of a DomU's function (its event queue, drained by Xen's
+     * tasklet). Under {@code abort-sanitise}, a write to the domain's unmapped doorbell is the
+     * device's MSI: with its data (the SMMU's FAULT_WDATA capability) Xen checks it against the MSI
+     * state the guest programmed and forwards a legitimate one to the host ITS ({@code INT}), and
+     * counts a forged one as refused; without the data it cannot tell which message it was, and
+     * the message is lost, counted.
+     */
+    public void writeFaulted(XenDomain domU, int virtualDeviceId, long address, boolean captured, int data) {
+        Attached a = attached.get(domU.id());
+        if (a == null || hostIts.isEmpty() || !DomuDoorbell.ABORT_SANITISE.equals(a.doorbell().mode)) {
+            return;
+        }
+        HostIts h = hostIts.get(0);
+        boolean vitsDoorbell = !a.its().isEmpty() && address == GUEST_ITS_BASE + (h.doorbell() - h.base());
+        boolean remapDoorbell = a.frame()[0] != null
+                && address == GUEST_DOORBELL_BASE + (h.doorbell() & (DOORBELL_PAGE - 1));
+        if (!vitsDoorbell && !remapDoorbell) {
+            return; // an ordinary DMA fault, counted against the domain already
+        }
+        DomuDoorbell db = a.doorbell();
+        if (!captured) {
+            db.lost.increment();
+            return;
+        }
+        Integer p = a.deviceIds().get(virtualDeviceId);
+        boolean legitimate = false;
+        if (p != null) {
+            if (remapDoorbell) {
+                RemapMsiArch r = a.remaps().get(virtualDeviceId);
+                legitimate = r != null && r.legitimate(data);
+            } else {
+                HostIts.Device d = h.device(p);
+                legitimate = d != null && d.domainSlot() == a.slot() && data >= 0 && data < d.events();
+            }
+        }
+        if (legitimate && h.interrupt(p, data)) {
+            db.forwarded.increment();
+        } else {
+            db.refused.increment();
         }
     }
 

@@ -20,6 +20,15 @@ public interface MsiDeviceHooks {
     /** The function is leaving {@code domU} (detach, destroy), before its vPCI view is torn down. */
     void detached(XenDomain domU, int virtualDeviceId);
 
+    /**
+     * A write by the function faulted in its stage 2 (read back from the SMMU's event queue),
+     * with its data when the SMMU captured it: a doorbell write the {@code abort-sanitise}
+     * policy left unmapped, or any other DMA.
+     */
+    default void writeFaulted(XenDomain domU, int virtualDeviceId, long address, boolean dataCaptured, int data) {
+        // not a doorbell anybody recovers
+    }
+
     MsiDeviceHooks NONE = new MsiDeviceHooks() {
         @Override
         public void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId) {

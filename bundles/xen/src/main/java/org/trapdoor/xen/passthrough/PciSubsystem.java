@@ -123,6 +123,7 @@ public final class PciSubsystem implements PciPassthrough {
                 try {
                     smmu.probeAndReset();
                     smmu.onFault(this::countFault);
+                    smmu.onWriteFault(this::writeFaulted);
                     smmus.put(n.path(), smmu);
                     connectEventInterrupt(n.path());
                 } catch (IllegalStateException e) {
@@ -547,6 +548,30 @@ public final class PciSubsystem implements PciPassthrough {
         guestBridges.remove(d.id());
         owners.remove(d.id(), d);
         policies.forget(d.name());
+    }
+
+    /** A DomU function's write faulted: to the MSI side (which may recover a doorbell write from it). */
+    private void writeFaulted(int sid, long address, boolean captured, int data) {
+        for (Pdev p : pdevs.values()) {
+            if (p.streamIds.contains(sid)) {
+                if (p.owner != null && p.owner != dom0 && p.vslot >= 0) {
+                    msiHooks.writeFaulted(p.owner, virtualDeviceId(p.vslot), address, captured, data);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Every SMMU drops what it cached of {@code d}'s stage 2 ({@code iommu_iotlb_flush_all}). */
+    public synchronized void flushIotlb(XenDomain d) {
+        for (XenSmmuv3 s : smmus.values()) {
+            s.flush(d.id());
+        }
+    }
+
+    /** Whether every SMMU Xen drives captures a faulting write's data (FAULT_WDATA); false without one. */
+    public synchronized boolean faultDataCaptured() {
+        return !smmus.isEmpty() && smmus.values().stream().allMatch(XenSmmuv3::capturesFaultData);
     }
 
     /** The virtual DeviceID of vPCI slot {@code vslot}: its RID 00:SS.0 through the DomU's identity {@code msi-map}. */

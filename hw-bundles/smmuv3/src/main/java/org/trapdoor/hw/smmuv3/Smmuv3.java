@@ -41,6 +41,12 @@ import org.trapdoor.api.register.Field;
  * entry (Linux replaces it with a CMD_SYNC first) and CONS.ERR reads 0 again.</li>
  * <li>Only TTB0 is walked: stage-1 inputs outside the TTB0 range fault with F_TRANSLATION.</li>
  * <li>CFGI_STE also drops the stream's IOTLB entries (the TLB is indexed by StreamID).</li>
+ * <li>Optional, off unless the node has {@code trapdoor,fault-write-data}: the named capability
+ * {@link #FAULT_WDATA}, a data-capturing abort no real SMMU has (event records carry address,
+ * direction and StreamID, never the data): a write that faults in translation or permission is
+ * still aborted, and its event record also carries the write's data, so that software can
+ * recover a message it refused to map (the 2017 thread's "let the SMMU abort and sanitise").
+ * Bit 0 of the IMPLEMENTATION DEFINED register at 0x0E00 says it is there.</li>
  * </ul>
  */
 public final class Smmuv3 implements Iommu {
@@ -48,6 +54,16 @@ public final class Smmuv3 implements Iommu {
 
     /** Page 0 and page 1. */
     public static final int FRAME_SIZE = 0x20000;
+    /**
+     * The data-capturing abort: in a faulting write's F_TRANSLATION / F_PERMISSION record, dw1
+     * bits [31:0] (STAG and Stall, unused by an SMMU that never stalls) hold the write's low 32
+     * bits, [62:61] log2 of its size and bit 63 (RES0 architecturally) says the data is valid.
+     */
+    public static final String FAULT_WDATA = "FAULT_WDATA";
+    /** The IMPLEMENTATION DEFINED feature register and its FAULT_WDATA bit. */
+    public static final int IMPDEF_FEAT = 0x0E00, IMPDEF_FEAT_WDATA = 1;
+    /** dw1's data-valid bit under {@link #FAULT_WDATA}. */
+    public static final long EVT_WDATA_VALID = 1L << 63;
 
     // ---- ID register values --------------------------------------------------------------
     static final int SIDSIZE = 16;
@@ -119,6 +135,8 @@ public final class Smmuv3 implements Iommu {
     private long eventOverflows;
     private long commandsExecuted;
     private long syncSev;
+    /** Why the last C_BAD_STE or C_BAD_CD was recorded (the shell's summary says it), or null. */
+    private String lastBadConfig;
     // True while the command processor runs (under lock): its own MSI writes do not re-enter it.
     private boolean consuming;
     private final long[] raised = new long[LINES.size()];
@@ -132,14 +150,33 @@ public final class Smmuv3 implements Iommu {
     private int curSid;
     private long curIova;
     private boolean curWrite;
+    private final boolean faultWriteData;
+    // The write being translated on the slow path (FAULT_WDATA): its data and size.
+    private long curData;
+    private int curSize;
     private final Vmsav8Walker.TableTranslator nestedTables = this::stage2TableAddress;
 
     public Smmuv3(String path, PhysicalMemory memory, AddressSpace system) {
-        this(path, memory, system, Tracing.OFF);
+        this(path, memory, system, false, Tracing.OFF);
+    }
+
+    /** @param faultWriteData whether the model has the {@link #FAULT_WDATA} capability */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, boolean faultWriteData) {
+        this(path, memory, system, faultWriteData, Tracing.OFF);
     }
 
     /** @param tracing where the {@code smmuv3_*} trace points are declared (the machine's registry) */
     public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, Tracing tracing) {
+        this(path, memory, system, false, tracing);
+    }
+
+    /**
+     * @param faultWriteData whether the model has the {@link #FAULT_WDATA} capability
+     * @param tracing where the {@code smmuv3_*} trace points are declared (the machine's registry)
+     */
+    public Smmuv3(String path, PhysicalMemory memory, AddressSpace system, boolean faultWriteData, Tracing tracing) {
+        this.faultWriteData = faultWriteData;
+        regs.impdefFeatures.set(faultWriteData ? IMPDEF_FEAT_WDATA : 0);
         this.trace = new Smmuv3Trace(tracing);
         this.path = path;
         this.memory = memory;
@@ -300,10 +337,6 @@ public final class Smmuv3 implements Iommu {
             long dw0;
             long dw1;
             try {
-                if (!memory.isRam(entry, 16)) {
-                    commandError(cons, CMDQ_ERR_ABT);
-                    return;
-                }
                 dw0 = memory.load64(entry);
                 dw1 = memory.load64(entry + 8);
             } catch (MemoryAccessException e) {
@@ -491,6 +524,10 @@ public final class Smmuv3 implements Iommu {
     /** Translation faults: RnW, S2, CLASS, input address and IPA. */
     private void walkEvent(int id, Kind kind, int sid, long iova, boolean write, boolean s2, long ipa, int cls) {
         long dw1 = (write ? 0 : 1L << 35) | (s2 ? 1L << 39 : 0) | (long) cls << 40;
+        if (faultWriteData && write && (kind == Kind.TRANSLATION || kind == Kind.PERMISSION)) {
+            dw1 |= EVT_WDATA_VALID | (long) (Integer.numberOfTrailingZeros(Math.max(1, curSize)) & 3) << 61
+                    | (curData & 0xffff_ffffL);
+        }
         long dw3 = s2 ? ipa & 0x000F_FFFF_FFFF_F000L : 0;
         recordEvent(new IommuFault(kind, id, sid, iova, write, s2, dw3, -1),
                 id | (long) sid << 32, dw1, iova, dw3);
@@ -524,6 +561,8 @@ public final class Smmuv3 implements Iommu {
             return;
         }
         synchronized (lock) {
+            curData = tx.data;
+            curSize = tx.size;
             long out = translateSlow(tx.streamId, tx.address, tx.write);
             if (out < 0) {
                 faults.increment();
@@ -667,14 +706,6 @@ public final class Smmuv3 implements Iommu {
         return c;
     }
 
-    private boolean readable(long address, int length) {
-        try {
-            return memory.isRam(address, length);
-        } catch (MemoryAccessException e) {
-            return false;
-        }
-    }
-
     private StreamConfig decodeStream(int sid) {
         long cfgReg = regs.strtabBaseCfg.value();
         int log2 = (int) Math.min(cfgReg & 0x3F, SIDSIZE);
@@ -687,7 +718,7 @@ public final class Smmuv3 implements Iommu {
         if (((cfgReg >>> 16) & 3) == 1) {
             int split = (int) Math.max(6, Math.min((cfgReg >>> 6) & 0x1F, 10));
             long l1 = base + (long) (sid >>> split) * 8;
-            if (!readable(l1, 8)) {
+            if (!memory.isRam(l1, 8)) {
                 configEvent(F_STE_FETCH, Kind.STE_FETCH, sid, l1);
                 return null;
             }
@@ -706,7 +737,7 @@ public final class Smmuv3 implements Iommu {
         } else {
             ste = base + (long) sid * 64;
         }
-        if (!readable(ste, 64)) {
+        if (!memory.isRam(ste, 64)) {
             configEvent(F_STE_FETCH, Kind.STE_FETCH, sid, ste);
             return null;
         }
@@ -740,7 +771,7 @@ public final class Smmuv3 implements Iommu {
             }
         }
         if (bad != null) {
-            LOG.debug("{}: C_BAD_STE for StreamID 0x{}: {}", path, Integer.toHexString(sid), bad);
+            badConfig("C_BAD_STE", sid, bad);
             configEvent(C_BAD_STE, Kind.BAD_STE, sid, 0);
             return null;
         }
@@ -749,6 +780,12 @@ public final class Smmuv3 implements Iommu {
             return null;
         }
         return c;
+    }
+
+    /** Keeps why a stream's STE or CD is illegal: the event record cannot say, the summary does. */
+    private void badConfig(String event, int sid, String why) {
+        lastBadConfig = String.format("%s for StreamID 0x%x: %s", event, sid, why);
+        LOG.debug("{}: {}", path, lastBadConfig);
     }
 
     /** STE DW2/DW3 stage-2 fields; returns why they are illegal, or null. */
@@ -767,7 +804,7 @@ public final class Smmuv3 implements Iommu {
         Vmsav8Walker.Regime r = new Vmsav8Walker.Regime();
         r.stage2 = true;
         r.granuleShift = granule(tg, true);
-        if (r.granuleShift < 0) {
+        if (r.granuleShift == NO_GRANULE) {
             return "S2TG reserved";
         }
         r.inputBits = 64 - (int) (vtcr & 0x3F);
@@ -785,13 +822,16 @@ public final class Smmuv3 implements Iommu {
         return null;
     }
 
-    /** TG encodings: STE S2TG and CD TG0 are 0 = 4K, 1 = 64K, 2 = 16K. */
+    /** What {@link #granule} returns for the reserved TG encoding. */
+    private static final int NO_GRANULE = -1;
+
+    /** TG encodings: STE S2TG and CD TG0 are 0 = 4K, 1 = 64K, 2 = 16K; 3 is reserved. */
     private static int granule(int tg, boolean stage2) {
         switch (tg) {
             case 0: return 12;
             case 1: return 16;
             case 2: return 14;
-            default: return -1;
+            default: return NO_GRANULE;
         }
     }
 
@@ -818,7 +858,7 @@ public final class Smmuv3 implements Iommu {
             }
             cd = tableWalker.outputAddress;
         }
-        if (!readable(cd, 64)) {
+        if (!memory.isRam(cd, 64)) {
             configEvent(F_CD_FETCH, Kind.CD_FETCH, sid, cd);
             return false;
         }
@@ -842,7 +882,7 @@ public final class Smmuv3 implements Iommu {
             bad = "ENDI = 1";
         } else if (t0sz < 16 || t0sz > 39) {
             bad = "T0SZ " + t0sz + " outside 16..39";
-        } else if (granule(tg0, false) < 0) {
+        } else if (granule(tg0, false) == NO_GRANULE) {
             bad = "TG0 reserved";
         } else if ((ttb0 >>> OAS_BITS) != 0) {
             bad = "TTB0 wider than the OAS";
@@ -858,7 +898,7 @@ public final class Smmuv3 implements Iommu {
             bad = r.check();
         }
         if (bad != null) {
-            LOG.debug("{}: C_BAD_CD for StreamID 0x{}: {}", path, Integer.toHexString(sid), bad);
+            badConfig("C_BAD_CD", sid, bad);
             configEvent(C_BAD_CD, Kind.BAD_CD, sid, 0);
             return false;
         }
@@ -920,10 +960,11 @@ public final class Smmuv3 implements Iommu {
     @Override
     public String summary() {
         synchronized (lock) {
-            return String.format("SMMUv3 %s; IOTLB %d/%d entries, %d hits, %d misses; %d faults, %d events (%d overflowed, %d with evtq off); %d commands%s",
+            return String.format("SMMUv3 %s; IOTLB %d/%d entries, %d hits, %d misses; %d faults, %d events (%d overflowed, %d with evtq off); %d commands%s%s",
                     mode(), tlb.occupancy(), tlb.capacity(), tlb.hits(), tlb.misses(), faults.sum(), recorded,
                     eventOverflows, eventsLostDisabled, commandsExecuted,
-                    gerrorActive(regs.gerrorCmdqErr) ? ", command queue stopped (CMDQ_ERR)" : "");
+                    gerrorActive(regs.gerrorCmdqErr) ? ", command queue stopped (CMDQ_ERR)" : "",
+                    lastBadConfig == null ? "" : "; last " + lastBadConfig);
         }
     }
 

@@ -37,6 +37,8 @@ public final class Smmuv3Driver implements HardwareDriver {
             throw new BindException(String.format("%s: reg size 0x%x is smaller than the SMMUv3's two 64 KiB pages (0x%x)",
                     context.node().path(), reg.get(0).size(), Smmuv3.FRAME_SIZE));
         }
-        return new Smmuv3(context.node().path(), context.memory(), context.system(), context.tracing());
+        // The data-capturing abort is a capability of this model, switched on per node.
+        return new Smmuv3(context.node().path(), context.memory(), context.system(),
+                context.node().has("trapdoor,fault-write-data"), context.tracing());
     }
 }

@@ -27,6 +27,11 @@ final class Smmuv3Registers {
     final Register idr5 = block.reg32("IDR5", 0x14).reset(Smmuv3.IDR5).readOnly();
     final Register iidr = block.reg32("IIDR", 0x18).reset(Smmuv3.IIDR).readOnly();
     final Register aidr = block.reg32("AIDR", 0x1C).reset(Smmuv3.AIDR).readOnly();
+    /**
+     * IMPLEMENTATION DEFINED space (0x0E00..0x0EFF of page 0): the model's feature register,
+     * bit 0 FAULT_WDATA (see {@link Smmuv3#FAULT_WDATA}).
+     */
+    final Register impdefFeatures = block.reg32("IMPDEF_FEAT", 0x0E00).readOnly();
 
     // ---- CR0 / CR0ACK: enables; every update completes at once, so ACK mirrors CR0 ------------
     final Register cr0 = block.reg32("CR0", 0x20);

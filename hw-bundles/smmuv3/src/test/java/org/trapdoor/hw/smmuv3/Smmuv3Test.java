@@ -785,4 +785,455 @@ class Smmuv3Test {
     BindContext context(DtNode node) {
         return new FakeBindContext(node, ram.asAddressSpace(), ram).refuseRefs("the SMMU references no other model");
     }
+
+    // ======================================================================================
+    // Edges PIT found untested
+
+    void noCommandError() {
+        assertEquals(0, rd(0x60, 4) & 1, "GERROR.CMDQ_ERR");
+        assertEquals(0, rd(0x9C, 4) >>> 24, "CMDQ_CONS.ERR");
+    }
+
+    @Test
+    void baseAndIndexRegistersAreFixedWhileTheirUnitIsEnabled() {
+        enableLinear();
+        wr(0x80, 8, CD);
+        wr(0x88, 4, 4);
+        wr(0x90, 8, CD | 2);
+        wr(0x9C, 4, 5);
+        wr(0xA0, 8, CD | 3);
+        wr(0x100A8, 4, 7);
+        assertEquals(STRTAB, rd(0x80, 8), "STRTAB_BASE while SMMUEN");
+        assertEquals(8, rd(0x88, 4), "STRTAB_BASE_CFG while SMMUEN");
+        assertEquals(CMDQ | CMDQ_LOG2, rd(0x90, 8), "CMDQ_BASE while CMDQEN");
+        assertEquals(0, rd(0x9C, 4), "CMDQ_CONS while CMDQEN");
+        assertEquals(EVTQ | EVTQ_LOG2, rd(0xA0, 8), "EVENTQ_BASE while EVENTQEN");
+        assertEquals(0, rd(0x100A8, 4), "EVENTQ_PROD while EVENTQEN");
+        wr(0x20, 4, 0);
+        wr(0x80, 8, CD);
+        wr(0x90, 8, CD | 2);
+        wr(0x9C, 4, 1);
+        wr(0xA0, 8, CD | 3);
+        assertEquals(CD, rd(0x80, 8));
+        assertEquals(CD | 2, rd(0x90, 8));
+        assertEquals(1, rd(0x9C, 4));
+        assertEquals(CD | 3, rd(0xA0, 8));
+    }
+
+    @Test
+    void commandsQueuedBeforeCmdqenRunWhenItIsSet() {
+        wr(0x90, 8, CMDQ | CMDQ_LOG2);
+        ram.store64(CMDQ, 0x46 | 1L << 12); // CMD_SYNC, CS = SIG_IRQ, wired
+        ram.store64(CMDQ + 8, 0);
+        wr(0x98, 4, 1);
+        assertEquals(0, rd(0x9C, 4), "CMDQEN clear: nothing consumed");
+        wr(0x20, 4, 0x8);
+        assertEquals(1, rd(0x9C, 4));
+        assertEquals(List.of(2), irqs, "the sync's interrupt");
+        wr(0x20, 4, 0xC); // CMDQEN stays set: nothing new to run
+        assertEquals(List.of(2), irqs);
+    }
+
+    @Test
+    void everyLegalCommandIsConsumedWithoutError() {
+        enableLinear();
+        int[] ops = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x10, 0x11, 0x12, 0x13, 0x20, 0x21, 0x22, 0x28, 0x2A, 0x30,
+            0x46 };
+        for (int op : ops) {
+            cmd(op | 5L << 32 | 1L << 48, 0x1000);
+            noCommandError();
+        }
+        assertEquals(ops.length, rd(0x9C, 4));
+        assertTrue(smmu.summary().contains(ops.length + " commands"), smmu.summary());
+    }
+
+    @Test
+    void cmdSyncWithTheReservedCsEncodingIsIllegal() {
+        enableLinear();
+        cmd(0x46 | 3L << 12, 0);
+        assertEquals(1, (rd(0x9C, 4) >>> 24) & 0x7F, "CERROR_ILL");
+        assertTrue(smmu.summary().contains("command queue stopped (CMDQ_ERR)"), smmu.summary());
+    }
+
+    @Test
+    void theCommandQueueWrapsAndIgnoresProdBitsAboveItsSize() {
+        wr(0x90, 8, CMDQ | 1); // two entries: index bit 0, wrap bit 1
+        wr(0x20, 4, 0x8);
+        for (int i = 0; i < 5; i++) {
+            int slot = i & 1;
+            ram.store64(CMDQ + slot * 16L, 0x46 | 1L << 12);
+            ram.store64(CMDQ + slot * 16L + 8, 0);
+            wr(0x98, 4, (i + 1) & 3);
+        }
+        assertEquals(1, rd(0x9C, 4), "five commands: index 1, wrap bit 0 after two laps");
+        assertEquals(5, smmu.interruptsRaised(2));
+        ram.store64(CMDQ + 16, 0x46 | 1L << 12);
+        wr(0x98, 4, 0x4 | 2); // bit 2 is beyond this queue's pointer: PROD is index 0, wrap 1
+        assertEquals(2, rd(0x9C, 4) & 3);
+        assertEquals(6, smmu.interruptsRaised(2), "one command, not a run round the queue");
+        noCommandError();
+    }
+
+    @Test
+    void cfgiSteRangeInvalidatesExactlyItsAlignedSpan() {
+        enableLinear();
+        int[] sids = { 0x0F, 0x10, 0x13, 0x14 };
+        for (int sid : sids) {
+            ste(STRTAB, sid, 1 | 4L << 1, 0, 0, 0);
+            assertEquals(0x7000, translated(sid, 0x7000, false));
+            ste(STRTAB, sid, 1, 0, 0, 0); // now abort: seen only once invalidated
+        }
+        cmd(0x04 | 0x12L << 32, 1); // CFGI_STE_RANGE: StreamID 0x12, Range 1: 0x10..0x13
+        noCommandError();
+        assertEquals(0x7000, translated(0x0F, 0x7000, false));
+        aborted(0x10, 0x7000, false);
+        aborted(0x13, 0x7000, false);
+        assertEquals(0x7000, translated(0x14, 0x7000, false));
+    }
+
+    @Test
+    void cfgiSteRangeReachesTheLastStreamId() {
+        enable(16);
+        for (int sid = 0xFFFE; sid <= 0xFFFF; sid++) {
+            ste(STRTAB, sid, 1 | 4L << 1, 0, 0, 0);
+            assertEquals(0x7000, translated(sid, 0x7000, false));
+            ste(STRTAB, sid, 1, 0, 0, 0);
+        }
+        cmd(0x04 | 0xFFFFL << 32, 0); // Range 0: 0xFFFE..0xFFFF
+        aborted(0xFFFE, 0x7000, false);
+        aborted(0xFFFF, 0x7000, false);
+    }
+
+    @Test
+    void aChangedSteIsNotSeenUntilCfgiSteEvenForANewAddress() {
+        enableLinear();
+        ste(STRTAB, 1, 1, 0, 0, 0); // abort
+        aborted(1, 0x4000, true);
+        ste(STRTAB, 1, 1 | 4L << 1, 0, 0, 0);
+        aborted(1, 0x5000, true); // the cached abort configuration, not the STE in memory
+        cfgiSte(1);
+        assertEquals(0x5000, translated(1, 0x5000, true));
+    }
+
+    @Test
+    void tlbiEl2AsidAndVaInvalidateOnlyTheirEntries() {
+        enableLinear();
+        Lpae4kTables pt = new Lpae4kTables(ram);
+        cd(CD, pt.root, 1, true);
+        ste(STRTAB, 5, steS1(CD), 2L << 30, 0, 0); // STRW = EL2, ASID 1
+        pt.page(0x1000, RAM + 0x30_0000, 0);
+        pt.page(0x2000, RAM + 0x31_0000, 0);
+        translated(5, 0x1000, false);
+        translated(5, 0x2000, false);
+        pt.page(0x1000, RAM + 0x34_0000, 0);
+        pt.page(0x2000, RAM + 0x35_0000, 0);
+        cmd(0x21 | 2L << 48, 0); // TLBI_EL2_ASID, another ASID
+        cmd(0x22 | 1L << 48, 0x3000); // TLBI_EL2_VA, another page
+        assertEquals(RAM + 0x30_0000, translated(5, 0x1000, false));
+        assertEquals(RAM + 0x31_0000, translated(5, 0x2000, false));
+        cmd(0x22 | 1L << 48, 0x1000);
+        assertEquals(RAM + 0x34_0000, translated(5, 0x1000, false));
+        assertEquals(RAM + 0x31_0000, translated(5, 0x2000, false), "only the page named");
+        cmd(0x21 | 1L << 48, 0);
+        assertEquals(RAM + 0x35_0000, translated(5, 0x2000, false));
+        noCommandError();
+    }
+
+    @Test
+    void aSyncMsiNoTargetTakesRaisesMsiCmdqAbtErr() {
+        enableLinear();
+        cmd(0x46 | 1L << 12 | 0x55L << 32, 0x70_0000_0000L); // nothing there
+        assertEquals(1L << 4, rd(0x60, 4) & (1L << 4), "GERROR.MSI_CMDQ_ABT_ERR");
+        assertTrue(irqs.contains(3), "reported on the gerror line");
+        noCommandError();
+    }
+
+    @Test
+    void withoutASystemAddressSpaceMsisGoToRamOnly() {
+        smmu = new Smmuv3("/smmu", ram, null);
+        smmu.connect(irqs::add);
+        enableLinear();
+        cmd(0x46 | 1L << 12 | 0xBEEFL << 32, RAM + 0x9000);
+        assertEquals(0xBEEF, ram.load32(RAM + 0x9000));
+        assertEquals(0, rd(0x60, 4), "no global error");
+        cmd(0x46 | 1L << 12 | 0xBEEFL << 32, 0x70_0000_0000L);
+        assertEquals(1L << 4, rd(0x60, 4) & (1L << 4), "GERROR.MSI_CMDQ_ABT_ERR");
+    }
+
+    @Test
+    void aStreamWithIdZeroBypassingToAddressZeroIsServedFromTheIotlb() {
+        enableLinear();
+        ste(STRTAB, 0, 1 | 4L << 1, 0, 0, 0);
+        assertEquals(0, translated(0, 0, true));
+        long hits = smmu.iotlbHits();
+        long misses = smmu.iotlbMisses();
+        assertEquals(0, translated(0, 0, false));
+        assertEquals(hits + 1, smmu.iotlbHits(), "bypass translations are cached too");
+        assertEquals(misses, smmu.iotlbMisses());
+        assertEquals(0, smmu.faultCount());
+    }
+
+    @Test
+    void twoLevelStreamTableSpanLimitsTheLevelTwoTable() {
+        enable(1L << 16 | 8L << 6 | 16); // 2-level, SPLIT 8
+        long l2 = ram.alloc(256 * 64);
+        ram.store64(STRTAB + 3 * 8, l2 | 9); // SPAN 9: 256 STEs
+        ste(l2, 0x45, 1 | 4L << 1, 0, 0, 0);
+        assertEquals(0x5000L, translated(0x0345, 0x5000, false), "L2 index 0x45 inside SPAN 9");
+        ram.store64(STRTAB + 4 * 8, l2 | 3); // SPAN 3: four STEs
+        ste(l2, 3, 1 | 4L << 1, 0, 0, 0);
+        assertEquals(0x5000L, translated(0x0403, 0x5000, false), "the last STE of SPAN 3");
+        ste(l2, 4, 1 | 4L << 1, 0, 0, 0);
+        aborted(0x0404, 0x5000, false);
+        assertEquals(0x04, id(event()), "index 4 is past SPAN 3: C_BAD_STE");
+    }
+
+    @Test
+    void aLevelOneDescriptorOutsideRamGivesFSteFetch() {
+        enable(8);
+        wr(0x20, 4, 0xC);
+        wr(0x80, 8, 0x10_0000_0000L);
+        wr(0x88, 4, 1L << 16 | 6L << 6 | 16);
+        wr(0x20, 4, 0xD);
+        aborted(0x85, 0x1000, false);
+        long[] e = event();
+        assertEquals(0x03, id(e));
+        assertEquals(0x10_0000_0000L + 2 * 8, e[3], "the level-1 descriptor's address");
+    }
+
+    @Test
+    void stage2OnlyStesIgnoreTheirStage1Fields() {
+        enableLinear();
+        Lpae4kTables s2 = new Lpae4kTables(ram);
+        s2.page(0x8000_0000L, RAM + 0x60_0000, S2_R | S2_W);
+        ste(STRTAB, 3, 1 | 6L << 1 | 1L << 59, 0, s2dw2(7, true), s2.root); // S1CDMax set, Config S2 only
+        assertEquals(RAM + 0x60_0000, translated(3, 0x8000_0000L, false));
+    }
+
+    @Test
+    void illegalStesAndCdsSayWhyInTheSummary() {
+        enableLinear();
+        Lpae4kTables pt = new Lpae4kTables(ram);
+        ste(STRTAB, 4, steS1(CD) | 1L << 59, 0, 0, 0);
+        assertReason(4, "C_BAD_STE for StreamID 0x4: S1CDMax 1 with no substream support");
+        ste(STRTAB, 6, 1 | 6L << 1, 0, s2dw2(1, true) & ~(1L << 51), pt.root);
+        assertReason(6, "S2AA64 = 0");
+        ste(STRTAB, 7, 1 | 6L << 1, 0, s2dw2(1, true) | 1L << 52, pt.root);
+        assertReason(7, "S2ENDI = 1");
+        ste(STRTAB, 8, 1 | 6L << 1, 0, s2dw2(1, true) | 1L << 57, pt.root);
+        assertReason(8, "S2S = 1");
+        ste(STRTAB, 9, 1 | 6L << 1, 0, s2dw2(1, true) | 3L << (32 + 14), pt.root);
+        assertReason(9, "S2TG reserved");
+        ste(STRTAB, 10, 1 | 6L << 1, 0, s2dw2(1, true) | 3L << (32 + 6), pt.root);
+        assertReason(10, "stage 2: start level");
+        ste(STRTAB, 11, 1 | 5L << 1, 1L << 30, 0, 0); // STRW 1
+        assertReason(11, "STRW 1 with Config 5");
+        ste(STRTAB, 12, steS1(0x1_0000_0000_0000L), 0, 0, 0);
+        assertReason(12, "S1ContextPtr wider than the OAS");
+        long good = 16 | 1L << 31 | 5L << 32 | 1L << 41 | 1L << 45 | 1L << 46;
+        ram.store64(CD + 0x1000, good | 3L << 6);
+        ram.store64(CD + 0x1008, pt.root);
+        ste(STRTAB, 13, steS1(CD + 0x1000), 0, 0, 0);
+        assertReason(13, "C_BAD_CD for StreamID 0xd: TG0 reserved");
+    }
+
+    void assertReason(int sid, String why) {
+        aborted(sid, 0x1000, false);
+        event();
+        assertTrue(smmu.summary().contains("; last " ) && smmu.summary().contains(why), smmu.summary());
+    }
+
+    @Test
+    void cdInputSizeIsSixteenTo39BitsOfT0sz() {
+        enableLinear();
+        Lpae4kTables pt = new Lpae4kTables(ram);
+        long good = 1L << 31 | 5L << 32 | 1L << 41 | 1L << 45 | 1L << 46;
+        int[] t0sz = { 15, 16, 39, 40 };
+        int[] expected = { 0x0A, 0x10, 0x10, 0x0A }; // C_BAD_CD, or a walk of an empty table
+        for (int i = 0; i < t0sz.length; i++) {
+            long cd = CD + 0x1000 + i * 64L;
+            ram.store64(cd, good | t0sz[i]);
+            ram.store64(cd + 8, pt.root);
+            ste(STRTAB, 30 + i, steS1(cd), 0, 0, 0);
+            aborted(30 + i, 0x1000, false);
+            assertEquals(expected[i], id(event()), "T0SZ " + t0sz[i]);
+        }
+    }
+
+    @Test
+    void aSixteenKilobyteGranuleCdIsLegal() {
+        enableLinear();
+        Lpae4kTables pt = new Lpae4kTables(ram);
+        ram.store64(CD, 16 | 2L << 6 | 1L << 31 | 5L << 32 | 1L << 41 | 1L << 45 | 1L << 46);
+        ram.store64(CD + 8, pt.root);
+        ste(STRTAB, 5, steS1(CD), 0, 0, 0);
+        aborted(5, 0x1000, false);
+        assertEquals(0x10, id(event()), "F_TRANSLATION in an empty table, not C_BAD_CD");
+    }
+
+    @Test
+    void stage1OutputSizeFollowsTheCdsIps() {
+        enableLinear();
+        int[] bits = { 32, 36, 40, 42, 44, 48 };
+        for (int ips = 0; ips < bits.length; ips++) {
+            Lpae4kTables pt = new Lpae4kTables(ram);
+            long top = (1L << bits[ips]) - 0x1000;
+            pt.page(0x1000, top, 0);
+            if (bits[ips] < 48) {
+                pt.page(0x2000, 1L << bits[ips], 0);
+            }
+            long cd = CD + 0x1000 + ips * 64L;
+            ram.store64(cd, 16 | 1L << 31 | (long) ips << 32 | 1L << 41 | 1L << 45 | 1L << 46);
+            ram.store64(cd + 8, pt.root);
+            ste(STRTAB, 40 + ips, steS1(cd), 0, 0, 0);
+            assertEquals(top, translated(40 + ips, 0x1000, false), "IPS " + ips);
+            if (bits[ips] < 48) {
+                aborted(40 + ips, 0x2000, false);
+                assertEquals(0x11, id(event()), "F_ADDR_SIZE beyond " + bits[ips] + " bits");
+            }
+        }
+    }
+
+    @Test
+    void stage2OutputSizeFollowsVtcrPs() {
+        enableLinear();
+        Lpae4kTables s2 = new Lpae4kTables(ram);
+        s2.page(0x8000_0000L, 1L << 32, S2_R | S2_W);
+        s2.page(0x8000_1000L, (1L << 40) - 0x1000, S2_R | S2_W);
+        s2.page(0x8000_2000L, 1L << 40, S2_R | S2_W);
+        ste(STRTAB, 3, 1 | 6L << 1, 0, s2dw2(7, true), s2.root); // PS 48 bits
+        assertEquals(1L << 32, translated(3, 0x8000_0000L, false));
+        long ps40 = s2dw2(7, true) & ~(7L << (32 + 16)) | 2L << (32 + 16);
+        ste(STRTAB, 4, 1 | 6L << 1, 0, ps40, s2.root);
+        assertEquals((1L << 40) - 0x1000, translated(4, 0x8000_1000L, false));
+        aborted(4, 0x8000_2000L, false);
+        assertEquals(0x11, id(event()), "F_ADDR_SIZE beyond 40 bits");
+    }
+
+    @Test
+    void stage2AccessFlagFaultsUnlessAffdAndRecordsOnlyWithS2r() {
+        enableLinear();
+        Lpae4kTables s2 = new Lpae4kTables(ram);
+        s2.raw(0x8000_0000L, 3, (RAM + 0x60_0000) | S2_R | S2_W | Lpae4kTables.PAGE); // AF clear
+        ste(STRTAB, 3, 1 | 6L << 1, 0, s2dw2(7, true), s2.root);
+        aborted(3, 0x8000_0000L, false);
+        assertEquals(0x12, id(event()), "F_ACCESS");
+        ste(STRTAB, 4, 1 | 6L << 1, 0, s2dw2(7, true) | 1L << 53, s2.root); // S2AFFD
+        assertEquals(RAM + 0x60_0000, translated(4, 0x8000_0000L, false));
+        ste(STRTAB, 5, 1 | 6L << 1, 0, s2dw2(7, false), s2.root); // S2R clear
+        aborted(5, 0x8000_0000L, false);
+        noEvent();
+    }
+
+    @Test
+    void aStage2WriteOnlyPageIsNotReadableFromTheIotlb() {
+        enableLinear();
+        Lpae4kTables s2 = new Lpae4kTables(ram);
+        s2.page(0x8000_0000L, RAM + 0x60_0000, S2_W);
+        ste(STRTAB, 3, 1 | 6L << 1, 0, s2dw2(7, true), s2.root);
+        assertEquals(RAM + 0x60_0000, translated(3, 0x8000_0000L, true));
+        aborted(3, 0x8000_0000L, false);
+        assertEquals(0x13, id(event()), "F_PERMISSION for the read after a cached write");
+    }
+
+    @Test
+    void aNestedStreamWhoseCdStage2DoesNotMapFaultsInStage2WithClassCd() {
+        enableLinear();
+        Lpae4kTables s2 = new Lpae4kTables(ram); // maps nothing
+        ste(STRTAB, 11, 1 | 7L << 1 | 0x20_0000, 0, s2dw2(9, true), s2.root);
+        aborted(11, 0x5044, false);
+        long[] e = event();
+        assertEquals(0x10, id(e));
+        assertTrue(s2(e));
+        assertEquals(0, cls(e), "CLASS CD");
+        assertEquals(0x20_0000, e[3], "the CD's IPA");
+        noEvent();
+    }
+
+    @Test
+    void aNestedStage2FaultOnAStage1TableIsTheOnlyEvent() {
+        enableLinear();
+        Lpae4kTables s1 = new Lpae4kTables(ram, -RAM);
+        s1.page(0x5000, 0x70_0000, 0);
+        cd(CD, s1.root - RAM, 3, true);
+        Lpae4kTables s2 = new Lpae4kTables(ram);
+        s2.page(CD - RAM, CD, S2_R); // only the CD page is mapped
+        ste(STRTAB, 12, 1 | 7L << 1 | (CD - RAM), 0, s2dw2(9, true), s2.root);
+        aborted(12, 0x5044, false);
+        assertEquals(0x10, id(event()));
+        noEvent();
+        assertEquals(1, smmu.recordedFaultCount());
+    }
+
+    @Test
+    void aSecondOverflowAfterTheAcknowledgementTogglesOvflgBack() {
+        enableLinear();
+        wr(0x20, 4, 0x9);
+        wr(0xA0, 8, EVTQ | 1); // two entries
+        wr(0x20, 4, 0xD);
+        for (int i = 0; i < 3; i++) {
+            aborted(256 + i, 0, false);
+        }
+        long prod = rd(0x100A8, 4);
+        assertEquals(1L << 31, prod & (1L << 31), "first overflow");
+        wr(0x100AC, 4, (prod & 0xFFFFF) | 1L << 31); // consume both, acknowledge the overflow
+        for (int i = 0; i < 3; i++) {
+            aborted(256 + i, 0, false);
+        }
+        assertEquals(0, rd(0x100A8, 4) & (1L << 31), "second overflow toggles OVFLG again");
+        assertEquals(2, smmu.eventOverflows());
+    }
+
+    @Test
+    void restoringStateIntoALiveSmmuDropsItsCachedConfigurationsAndTranslations() {
+        enableLinear();
+        ste(STRTAB, 1, 1 | 4L << 1, 0, 0, 0);
+        assertEquals(0x4000, translated(1, 0x4000, true));
+        Object state = smmu.saveState();
+        ste(STRTAB, 1, 1, 0, 0, 0); // abort
+        smmu.restoreState(state);
+        aborted(1, 0x4000, true);
+        aborted(1, 0x5000, true);
+    }
+
+    @Test
+    void modeNamesTheBypassPolicyTheTableAndTheQueues() {
+        assertEquals("disabled, GBPA bypass", smmu.mode());
+        wr(0x44, 4, 1L << 31 | 1L << 20);
+        assertEquals("disabled, GBPA abort", smmu.mode());
+        enableLinear();
+        assertEquals("enabled, linear stream table (2^8), cmdq on, evtq on", smmu.mode());
+        wr(0x20, 4, 0x1);
+        assertEquals("enabled, linear stream table (2^8), cmdq off, evtq off", smmu.mode());
+        assertFalse(smmu.summary().contains("command queue stopped"), smmu.summary());
+        assertFalse(smmu.summary().contains("; last "), smmu.summary());
+    }
+
+    @Test
+    void interruptCountsExistOnlyForItsFourLines() {
+        assertEquals(0, smmu.interruptsRaised(-1));
+        assertEquals(0, smmu.interruptsRaised(4));
+        assertEquals("SMMUv3 /smmu@9050000", smmu.toString());
+    }
+
+    @Test
+    void recordsLostWithTheEventQueueOffAreCountedInTheSummary() {
+        enableLinear();
+        wr(0x20, 4, 0x9);
+        aborted(300, 0, false);
+        aborted(301, 0, false);
+        assertTrue(smmu.summary().contains("2 events (0 overflowed, 2 with evtq off)"), smmu.summary());
+    }
+
+    @Test
+    void acknowledgingCmdqErrClearsConsErrEvenWhileTheQueueIsOff() {
+        enableLinear();
+        cmd(0xEE, 0);
+        assertEquals(1, (rd(0x9C, 4) >>> 24) & 0x7F);
+        wr(0x20, 4, 0x5); // CMDQEN off
+        wr(0x64, 4, rd(0x60, 4));
+        assertEquals(0, rd(0x9C, 4), "ERR cleared, CONS still at the bad command");
+        wr(0x64, 4, rd(0x60, 4)); // a second write of the same value acknowledges nothing new
+        assertEquals(0, rd(0x9C, 4));
+    }
 }

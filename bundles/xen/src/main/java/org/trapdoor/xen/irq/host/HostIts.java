@@ -43,6 +43,7 @@ public final class HostIts {
     static final int INVALL = 0x0D;
     static final int SYNC = 0x05;
     static final int DISCARD = 0x0F;
+    static final int INT = 0x03;
     static final long BASER_VALID = 1L << 63;
     static final long BASER_ATTRS = 7L << 59 | 1L << 10;
 
@@ -286,6 +287,23 @@ public final class HostIts {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code INT DeviceID, EventID}: the ITS translates the event as if the device had written it
+     * and makes its LPI pending. How Xen forwards a device's message it recovered itself.
+     *
+     * @return false when Xen has not mapped that device with that event here
+     */
+    public synchronized boolean interrupt(int deviceId, int eventId) {
+        Device d = devices.get(deviceId);
+        if (d == null || eventId < 0 || eventId >= d.events()) {
+            return false;
+        }
+        send(INT | (long) deviceId << 32, eventId & 0xffff_ffffL, 0, 0);
+        send(SYNC, 0, rdbase(0), 0);
+        sync();
+        return true;
     }
 
     /** Devices mapped now. */

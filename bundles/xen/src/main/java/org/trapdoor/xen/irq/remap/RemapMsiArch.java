@@ -44,6 +44,8 @@ public final class RemapMsiArch implements MsiArch {
     private final int[] guestSpi = new int[32];
     private final EventCounter refused = new EventCounter();
     private HostIts.Device device;
+    /** Vectors enabled now (0: disabled). */
+    private int enabledVectors;
 
     /**
      * @param frameDoorbell the IPA the guest's messages must name (its frame's MSI_SETSPI_NS)
@@ -72,6 +74,7 @@ public final class RemapMsiArch implements MsiArch {
             return false;
         }
         route(msi.guestData(), vectors);
+        enabledVectors = vectors;
         HostFunction hw = msi.host();
         int pos = msi.position();
         hw.write(pos + 4, 4, (int) realDoorbell);
@@ -92,6 +95,7 @@ public final class RemapMsiArch implements MsiArch {
         HostFunction hw = msi.host();
         int control = hw.read(msi.position() + 2, 2);
         hw.write(msi.position() + 2, 2, control & ~1);
+        enabledVectors = 0;
         unroute();
     }
 
@@ -161,6 +165,14 @@ public final class RemapMsiArch implements MsiArch {
             its.unmapDevice(hostDeviceId);
         }
         device = null;
+    }
+
+    /**
+     * Whether a recovered message (EventID {@code eventId} at Xen's doorbell) is one this device
+     * may send: a vector of its enabled MSI for which the guest asked an SPI of its frame.
+     */
+    public synchronized boolean legitimate(int eventId) {
+        return eventId >= 0 && eventId < enabledVectors && guestSpi[eventId] != 0;
     }
 
     /** The guest's SPI for {@code vector}, or 0 when it asked for none. */

@@ -293,12 +293,13 @@ public final class NwlPcie implements HostBridge, MsiController {
         for (int i = 0; i < regs.length; i++) {
             regs[i] = breg.registers().get(i).value();
         }
-        return new NwlState(regs, msi.status(), msi.mask(), rootPort.saveState());
+        return new NwlState(regs, msi.status(), msi.mask(), rootPort.saveState()).toPlain();
     }
 
     @Override
     public void restoreState(Object state) {
-        if (!(state instanceof NwlState s) || s.breg().length != breg.registers().size()) {
+        NwlState s = NwlState.fromPlain(state);
+        if (s == null || s.breg().length != breg.registers().size()) {
             return;
         }
         for (int i = 0; i < s.breg().length; i++) {

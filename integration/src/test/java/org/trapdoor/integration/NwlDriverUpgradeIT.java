@@ -1,0 +1,253 @@
+package org.trapdoor.integration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import javax.inject.Inject;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
+import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.guest.GuestMsiVector;
+import org.trapdoor.api.irq.InterruptCounters;
+import org.trapdoor.api.machine.DriverInfo;
+import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.machine.Traffic;
+import org.trapdoor.api.pci.HostBridge;
+import org.trapdoor.api.pci.MsiSource;
+
+/**
+ * Two versions of the NWL driver on a running ZCU102 under MSI traffic: version 2 (the NWL
+ * bundle at another version, its driver better ranked) is installed while the guest's
+ * endpoints raise MSIs flat out, the bridge moves to it with its state (bring-up, MSI
+ * ingress, bitmap, root port) handed over, version 1 is uninstalled, and every MSI raised
+ * meanwhile is delivered and reaches the guest's handler for its own vector, each vector's
+ * count exact.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerMethod.class)
+public class NwlDriverUpgradeIT {
+    private static final String PCIE = "/axi/pcie@fd0e0000";
+    private static final String NWL = "org.trapdoor.hw.xlnx.nwl";
+    private static final String DRIVER_XML = "OSGI-INF/org.trapdoor.hw.xlnx.nwl.NwlDriver.xml";
+    private static final long TIMEOUT_MS = 10_000;
+    /** MSIs per vector in one burst: 16 vectors, so a burst spreads evenly. */
+    private static final int PER_VECTOR = 500;
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ConfigurationAdmin configurationAdmin;
+
+    private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+
+    @Configuration
+    public Option[] config() {
+        return TrapdoorContainer.options();
+    }
+
+    @After
+    public void closeTrackers() {
+        trackers.forEach(ServiceTracker::close);
+    }
+
+    @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
+    public void version2TakesTheBridgeOverUnderTrafficAndVersion1GoesWithNothingLostPerVector() throws Exception {
+        Machine m = boot();
+        GuestKernel g = service(GuestKernel.class);
+        assertTrue(g.awaitBooted(TIMEOUT_MS));
+        MachineInterrupts irq = service(MachineInterrupts.class);
+        List<MsiSource> sources = irq.msiSources();
+        assertEquals("16 vectors through the NWL bitmap", 16, g.msiVectors().size());
+        Bundle v1 = bundle(NWL);
+        HostBridge before = m.hostBridge(PCIE);
+        assertSame("version 1 serves the bridge", v1, FrameworkUtil.getBundle(before.getClass()));
+
+        Map<String, Long> counts0 = counts(g);
+        InterruptCounters.Snapshot l0 = irq.msiLedger().snapshot();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong raised = new AtomicLong();
+        AtomicLong bursts = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread traffic = new Thread(() -> {
+            try {
+                while (!stop.get() || bursts.get() < 4) {
+                    Traffic.Status s = irq.traffic().run(16L * PER_VECTOR, sources);
+                    raised.addAndGet(s.raised());
+                    bursts.incrementAndGet();
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "nwl-upgrade-traffic");
+        traffic.start();
+
+        Bundle v2 = context.installBundle("nwl-v2", new ByteArrayInputStream(version2(v1)));
+        v2.start();
+        awaitBridgeFrom(m, v2);
+        long swappedAt = bursts.get();
+        v1.uninstall();
+        while (bursts.get() < swappedAt + 2) {
+            Thread.sleep(10);
+        }
+        stop.set(true);
+        traffic.join(TIMEOUT_MS * 6);
+        if (failure.get() != null) {
+            throw new AssertionError("traffic failed", failure.get());
+        }
+        assertTrue("bursts ran before and after the swap", bursts.get() >= 4);
+        assertEquals("16 vectors still", 16, g.msiVectors().size());
+        assertEquals("the same NWL driver name, from version 2", List.of(PCIE), driver(m, v2).boundNodes());
+
+        InterruptCounters.Snapshot l1 = irq.msiLedger().snapshot();
+        long n = raised.get();
+        assertEquals("every MSI in the ledger: " + l1, n, l1.fired() - l0.fired());
+        assertEquals("none dropped across two versions: " + l1, 0, l1.dropped() - l0.dropped());
+        long perVector = n / 16;
+        assertEquals("bursts spread evenly", 16 * perVector, n);
+        Map<String, Long> counts1 = counts(g);
+        for (Map.Entry<String, Long> e : counts1.entrySet()) {
+            assertEquals("guest count of " + e.getKey(), perVector, e.getValue() - counts0.get(e.getKey()));
+        }
+        assertEquals("the bitmap is empty once handled", 0,
+                m.system().read(0xfd0e0000L + 0x440, 4) | m.system().read(0xfd0e0000L + 0x444, 4));
+    }
+
+    /** Waits until version 2's model serves the bridge. */
+    private static void awaitBridgeFrom(Machine m, Bundle v2) throws InterruptedException {
+        long end = System.currentTimeMillis() + TIMEOUT_MS;
+        while (System.currentTimeMillis() < end) {
+            HostBridge b = m.hostBridge(PCIE);
+            if (b != null && FrameworkUtil.getBundle(b.getClass()) == v2) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the bridge never moved to version 2: " + m.drivers());
+    }
+
+    private static DriverInfo driver(Machine m, Bundle b) {
+        for (DriverInfo d : m.drivers()) {
+            if (d.origin() != null && d.origin().contains(b.getSymbolicName()) && d.origin().contains(b.getVersion().toString())) {
+                return d;
+            }
+        }
+        throw new AssertionError("no driver from " + b + ": " + m.drivers());
+    }
+
+    /**
+     * Version 2: the NWL bundle at version 0.2.0, registering only its driver (the bring-up
+     * service stays version 1's until it goes), ranked 10 so it takes the node from version 1.
+     */
+    private static byte[] version2(Bundle v1) throws IOException {
+        File jar = new File(System.getProperty("trapdoor.bundles", "target/bundles"), NWL + ".jar");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarFile in = new JarFile(jar)) {
+            Manifest mf = new Manifest(in.getManifest());
+            Attributes a = mf.getMainAttributes();
+            a.putValue(Constants.BUNDLE_VERSION, "0.2.0");
+            a.putValue("Service-Component", DRIVER_XML);
+            try (JarOutputStream jos = new JarOutputStream(out, mf)) {
+                for (JarEntry e : java.util.Collections.list(in.entries())) {
+                    if (e.getName().equals("META-INF/MANIFEST.MF")) {
+                        continue;
+                    }
+                    jos.putNextEntry(new JarEntry(e.getName()));
+                    try (InputStream s = in.getInputStream(e)) {
+                        byte[] bytes = s.readAllBytes();
+                        if (e.getName().equals(DRIVER_XML)) {
+                            String xml = new String(bytes, StandardCharsets.UTF_8);
+                            assertTrue("the driver's component has an implementation element", xml.contains("<implementation"));
+                            bytes = xml.replace("<implementation", "<property name=\"service.ranking\" type=\"Integer\" value=\"10\"/><implementation")
+                                    .getBytes(StandardCharsets.UTF_8);
+                        }
+                        jos.write(bytes);
+                    }
+                    jos.closeEntry();
+                }
+            }
+        }
+        assertNotNull(v1);
+        return out.toByteArray();
+    }
+
+    private static Map<String, Long> counts(GuestKernel g) {
+        Map<String, Long> out = new HashMap<>();
+        for (GuestMsiVector v : g.msiVectors()) {
+            out.put(v.bdf() + "#" + v.vector(), v.count());
+        }
+        return out;
+    }
+
+    private Machine boot() throws Exception {
+        String token = "zcu102-upgrade@" + System.nanoTime();
+        org.osgi.service.cm.Configuration c = configurationAdmin.getConfiguration(MsiRig.MACHINE_PID, "?");
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("platform", "zcu102");
+        props.put(MsiRig.BOOT, token);
+        c.update(props);
+        ServiceTracker<Machine, Machine> t = new ServiceTracker<>(context,
+                context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Machine.class.getName() + ")(" + MsiRig.BOOT
+                        + "=" + token + "))"), null);
+        t.open();
+        trackers.add(t);
+        Machine m = t.waitForService(TIMEOUT_MS);
+        assertNotNull("a machine for zcu102", m);
+        return m;
+    }
+
+    private <T> T service(Class<T> type) throws InterruptedException {
+        ServiceTracker<T, T> t = new ServiceTracker<>(context, type, null);
+        t.open();
+        trackers.add(t);
+        T s = t.waitForService(TIMEOUT_MS);
+        assertNotNull("a " + type.getSimpleName() + " service", s);
+        return s;
+    }
+
+    private Bundle bundle(String name) {
+        for (Bundle b : context.getBundles()) {
+            if (name.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + name);
+    }
+}
