@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -72,9 +73,16 @@ public final class Gicv2 implements InterruptController {
     private final InterruptCounters counters = new InterruptCounters();
     private final AtomicLongArray deliveries;
     private volatile InterruptSink sink;
+    private final Gicv2Trace trace;
 
     /** @param spis SPIs implemented (multiple of 32, at most 988); {@code cpus} 1..8 */
     public Gicv2(String name, int spis, int cpus) {
+        this(name, spis, cpus, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code gicv2_*} trace points are declared (the machine's registry) */
+    public Gicv2(String name, int spis, int cpus, Tracing tracing) {
+        this.trace = new Gicv2Trace(tracing);
         if (spis < 32 || spis % 32 != 0 || spis > 988 || cpus < 1 || cpus > MAX_CPUS) {
             throw new IllegalArgumentException("bad GICv2 shape: spis=" + spis + " cpus=" + cpus);
         }
@@ -291,6 +299,9 @@ public final class Gicv2 implements InterruptController {
 
     @Override
     public DropReason raiseSpi(int intid) {
+        if (trace.setPending.on()) {
+            trace.setPending.emit(intid);
+        }
         if (intid < 32 || intid >= lines) {
             counters.recordDropped(DropReason.SPI_OUT_OF_RANGE);
             return DropReason.SPI_OUT_OF_RANGE;
@@ -452,6 +463,9 @@ public final class Gicv2 implements InterruptController {
             }
             active.getAndAccumulate(s, bit, (a, b) -> a | b);
             ci.push(id, priority(id, c));
+            if (trace.ack.on()) {
+                trace.ack.emit(c, id);
+            }
             return id;
         }
     }
@@ -465,6 +479,9 @@ public final class Gicv2 implements InterruptController {
         synchronized (ci) {
             if (!ci.pop(intid)) {
                 return;
+            }
+            if (trace.eoi.on()) {
+                trace.eoi.emit(c, intid);
             }
             active.getAndAccumulate(slot(intid >> 5, c), 1 << (intid & 31), (a, b) -> a & ~b);
         }

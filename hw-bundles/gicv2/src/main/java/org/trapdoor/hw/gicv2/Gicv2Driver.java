@@ -70,7 +70,7 @@ public final class Gicv2Driver implements HardwareDriver {
         if (n < 32 || n > 988 || n % 32 != 0) {
             throw new BindException(node.path() + ": configured SPI count " + n + " is not a multiple of 32 in 32..988");
         }
-        return new Gicv2(node.path(), n, cpus);
+        return new Gicv2(node.path(), n, cpus, context.tracing());
     }
 
     static int cpuCount(DtNode root) {

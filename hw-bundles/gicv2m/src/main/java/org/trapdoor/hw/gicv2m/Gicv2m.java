@@ -2,6 +2,10 @@ package org.trapdoor.hw.gicv2m;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import org.trapdoor.api.trace.TraceEvent;
+import org.trapdoor.api.trace.TraceField;
+import org.trapdoor.api.trace.TracePoint;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
@@ -42,6 +46,11 @@ public final class Gicv2m implements MsiController {
     private final InterruptCounters counters = new InterruptCounters();
     private final InterruptCounters ledger;
     private final LongAdder badReads = new LongAdder();
+    /** {@code gicv2m_msi}: a MSI_SETSPI_NS write, the SPI its data names and the outcome. */
+    static final TraceEvent MSI = TraceEvent.of("gicv2m_msi", "a MSI_SETSPI_NS write: the SPI it names and its outcome",
+            TraceField.hex("data"), TraceField.dec("spi"), TraceField.choice("outcome",
+                    InterruptCounters.OUTCOME.fields().get(0).labels()));
+    private final TracePoint msi;
 
     /**
      * @param base  first INTID of the frame (at least 32)
@@ -57,6 +66,13 @@ public final class Gicv2m implements MsiController {
      */
     public Gicv2m(long address, int base, int count, int iidr, ModelRef<InterruptController> gic,
             InterruptCounters ledger) {
+        this(address, base, count, iidr, gic, ledger, Tracing.OFF);
+    }
+
+    /** @param tracing where {@code gicv2m_msi} is declared (the machine's registry) */
+    public Gicv2m(long address, int base, int count, int iidr, ModelRef<InterruptController> gic,
+            InterruptCounters ledger, Tracing tracing) {
+        this.msi = tracing.point(MSI);
         if (base < 32 || count < 1 || base + count > 1020) {
             throw new IllegalArgumentException("v2m SPI range " + base + "+" + count + " is outside 32..1019");
         }
@@ -84,6 +100,9 @@ public final class Gicv2m implements MsiController {
         if (tx.offset == MSI_SETSPI_NS) {
             DropReason r = setSpi(tx);
             counters.record(r);
+            if (msi.on()) {
+                msi.emit(tx.data, spi((int) table.setspiSpi.extract(tx.data)), r == null ? 0 : 1 + r.ordinal());
+            }
             if (tx.msi) {
                 // This is where the MSI's fate is decided: account for it once, machine-wide.
                 tx.msi = false;

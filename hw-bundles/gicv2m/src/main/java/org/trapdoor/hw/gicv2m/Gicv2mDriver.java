@@ -68,6 +68,6 @@ public final class Gicv2mDriver implements HardwareDriver {
             throw new BindException(String.format("%s: SPI range %d+%d is outside INTIDs 32..1019", node.path(), base, num));
         }
         return new Gicv2m(reg.get(0).address(), (int) base, (int) num, iidr,
-                context.ref(node.parent(), InterruptController.class), context.msiLedger());
+                context.ref(node.parent(), InterruptController.class), context.msiLedger(), context.tracing());
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.iommu.IommuFault.Kind;
@@ -79,6 +80,7 @@ public final class Smmuv2 implements Iommu {
     private volatile int[] streamMap;
     private final Iotlb tlb = new Iotlb(1024);
     private final LongAdder faults = new LongAdder();
+    private final Smmuv2Trace trace;
     private final ArrayDeque<IommuFault> recent = new ArrayDeque<>();
     private long recorded;
     private final long[] raised;
@@ -89,6 +91,12 @@ public final class Smmuv2 implements Iommu {
 
     /** @param size the frame size: a power of two, half global space and half context banks */
     public Smmuv2(String path, int size, PhysicalMemory memory) {
+        this(path, size, memory, Tracing.OFF);
+    }
+
+    /** @param tracing where the {@code smmuv2_*} trace points are declared (the machine's registry) */
+    public Smmuv2(String path, int size, PhysicalMemory memory, Tracing tracing) {
+        this.trace = new Smmuv2Trace(tracing);
         if (size < MIN_SIZE || size > MAX_SIZE || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException(path + ": SMMUv2 frame size 0x" + Integer.toHexString(size));
         }
@@ -252,10 +260,16 @@ public final class Smmuv2 implements Iommu {
     @Override
     public void translate(MemoryTransaction tx) {
         if (clientPd) {
+            if (trace.translate.on()) {
+                trace.translate.emit(tx.streamId, tx.address, tx.address, tx.write ? 1 : 0, 0);
+            }
             return;
         }
         long pa = tlb.lookup(tx.streamId, tx.address, tx.write);
         if (pa >= 0) {
+            if (trace.translate.on()) {
+                trace.translate.emit(tx.streamId, tx.address, pa, tx.write ? 1 : 0, 1);
+            }
             tx.address = pa;
             return;
         }
@@ -265,6 +279,9 @@ public final class Smmuv2 implements Iommu {
                 faults.increment();
                 tx.fail(MemResult.ABORT);
             } else {
+                if (trace.translate.on()) {
+                    trace.translate.emit(tx.streamId, tx.address, out, tx.write ? 1 : 0, 2);
+                }
                 tx.address = out;
             }
         }
@@ -441,6 +458,9 @@ public final class Smmuv2 implements Iommu {
     }
 
     private void record(IommuFault f) {
+        if (trace.fault.on()) {
+            trace.fault.emit(f.kind().ordinal(), f.streamId(), f.address(), f.write() ? 1 : 0, f.context());
+        }
         recorded++;
         if (recent.size() == RECENT_FAULTS) {
             recent.removeFirst();

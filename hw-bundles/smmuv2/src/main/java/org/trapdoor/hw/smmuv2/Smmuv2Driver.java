@@ -42,6 +42,6 @@ public final class Smmuv2Driver implements HardwareDriver {
                     "%s: reg size 0x%x is not a power of two between 0x%x and 0x%x (4 KiB pages, half of them context banks)",
                     context.node().path(), size, Smmuv2.MIN_SIZE, Smmuv2.MAX_SIZE));
         }
-        return new Smmuv2(context.node().path(), (int) size, context.memory());
+        return new Smmuv2(context.node().path(), (int) size, context.memory(), context.tracing());
     }
 }

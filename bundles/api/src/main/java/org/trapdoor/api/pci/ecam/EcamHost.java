@@ -1,9 +1,14 @@
 package org.trapdoor.api.pci.ecam;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
+import org.trapdoor.api.trace.TraceEvent;
+import org.trapdoor.api.trace.TraceField;
+import org.trapdoor.api.trace.TracePoint;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.api.dt.PciRange;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
@@ -43,11 +48,31 @@ public class EcamHost implements HostBridge {
     private final LongAdder refused = new LongAdder();
     private final LongAdder unsupportedRequests = new LongAdder();
 
+    /** {@code ecam_config}: a config access through the window (or a hypervisor's accessor). */
+    public static final TraceEvent CONFIG = TraceEvent.of("ecam_config", "a config access to a function",
+            TraceField.bdf("bdf"), TraceField.hex("reg"), TraceField.dec("size"), TraceField.flag("write"),
+            TraceField.hex("value"), TraceField.choice("to", List.of("no function (all-ones)", "function",
+                    "refused by the gate")));
+    /** {@code ecam_bar_decode}: a CPU access through the bridge's window, and the function whose BAR took it. */
+    public static final TraceEvent BAR_DECODE = TraceEvent.of("ecam_bar_decode",
+            "an outbound access and the function whose BAR decoded it (none: Unsupported Request)",
+            TraceField.hex("addr"), TraceField.dec("size"), TraceField.flag("write"), TraceField.bdf("bdf"),
+            TraceField.flag("claimed"));
+    private final TracePoint config;
+    private final TracePoint barDecode;
+
     /**
      * @param root the bridge's own function at devfn 0 of its first bus when nothing is plugged
      *             there, or {@code null}
      */
     public EcamHost(EcamWindow window, PciHierarchy pci, PciFunction root, ConfigGate gate) {
+        this(window, pci, root, gate, Tracing.OFF);
+    }
+
+    /** @param tracing where {@code ecam_config} and {@code ecam_bar_decode} are declared (the machine's registry) */
+    public EcamHost(EcamWindow window, PciHierarchy pci, PciFunction root, ConfigGate gate, Tracing tracing) {
+        this.config = tracing.point(CONFIG);
+        this.barDecode = tracing.point(BAR_DECODE);
         this.window = window;
         this.layout = window.layout();
         this.regIndex = window.regIndex();
@@ -128,18 +153,31 @@ public class EcamHost implements HostBridge {
         // The gate first: a refused access never reaches the bus, present function or not.
         if (!gate.allows(bus, devfn)) {
             refused.increment();
+            if (config.on()) {
+                config.emit(bus << 8 | devfn, reg, sz, 0, MemoryTransaction.allOnes(sz), 2);
+            }
             return (int) MemoryTransaction.allOnes(sz);
         }
         PciFunction f = function(bus, devfn);
-        return f == null ? (int) MemoryTransaction.allOnes(sz) : f.configRead(reg, sz);
+        int v = f == null ? (int) MemoryTransaction.allOnes(sz) : f.configRead(reg, sz);
+        if (config.on()) {
+            config.emit(bus << 8 | devfn, reg, sz, 0, v & MemoryTransaction.allOnes(sz), f == null ? 0 : 1);
+        }
+        return v;
     }
 
     private void write(int bus, int devfn, int reg, int sz, int value) {
         if (!gate.allows(bus, devfn)) {
             refused.increment();
+            if (config.on()) {
+                config.emit(bus << 8 | devfn, reg, sz, 1, value & MemoryTransaction.allOnes(sz), 2);
+            }
             return;
         }
         PciFunction f = function(bus, devfn);
+        if (config.on()) {
+            config.emit(bus << 8 | devfn, reg, sz, 1, value & MemoryTransaction.allOnes(sz), f == null ? 0 : 1);
+        }
         if (f != null) {
             f.configWrite(reg, sz, value);
         }
@@ -179,8 +217,14 @@ public class EcamHost implements HostBridge {
             }
             PciFunction f = pci.function(bus, rid & 0xff);
             if (f != null && f.decodeMemory(tx)) {
+                if (barDecode.on()) {
+                    barDecode.emit(tx.address, tx.size, tx.write ? 1 : 0, rid, 1);
+                }
                 return;
             }
+        }
+        if (barDecode.on()) {
+            barDecode.emit(tx.address, tx.size, tx.write ? 1 : 0, 0, 0);
         }
         unsupportedRequests.increment();
         tx.fail(MemResult.DECODE_ERROR);

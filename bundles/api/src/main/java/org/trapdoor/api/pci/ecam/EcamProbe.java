@@ -54,6 +54,6 @@ public final class EcamProbe {
     /** A bridge that is nothing but its ECAM window: every function reachable at once. */
     public static EcamHost probe(BindContext context, EcamOps ops) throws BindException {
         DtNode node = context.node();
-        return new EcamHost(window(node, ops), context.pci(), ops.rootPort(node), ConfigGate.OPEN);
+        return new EcamHost(window(node, ops), context.pci(), ops.rootPort(node), ConfigGate.OPEN, context.tracing());
     }
 }

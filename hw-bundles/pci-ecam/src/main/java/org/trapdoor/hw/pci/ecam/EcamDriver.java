@@ -31,6 +31,6 @@ public final class EcamDriver implements HardwareDriver {
 
     @Override
     public DeviceModel create(BindContext context) throws BindException {
-        return new EcamHostBridge(EcamProbe.window(context.node(), GENERIC), context.pci());
+        return new EcamHostBridge(EcamProbe.window(context.node(), GENERIC), context.pci(), context.tracing());
     }
 }

@@ -14,11 +14,17 @@ public final class EcamHostBridge extends EcamHost {
     private final HostBridgeFunction root;
 
     public EcamHostBridge(EcamWindow window, PciHierarchy pci) {
-        this(window, pci, new HostBridgeFunction());
+        this(window, pci, org.trapdoor.api.trace.Tracing.OFF);
     }
 
-    private EcamHostBridge(EcamWindow window, PciHierarchy pci, HostBridgeFunction root) {
-        super(window, pci, root, ConfigGate.OPEN);
+    /** @param tracing where the shared mechanism's {@code ecam_*} points are declared */
+    public EcamHostBridge(EcamWindow window, PciHierarchy pci, org.trapdoor.api.trace.Tracing tracing) {
+        this(window, pci, new HostBridgeFunction(), tracing);
+    }
+
+    private EcamHostBridge(EcamWindow window, PciHierarchy pci, HostBridgeFunction root,
+            org.trapdoor.api.trace.Tracing tracing) {
+        super(window, pci, root, ConfigGate.OPEN, tracing);
         this.root = root;
     }
 
