@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Maven as a vendor runs it, away from this repository: a settings file whose local repository
  * is a folder of the test's own, holding only this build's API, harness and archetype; every
  * other artifact (plugins, JUnit, bnd) comes from the developer's local repository, read as a
- * file repository. Nothing is written to that repository, and nothing leaves the machine.
+ * file repository, with Maven Central behind it for anything that repository lacks. Nothing is written
+ * to the developer's repository.
  */
 final class OutOfTreeBuild {
     private static final long TIMEOUT_S = 600;
@@ -31,9 +32,16 @@ final class OutOfTreeBuild {
                         + "<version>" + property("kit.junit.version") + "</version></dependency></dependencies>");
         put(repo, "trapdoor-plugin-archetype", property("kit.archetype.jar"), "maven-archetype", "");
         settings = dir.resolve("settings.xml");
+        // The developer's repository comes first; Maven Central stays behind it for what the main build never
+        // fetched (on a fresh CI machine the archetype plugin's own dependencies, for one).
+        String developer = Path.of(property("kit.maven.repository")).toUri().toString();
         Files.writeString(settings, "<settings><localRepository>" + repo.toAbsolutePath() + "</localRepository>"
-                + "<mirrors><mirror><id>developer</id><mirrorOf>*</mirrorOf><url>"
-                + Path.of(property("kit.maven.repository")).toUri() + "</url></mirror></mirrors></settings>\n");
+                + "<profiles><profile><id>developer</id>"
+                + "<repositories><repository><id>developer</id><url>" + developer + "</url></repository></repositories>"
+                + "<pluginRepositories><pluginRepository><id>developer</id><url>" + developer
+                + "</url></pluginRepository></pluginRepositories>"
+                + "</profile></profiles><activeProfiles><activeProfile>developer</activeProfile></activeProfiles>"
+                + "</settings>\n");
     }
 
     static String property(String name) {

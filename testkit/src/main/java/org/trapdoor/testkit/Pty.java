@@ -1,4 +1,4 @@
-package org.trapdoor.launcher;
+package org.trapdoor.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * terminal's escape sequences removed. A pseudo-terminal made this way, from a test that has no
  * terminal itself, reports a size of 0x0, as some CI runners and {@code docker exec -t} do.
  */
-final class Pty implements AutoCloseable {
+public final class Pty implements AutoCloseable {
     private static final Pattern ESCAPES = Pattern.compile("\u001b(\\[[0-9;?]*[ -/]*[@-~]|[=>()][0-9A-Za-z]?|\\][^\u0007]*\u0007)");
 
     private final Process process;
@@ -44,19 +44,19 @@ final class Pty implements AutoCloseable {
     }
 
     /** Whether {@code script} is there to make a pseudo-terminal. */
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(Path.of("/usr/bin/script"));
     }
 
     /** Runs {@code shellCommand} (through sh) on a new pseudo-terminal. */
-    static Pty open(Path dir, String shellCommand) throws IOException {
+    public static Pty open(Path dir, String shellCommand) throws IOException {
         Process p = new ProcessBuilder(List.of("/usr/bin/script", "-q", "-e", "-c", shellCommand, "/dev/null"))
                 .directory(dir.toFile()).redirectErrorStream(true).start();
         return new Pty(p);
     }
 
     /** Types {@code text} (use \r for Enter, \u0003 for Ctrl-C, \u0004 for Ctrl-D). */
-    Pty type(String text) throws IOException {
+    public Pty type(String text) throws IOException {
         keys.write(text.getBytes(StandardCharsets.UTF_8));
         keys.flush();
         return this;
@@ -66,7 +66,7 @@ final class Pty implements AutoCloseable {
      * Waits until the output since the last match contains {@code regex}; returns the match. The
      * test's timeout bounds the wait.
      */
-    Matcher await(String regex) throws InterruptedException {
+    public Matcher await(String regex) throws InterruptedException {
         Pattern p = Pattern.compile(regex);
         while (true) {
             String s = plain();
@@ -83,17 +83,17 @@ final class Pty implements AutoCloseable {
     }
 
     /** Everything printed so far, escape sequences removed. */
-    String plain() {
+    public String plain() {
         return ESCAPES.matcher(screen).replaceAll("");
     }
 
     /** Waits for the program to end and returns its status. */
-    int exitStatus() throws InterruptedException {
+    public int exitStatus() throws InterruptedException {
         process.waitFor();
         return process.exitValue();
     }
 
-    boolean exited(long seconds) throws InterruptedException {
+    public boolean exited(long seconds) throws InterruptedException {
         return process.waitFor(seconds, TimeUnit.SECONDS);
     }
 
