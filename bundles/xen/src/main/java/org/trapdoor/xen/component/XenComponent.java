@@ -147,7 +147,13 @@ public final class XenComponent {
         p.msiHooks(new MsiDeviceHooks() {
             @Override
             public void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId) {
-                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId);
+                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId, null, true);
+            }
+
+            @Override
+            public void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId,
+                    HostMsi host) {
+                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId, host.controller(), host.translated());
             }
 
             @Override

@@ -44,6 +44,11 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
     /** Domain slots (domids + 1); slot 0 means nobody. */
     static final int SLOTS = 1 << 12;
     private static final VarHandle SPI = MethodHandles.arrayElementVarHandle(long[].class);
+    /**
+     * Set in a route's virtual INTID when the SPI carries a DomU's remapped MSIs (trap-remap on a
+     * GICv2m host): dropped as {@link DropReason#DOMU_NO_MSI} while the domain's policy gives none.
+     */
+    static final int MSI_ROUTE = 1 << 30;
 
     /** One domain as the router sees it. */
     static final class Slot {
@@ -142,6 +147,15 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         }
     }
 
+    /** Undoes {@link #routeSpi} if {@code spi} goes to {@code slot} now; true when it did. */
+    boolean unrouteSpi(int spi, int slot) {
+        if (spi < 32 || spi >= spiRoutes.length) {
+            return false;
+        }
+        long r = (long) SPI.getVolatile(spiRoutes, spi);
+        return r != 0 && (int) (r >>> 32) == slot && SPI.compareAndSet(spiRoutes, spi, r, 0L);
+    }
+
     /** The domain slot physical SPI {@code spi} goes to, or 0. */
     int spiOwner(int spi) {
         return spi >= 32 && spi < spiRoutes.length ? (int) ((long) SPI.getVolatile(spiRoutes, spi) >>> 32) : 0;
@@ -220,7 +234,14 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         if (s == null || s.vgic.dying()) {
             return DropReason.DOMAIN_DYING;
         }
-        return s.vgic.inject(0, (int) route);
+        int vintid = (int) route;
+        if ((vintid & MSI_ROUTE) != 0) {
+            if (!s.msi) {
+                return DropReason.DOMU_NO_MSI;
+            }
+            vintid &= ~MSI_ROUTE;
+        }
+        return s.vgic.inject(0, vintid);
     }
 
     // ---------------------------------------------------------------- the HW bit

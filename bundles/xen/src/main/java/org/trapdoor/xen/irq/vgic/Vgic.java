@@ -274,6 +274,11 @@ public final class Vgic {
         return i >= 0 && i < lpiConfig.length ? lpiConfig[i] & LPI_PRIORITY_MASK : 0xff;
     }
 
+    /** True when the guest has enabled SPI {@code vintid} at its distributor. */
+    public boolean spiEnabled(int vintid) {
+        return vintid >= PRIVATE && vintid < lines && (spiEnabled.get(vintid >> 5) & (1 << (vintid & 31))) != 0;
+    }
+
     /** The physical INTID behind virtual {@code id} (an SPI routed with the HW bit), or -1. */
     int hwIntid(int id) {
         return id >= PRIVATE && id < lines ? hwIntid[id] : -1;
