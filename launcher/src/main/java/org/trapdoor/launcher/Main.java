@@ -60,8 +60,13 @@ public final class Main {
     private Main() {
     }
 
+    /** The opt-in start-up trace ({@code TRAPDOOR_STARTUP_TRACE=1}); off, every mark is a no-op. */
+    static final StartupTrace TRACE = StartupTrace.fromEnvironment();
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        int status = run(args);
+        TRACE.summary();
+        System.exit(status);
     }
 
     static int run(String[] args) {
@@ -213,31 +218,38 @@ public final class Main {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         StaleStorage.clean(tmp, STORAGE_PREFIX);
         Path storage = Files.createTempDirectory(tmp, STORAGE_PREFIX);
+        TRACE.mark("stale storage cleaned, storage folder created");
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Main.class.getClassLoader()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
         Framework framework = factory.newFramework(frameworkProperties(arguments, storage));
+        TRACE.mark("framework created");
         Thread cleanup = new Thread(() -> stopQuietly(framework, storage), "trapdoor-shutdown");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             framework.init();
+            TRACE.mark("framework initialised");
             AtomicInteger status = new AtomicInteger(0);
             BundleContext system = framework.getBundleContext();
             Hashtable<String, Object> marker = new Hashtable<>();
             marker.put(EXIT_MARKER, Boolean.TRUE);
             system.registerService(IntConsumer.class, code -> {
                 status.set(code);
+                TRACE.mark("session done (commands ran), exit " + code);
                 try {
                     framework.stop(); // asynchronous: returns at once, the framework stops on its own thread
                 } catch (BundleException e) {
                     System.err.println("trapdoor: cannot stop the framework: " + oneLine(e));
                 }
             }, marker);
+            TRACE.watch(system);
             installBundles(system);
+            TRACE.mark("bundles installed");
             framework.start();
             FrameworkEvent end;
             do {
                 end = framework.waitForStop(0);
             } while (end.getType() == FrameworkEvent.WAIT_TIMEDOUT);
+            TRACE.mark("framework stopped");
             if (end.getType() == FrameworkEvent.ERROR) {
                 System.err.println("trapdoor: the framework stopped with an error: " + oneLine(end.getThrowable()));
                 return 1;
@@ -245,6 +257,7 @@ public final class Main {
             return status.get();
         } finally {
             stopQuietly(framework, storage);
+            TRACE.mark("storage folder deleted");
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException e) {
