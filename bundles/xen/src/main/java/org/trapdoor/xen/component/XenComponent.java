@@ -94,6 +94,8 @@ public final class XenComponent {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(XenComponent.class);
+    /** xl's own voice for start-up {@code --create} failures: the console shows "xl", not a class name. */
+    private static final Logger XL = LoggerFactory.getLogger("org.trapdoor.xen.xl");
 
     private final BundleContext context;
     private final Machine machine;
@@ -199,7 +201,7 @@ public final class XenComponent {
                 x.create(c);
             } catch (HypervisorException e) {
                 // One bad domain does not take the others or Dom0 down: xl create fails alone.
-                LOG.error("xl create {}: {}", c.name(), e.getMessage());
+                XL.error("create {}: {}", c.name(), e.getMessage());
                 x.consoleRing().printk("xl create %s failed: %s", c.name(), e.getMessage());
             }
         }

@@ -151,6 +151,11 @@ public final class XenInterrupts {
         }
         rootGic = machineIrqs.rootInterruptController();
         DeviceTree host = machine.platform();
+        if (rootGic == null) {
+            // No root interrupt-parent (zynqmp.dtsi): gic_dt_preinit's search.
+            DtNode found = HostTree.interruptController(host);
+            rootGic = found == null ? null : found.path();
+        }
         DtNode gic = rootGic == null ? null : host.node(rootGic);
         if (gic != null && gic.compatibles().stream().anyMatch(HostTree.GICV2_COMPATIBLES::contains)) {
             // gicv2_init: no LPIs, no ITS; MSIs come as SPIs through v2m frames.
