@@ -57,6 +57,7 @@ public final class AttackComponent {
     /** Every scenario, on this platform (tests build them without OSGi). */
     public static List<AttackScenario> scenarios(Hypervisor hv, Machine machine, MachineInterrupts irqs) {
         Platform p = new Platform(hv, machine, irqs);
-        return List.of(new ForgeMsi(p), new DoorbellDma(p));
+        return List.of(new ForgeMsi(p), new DoorbellDma(p), new ForeignDma(p), new ForeignConfig(p),
+                new ForeignDeviceId(p), new InterruptFlood(p));
     }
 }
