@@ -46,13 +46,35 @@ public interface MsiRemapBackend {
     boolean signalIdentifiesVector();
 
     /**
-     * The CPU took {@code signal}: reports each vector among {@code claimed} (bit {@code v} of
-     * word {@code v >> 6}) that fired, and acknowledges exactly those at the controller (clears
-     * their status bits, pops their FIFO words), leaving every other vector's state for its own
-     * driver. Runs on the interrupt path: no allocation, no lock beyond the controller's own.
+     * The CPU took {@code signal}: reports each vector among {@code claimed} (bit {@code v & 63} of
+     * word {@code v >> 6}: the hypervisor's vectors) that fired, acknowledging it at the
+     * controller, and keeps what it had to acknowledge of the other vectors (a read-to-clear
+     * register, a FIFO) for {@link #hostAccess} to give their own driver. Runs on the interrupt
+     * path: no allocation, no lock beyond the controller's own.
+     *
+     * @return true when vectors not claimed are pending: the signal goes on to the driver that
+     *         owns the controller (the hardware domain's)
      */
-    default void take(int signal, long[] claimed, Fired fired) {
+    default boolean take(int signal, long[] claimed, Fired fired) {
         throw new UnsupportedOperationException(kind() + ": each signal is one vector");
+    }
+
+    /**
+     * The registers (physical address, size) the controller's own driver in the hardware domain
+     * reads to find its vectors, which the hypervisor traps once it claims vectors, or null when
+     * nothing needs hiding (a signal per vector).
+     */
+    default long[] hostWindow() {
+        return null;
+    }
+
+    /**
+     * An access of the hardware domain's driver at {@code tx.offset} inside {@link #hostWindow}:
+     * performed so that it sees only vectors not in {@code claimed} (with those {@link #take}
+     * kept for it), and any claimed vector its access acknowledged is reported to {@code fired}.
+     */
+    default void hostAccess(org.trapdoor.api.memory.MemoryTransaction tx, long[] claimed, Fired fired) {
+        throw new UnsupportedOperationException(kind() + ": nothing of the host's view is filtered");
     }
 
     /** Enables or disables {@code vector} at the controller, where it has per-vector enables. */

@@ -69,6 +69,17 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
     /** Physical SPI to (slot << 32 | virtual INTID); 0 unrouted. */
     private final long[] spiRoutes = new long[1020];
     private volatile SpiControl spiControl = SpiControl.NONE;
+    /** Per physical SPI: Xen's demultiplexer when several controllers' vectors share it (trap-remap), else null. */
+    private final AtomicReferenceArray<SpiDemux> demux = new AtomicReferenceArray<>(1020);
+
+    /** Xen's handler of an SPI shared by a host MSI controller's vectors (trap-remap's backend). */
+    public interface SpiDemux {
+        /**
+         * Takes the vectors that fired for Xen (each delivered with {@link #deliverMsi});
+         * true when the SPI's own driver (its route's domain) still has work.
+         */
+        boolean take(int spi);
+    }
     private final InterruptCounters ledger = new InterruptCounters();
     private final EventCounter own = new EventCounter();
     private final EventCounter spurious = new EventCounter();
@@ -147,6 +158,28 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         }
     }
 
+    /** Xen demultiplexes physical SPI {@code spi} before its route (null: no longer). */
+    void demux(int spi, SpiDemux d) {
+        demux.set(spi, d);
+    }
+
+    /**
+     * A vector Xen found for a DomU (a shared SPI's demultiplexer): the guest's SPI injected
+     * without the HW bit (Xen acknowledged the vector at its controller), one ledger line.
+     */
+    void deliverMsi(int slot, int vintid) {
+        Slot s = slots.get(slot);
+        DropReason r;
+        if (s == null || s.vgic.dying()) {
+            r = DropReason.DOMAIN_DYING;
+        } else if (!s.msi) {
+            r = DropReason.DOMU_NO_MSI;
+        } else {
+            r = s.vgic.inject(0, vintid);
+        }
+        ledger.record(r);
+    }
+
     /** Undoes {@link #routeSpi} if {@code spi} goes to {@code slot} now; true when it did. */
     boolean unrouteSpi(int spi, int slot) {
         if (spi < 32 || spi >= spiRoutes.length) {
@@ -193,6 +226,11 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
                 c.endOfInterrupt(cpu, id); // gicv3_do_LPI: EOI the LPI already
                 ledger.record(lpi(id));
             } else if (id >= 32) {
+                SpiDemux d = id < 1020 ? demux.get(id) : null;
+                if (d != null && !d.take(id)) {
+                    c.endOfInterrupt(cpu, id); // each vector it found is in the ledger already
+                    continue;
+                }
                 DropReason r = spi(cpu, id);
                 if (r != null && r != DropReason.INTERRUPT_DISABLED) {
                     c.endOfInterrupt(cpu, id); // nobody will end it through a list register

@@ -578,9 +578,6 @@ public final class XenInterrupts {
             why = node + " has no model bound";
         } else if (backend == null) {
             why = node + " (" + model.description() + ") cannot tell its vectors apart for Xen";
-        } else if (!backend.signalIdentifiesVector()) {
-            why = node + " (" + backend.kind() + ") shares one interrupt among its vectors, and Xen does not "
-                    + "demultiplex it";
         }
         if (why != null) {
             String line = String.format("d%d: trap-remap: %s at virtual DeviceID 0x%x gets no MSI: %s", a.domain().id(),
@@ -591,7 +588,8 @@ public final class XenInterrupts {
         }
         final org.trapdoor.api.irq.MsiRemapBackend b = backend;
         // One pool per controller node for Xen's lifetime (a model swapped under it keeps the vectors Xen holds).
-        VectorPool pool = pools.computeIfAbsent(node, k -> new VectorPool(b, vector -> spiFree(b.signal(vector))));
+        VectorPool pool = pools.computeIfAbsent(node, k -> new VectorPool(b,
+                b.signalIdentifiesVector() ? vector -> spiFree(b.signal(vector)) : vector -> true));
         java.util.function.LongUnaryOperator address = host.translated() ? pa -> {
             // The device's writes are translated by the stage 2: the doorbell's page at Xen's IPA
             // (mapped under the `map` doorbell policy, left out under `abort-sanitise`).
@@ -635,6 +633,9 @@ public final class XenInterrupts {
         return new BackendMsiArch.SignalRoutes() {
             @Override
             public boolean route(VectorPool pool, int vector, int guestSpi) {
+                if (!pool.backend().signalIdentifiesVector()) {
+                    return shared(pool).route(vector, a.slot(), guestSpi);
+                }
                 int spi = pool.backend().signal(vector);
                 synchronized (XenInterrupts.this) {
                     if (!spiFree(spi)) {
@@ -662,6 +663,10 @@ public final class XenInterrupts {
 
             @Override
             public void unroute(VectorPool pool, int vector, int guestSpi) {
+                if (!pool.backend().signalIdentifiesVector()) {
+                    shared(pool).unroute(vector);
+                    return;
+                }
                 int spi = pool.backend().signal(vector);
                 synchronized (XenInterrupts.this) {
                     if (router.unrouteSpi(spi, a.slot())) {
@@ -671,6 +676,74 @@ public final class XenInterrupts {
                 }
             }
         };
+    }
+
+    private final Map<VectorPool, SharedSignals> shared = new ConcurrentHashMap<>();
+
+    private SharedSignals shared(VectorPool pool) {
+        return shared.computeIfAbsent(pool, SharedSignals::new);
+    }
+
+    /**
+     * A controller whose vectors share SPIs (a status bitmap, read-to-clear index registers, a
+     * FIFO): Xen takes each such SPI first ({@link IrqRouter.SpiDemux}), asks the backend which of
+     * its vectors fired and injects each one's guest SPI from a table indexed by vector; the SPI
+     * goes on to the hardware domain (its 1:1 route, with the HW bit) when the backend says its
+     * driver has work. The hardware domain's accesses to the registers that would show or
+     * acknowledge Xen's vectors are trapped and filtered by the backend.
+     */
+    private final class SharedSignals implements IrqRouter.SpiDemux, org.trapdoor.api.irq.MsiRemapBackend.Fired {
+        private final VectorPool pool;
+        private final org.trapdoor.api.irq.MsiRemapBackend backend;
+        /** Per vector: slot << 32 | guest SPI; 0 for none. */
+        private final java.util.concurrent.atomic.AtomicLongArray routes;
+        private boolean hostTrapped;
+
+        SharedSignals(VectorPool pool) {
+            this.pool = pool;
+            this.backend = pool.backend();
+            this.routes = new java.util.concurrent.atomic.AtomicLongArray(backend.vectors());
+        }
+
+        synchronized boolean route(int vector, int slot, int guestSpi) {
+            if (vector < 0 || vector >= routes.length()) {
+                return false;
+            }
+            routes.set(vector, (long) slot << 32 | guestSpi);
+            int spi = backend.signal(vector);
+            router.demux(spi, this);
+            hostGic.spiRoute(spi, 0);
+            hostGic.spiEnabled(spi, true); // Xen takes it whether or not Dom0 enabled it
+            Attached d0 = hardwareDomain();
+            long[] window = backend.hostWindow();
+            if (!hostTrapped && d0 != null && window != null) {
+                d0.traps().add(d0.domain().ipaSpace().addTrap(window[0], window[1], "msi-" + backend.kind(),
+                        tx -> backend.hostAccess(tx, pool.claimed(), this)));
+                hostTrapped = true;
+            }
+            return true;
+        }
+
+        void unroute(int vector) {
+            if (vector >= 0 && vector < routes.length()) {
+                routes.set(vector, 0);
+            }
+        }
+
+        @Override
+        public boolean take(int spi) {
+            return backend.take(spi, pool.claimed(), this);
+        }
+
+        @Override
+        public void vector(int vector) {
+            long r = routes.get(vector);
+            if (r == 0) {
+                router.ledger().record(org.trapdoor.api.irq.DropReason.NO_GUEST_MAPPING);
+            } else {
+                router.deliverMsi((int) (r >>> 32), (int) r);
+            }
+        }
     }
 
     /** A v2m SPI Xen no longer uses goes back to the hardware domain, as it was at boot. */

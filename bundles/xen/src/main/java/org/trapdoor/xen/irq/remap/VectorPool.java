@@ -16,6 +16,8 @@ public final class VectorPool {
     private final MsiRemapBackend backend;
     private final IntPredicate available;
     private final BitSet taken = new BitSet();
+    /** The taken vectors as words (bit v & 63 of word v >> 6), republished on each change: read on the IRQ path. */
+    private volatile long[] claimed;
 
     /**
      * @param available whether a vector not yet taken by Xen is free to take (for example, not an
@@ -24,6 +26,19 @@ public final class VectorPool {
     public VectorPool(MsiRemapBackend backend, IntPredicate available) {
         this.backend = backend;
         this.available = available;
+        this.claimed = new long[(backend.vectors() + 63) >> 6];
+    }
+
+    /** The vectors Xen holds, as {@link MsiRemapBackend#take} wants them (do not modify). */
+    public long[] claimed() {
+        return claimed;
+    }
+
+    private void publish() {
+        long[] w = new long[claimed.length];
+        long[] bits = taken.toLongArray();
+        System.arraycopy(bits, 0, w, 0, Math.min(bits.length, w.length));
+        claimed = w;
     }
 
     public MsiRemapBackend backend() {
@@ -38,6 +53,7 @@ public final class VectorPool {
         for (int first = backend.vectors() - n; first >= 0; first--) {
             if (fits(first, n)) {
                 taken.set(first, first + n);
+                publish();
                 return first;
             }
         }
@@ -61,6 +77,7 @@ public final class VectorPool {
     public synchronized void free(int first, int n) {
         if (first >= 0 && n > 0) {
             taken.clear(first, first + n);
+            publish();
         }
     }
 
