@@ -62,8 +62,9 @@ final class DomUMsiRig implements AutoCloseable {
         machine.attach("testdev,addr=02.0,msi=" + XenMsiBenchmark.VECTORS);
         device = machine.msiSources().stream().filter(s -> s.requesterId() == HOST_RID)
                 .map(TestDevice.class::cast).findFirst().orElseThrow();
-        xen = new Xen(machine, new LinuxKernelFactory(), Xen.Options.DEFAULT);
-        irqs = new XenInterrupts(machine, machine, xen::heap);
+        // Tracing declared and off, as XenComponent wires it: the timed path pays the off cost.
+        xen = new Xen(machine, new LinuxKernelFactory(), Xen.Options.DEFAULT).tracing(machine.tracing());
+        irqs = new XenInterrupts(machine, machine, xen::heap).tracing(machine.tracing());
         xen.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
         PciSubsystem pci = new PciSubsystem(xen);
         xen.pci(pci);

@@ -80,8 +80,8 @@ public class XenMsiBenchmark {
             if (xen) {
                 Xen x = new Xen(machine, (platform, cmdline) -> kernel = LinuxKernel.boot(platform.name(),
                         platform.memory(), platform.deviceTree(), fabric(platform.interrupts())),
-                        new Xen.Options(256L << 20, 1, 40));
-                XenInterrupts irqs = new XenInterrupts(machine, machine, x::heap);
+                        new Xen.Options(256L << 20, 1, 40)).tracing(machine.tracing());
+                XenInterrupts irqs = new XenInterrupts(machine, machine, x::heap).tracing(machine.tracing());
                 x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
                 x.boot();
             } else {

@@ -10,9 +10,11 @@ import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.trace.TracePoint;
 import org.trapdoor.xen.irq.host.HostLpis;
 import org.trapdoor.xen.irq.vgic.HwIrqs;
 import org.trapdoor.xen.irq.vgic.Vgic;
+import org.trapdoor.xen.trace.XenTrace;
 
 /**
  * Xen's IRQ exception handler on the physical GIC ({@code gic_interrupt} / {@code do_IRQ} /
@@ -83,6 +85,8 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
     private final InterruptCounters ledger = new InterruptCounters();
     private final EventCounter own = new EventCounter();
     private final EventCounter spurious = new EventCounter();
+    /** {@code xen_irq}; set before the router is attached. */
+    private TracePoint trace = TracePoint.NEVER;
 
     /** Enables and disables physical SPIs (Xen's GIC driver), for the HW bit's enable mirroring. */
     public interface SpiControl {
@@ -100,6 +104,10 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         this.resolver = resolver;
         this.gic = resolver.get();
         this.lpis = lpis;
+    }
+
+    void trace(TracePoint point) {
+        trace = point;
     }
 
     void spiControl(SpiControl c) {
@@ -224,7 +232,11 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
             }
             if (id >= InterruptController.FIRST_LPI) {
                 c.endOfInterrupt(cpu, id); // gicv3_do_LPI: EOI the LPI already
-                ledger.record(lpi(id));
+                DropReason r = lpi(id);
+                ledger.record(r);
+                if (trace.on()) {
+                    trace.emit(cpu, id, XenTrace.outcome(r));
+                }
             } else if (id >= 32) {
                 SpiDemux d = id < 1020 ? demux.get(id) : null;
                 if (d != null && !d.take(id)) {
@@ -236,6 +248,9 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
                     c.endOfInterrupt(cpu, id); // nobody will end it through a list register
                 }
                 ledger.record(r);
+                if (trace.on()) {
+                    trace.emit(cpu, id, XenTrace.outcome(r));
+                }
             } else {
                 c.endOfInterrupt(cpu, id);
                 own.increment();

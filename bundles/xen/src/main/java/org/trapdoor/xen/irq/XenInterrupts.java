@@ -20,16 +20,19 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.xen.domain.DomUDeviceTree;
 import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.host.HostGic;
-import org.trapdoor.xen.irq.host.HostIts;
 import org.trapdoor.xen.irq.host.HostGicv2;
+import org.trapdoor.xen.irq.host.HostIts;
 import org.trapdoor.xen.irq.host.HostLpis;
 import org.trapdoor.xen.irq.host.PhysicalGic;
 import org.trapdoor.xen.irq.its.VirtualIts;
+import org.trapdoor.xen.irq.remap.RemapMsiArch;
+import org.trapdoor.xen.irq.remap.VirtualV2mFrame;
 import org.trapdoor.xen.irq.vgic.Vgic;
 import org.trapdoor.xen.irq.vgic.Vgicv2CpuInterface;
 import org.trapdoor.xen.irq.vgic.Vgicv2Distributor;
@@ -43,6 +46,7 @@ import org.trapdoor.xen.irq.remap.BackendMsiArch;
 import org.trapdoor.xen.irq.remap.RemapMsiArch;
 import org.trapdoor.xen.irq.remap.VectorPool;
 import org.trapdoor.xen.irq.remap.VirtualV2mFrame;
+import org.trapdoor.xen.trace.XenTrace;
 import org.trapdoor.xen.vpci.DirectMsiArch;
 import org.trapdoor.xen.vpci.MsiArch;
 import org.trapdoor.xen.vpci.VpciDevice;
@@ -144,6 +148,18 @@ public final class XenInterrupts {
         this.heap = heap;
     }
 
+    /** Xen's trace points in the machine's registry; {@link XenTrace#OFF} until {@link #tracing} is called. */
+    private volatile XenTrace trace = XenTrace.OFF;
+
+    /**
+     * Declares Xen's interrupt-side trace points ({@code xen_irq}, {@code xen_inject},
+     * {@code xen_vits_command}) in {@code tracing}; before the first domain is attached.
+     */
+    public XenInterrupts tracing(Tracing tracing) {
+        trace = new XenTrace(tracing);
+        return this;
+    }
+
     /** {@code gic_init} and {@code gicv3_its_init}: once, before the first domain. */
     private synchronized boolean startPhysical() {
         if (router != null) {
@@ -164,6 +180,7 @@ public final class XenInterrupts {
             hostGic = hostGicv2;
             final String path = rootGic;
             router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), null);
+            router.trace(trace.irq);
             router.spiControl(hostGic::spiEnabled);
             machineIrqs.attachSink(path, router);
             return true;
@@ -194,6 +211,7 @@ public final class XenInterrupts {
         }
         final String path = rootGic;
         router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), hostLpis);
+        router.trace(trace.irq);
         router.spiControl(hostGic::spiEnabled);
         machineIrqs.attachSink(path, router);
         return true;
@@ -214,6 +232,7 @@ public final class XenInterrupts {
         Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, Math.min(16,
                 hostGic.idBits()), !hostIts.isEmpty(), memory, router);
         vgic.runTime(dom0.cpuTime());
+        vgic.trace(trace.inject);
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         DomainAddressSpace space = dom0.ipaSpace();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -224,6 +243,7 @@ public final class XenInterrupts {
         List<VirtualIts> its = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (HostIts h : hostIts) {
             VirtualIts v = new VirtualIts(vgic, memory, h, hostLpis, slot, true);
+            v.trace(trace.vitsCommand);
             v.foreignDevices(assignedElsewhere::containsKey);
             traps.add(space.addTrap(h.base(), VirtualIts.SIZE, "vITS", v::access));
             its.add(v);
@@ -254,6 +274,7 @@ public final class XenInterrupts {
         Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, 10, false,
                 new DomainMemory(dom0.p2m(), machine.memory()), router);
         vgic.runTime(dom0.cpuTime());
+        vgic.trace(trace.inject);
         VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
         DomainAddressSpace space = dom0.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
@@ -315,6 +336,7 @@ public final class XenInterrupts {
             // vgic_v2_domain_init for a DomU: GUEST_GICD_BASE / GUEST_GICC_BASE, no LPIs, no MSIs.
             Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
             vgic.runTime(domU.cpuTime());
+            vgic.trace(trace.inject);
             VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
             List<DomainAddressSpace.Trap> traps = new ArrayList<>();
             traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICD_BASE, GuestLayout.GICV2_GICD_SIZE, "vGICD",
@@ -334,6 +356,7 @@ public final class XenInterrupts {
         Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, lpis ? DOMU_LPI_ID_BITS : DOMU_ID_BITS, lpis,
                 memory, router);
         vgic.runTime(domU.cpuTime());
+        vgic.trace(trace.inject);
         DomainAddressSpace space = domU.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -864,6 +887,7 @@ public final class XenInterrupts {
                     HostIts h = hostIts.get(0);
                     VirtualIts v = new VirtualIts(a.vgic(), new DomainMemory(a.domain().p2m(), machine.memory()), h,
                             hostLpis, a.slot(), false);
+                    v.trace(trace.vitsCommand);
                     v.deviceMap(vdev -> a.deviceIds().getOrDefault(vdev, -1));
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_ITS_BASE, VirtualIts.SIZE, "vITS", v::access));
                     // The guest's doorbell page is the host's (the `map` doorbell policy's default).
