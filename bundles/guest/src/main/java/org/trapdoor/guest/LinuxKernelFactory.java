@@ -5,9 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestKernelFactory;
 import org.trapdoor.api.guest.GuestPlatform;
+import org.trapdoor.api.pci.host.HostBridgeBringUp;
 
 /**
  * Boots the Linux-like kernel on platforms a hypervisor builds (Dom0, each DomU). Command-line
@@ -17,9 +21,17 @@ import org.trapdoor.api.guest.GuestPlatform;
  */
 @Component(service = GuestKernelFactory.class)
 public final class LinuxKernelFactory implements GuestKernelFactory {
+    /**
+     * The bridge plugins' bring-up sequences: Dom0's kernel runs the one for a bridge whose owner
+     * policy gives it the bring-up (zcu102's NWL under {@code dom0-init}), as the bare-metal boot does.
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    volatile List<HostBridgeBringUp> bringUps;
+
     @Override
     public GuestKernel boot(GuestPlatform platform, Map<String, String> cmdline) {
-        return LinuxKernel.boot(platform, params(cmdline));
+        List<HostBridgeBringUp> b = bringUps;
+        return LinuxKernel.boot(platform, params(cmdline).withBringUps(b == null ? List.of() : List.copyOf(b)));
     }
 
     static LinuxKernel.Params params(Map<String, String> cmdline) {
