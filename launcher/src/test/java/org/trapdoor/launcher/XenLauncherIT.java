@@ -175,6 +175,28 @@ class XenLauncherIT {
     }
 
     @Test
+    void misalignedDomuAccessesToItsVpciWindowAreDataAbortsCountedForThatDomainAlone() throws Exception {
+        Run r = trapdoor("-c", "mem --domain guest1 read 0x10000002 4; mem --domain guest1 write 0x10000001 0x12 2; "
+                + "mem --domain guest1 read 0x10000000 4; xen");
+        String out = r.out();
+        assertTrue(out.contains("0x10000002/4 -> 0xffffffff  (abort"), out);
+        assertTrue(out.contains("0x10000001/2 <- 0x0012  (abort"), out);
+        assertTrue(out.contains("0x10000000/4 -> 0x11e91234"), "an aligned read still reads the host's IDs: " + out);
+        List<String> header = out.lines().filter(l -> l.startsWith("ID  NAME")).toList();
+        assertEquals(1, header.size(), out);
+        assertTrue(header.get(0).contains("STAGE-2 ABORTS  TRAP ABORTS  DMA FAULTS"), header.get(0));
+        String dom0 = out.lines().filter(l -> l.startsWith("0   Domain-0")).findFirst().orElseThrow();
+        String guest1 = out.lines().filter(l -> l.startsWith("1   guest1")).findFirst().orElseThrow();
+        assertEquals(List.of("0", "0", "0"), tail(dom0, 3), dom0);
+        assertEquals(List.of("0", "2", "0"), tail(guest1, 3), "stage-2, trap, DMA: " + guest1);
+    }
+
+    private static List<String> tail(String row, int n) {
+        String[] f = row.trim().split(" +");
+        return List.of(f).subList(f.length - n, f.length);
+    }
+
+    @Test
     void withoutAHypervisorXlSaysSo() throws Exception {
         Run r = trapdoor("--hypervisor", "none", "-c", "xl list");
         assertEquals(1, r.status());

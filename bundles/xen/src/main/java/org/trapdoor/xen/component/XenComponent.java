@@ -129,6 +129,16 @@ public final class XenComponent {
         this.machine = machine;
         this.interrupts = interrupts;
         this.kernels = kernels;
+    }
+
+    /**
+     * Powers Xen on once DS has bound the dynamic references (policies, bring-up sequences):
+     * DS calls their bind methods after the constructor and before this method, so booting from
+     * the constructor would boot Xen without its bridge-owner policy and vendor sequences
+     * whenever the framework had already started (a bundle started later, a Pax suite).
+     */
+    @Activate
+    void activate() {
         Bundle system = context.getBundle(0);
         if (system != null && system.getState() == Bundle.STARTING) {
             waitForStart = event -> {
