@@ -935,7 +935,7 @@ public final class XenInterrupts {
     private List<String> backendControllers() {
         List<String> out = new ArrayList<>();
         machineIrqs.msiControllers().forEach((node, m) -> {
-            if (m.remapBackend(machine.system()) != null) {
+            if (m != null && m.remapBackend(machine.system()) != null) { // null: a node with no model bound
                 out.add(node);
             }
         });
@@ -1115,6 +1115,9 @@ public final class XenInterrupts {
                 out.add(v.toString());
             }
         }
+        pools.forEach((node, pool) -> out.add(String.format("trap-remap: %s (%s): %d of %d vector(s) held by Xen",
+                node, pool.backend().kind(), pool.inUse(), pool.backend().vectors())));
+        out.addAll(remapRefusals);
         out.add("physical interrupts taken for guests: " + ledger().snapshot());
         return out;
     }
