@@ -705,6 +705,7 @@ public final class XenInterrupts {
                 return false;
             }
             routes.set(vector, (long) slot << 32 | guestSpi);
+            backend.enable(vector, true); // a controller with per-vector enables (NWL's mask)
             int spi = backend.signal(vector);
             router.demux(spi, this);
             hostGic.spiRoute(spi, 0);
@@ -722,6 +723,7 @@ public final class XenInterrupts {
         void unroute(int vector) {
             if (vector >= 0 && vector < routes.length()) {
                 routes.set(vector, 0);
+                backend.enable(vector, false);
             }
         }
 
