@@ -11,10 +11,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,6 +25,7 @@ import java.util.jar.Manifest;
 import javax.inject.Inject;
 
 import org.junit.After;
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -41,9 +38,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.util.tracker.ServiceTracker;
 import org.trapdoor.api.guest.GuestKernel;
-import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
@@ -76,31 +71,36 @@ public class NwlDriverUpgradeIT {
     @Inject
     private ConfigurationAdmin configurationAdmin;
 
-    private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+    private PresetServices rig;
 
     @Configuration
     public Option[] config() {
         return TrapdoorContainer.options();
     }
 
+    @Before
+    public void rig() {
+        rig = new PresetServices(context, configurationAdmin);
+    }
+
     @After
     public void closeTrackers() {
-        trackers.forEach(ServiceTracker::close);
+        rig.close();
     }
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void version2TakesTheBridgeOverUnderTrafficAndVersion1GoesWithNothingLostPerVector() throws Exception {
-        Machine m = boot();
-        GuestKernel g = service(GuestKernel.class);
+        Machine m = rig.boot("zcu102");
+        GuestKernel g = rig.service(GuestKernel.class);
         assertTrue(g.awaitBooted(TIMEOUT_MS));
-        MachineInterrupts irq = service(MachineInterrupts.class);
+        MachineInterrupts irq = rig.service(MachineInterrupts.class);
         List<MsiSource> sources = irq.msiSources();
         assertEquals("16 vectors through the NWL bitmap", 16, g.msiVectors().size());
-        Bundle v1 = bundle(NWL);
+        Bundle v1 = rig.bundle(NWL);
         HostBridge before = m.hostBridge(PCIE);
         assertSame("version 1 serves the bridge", v1, FrameworkUtil.getBundle(before.getClass()));
 
-        Map<String, Long> counts0 = counts(g);
+        Map<String, Long> counts0 = PresetServices.counts(g);
         InterruptCounters.Snapshot l0 = irq.msiLedger().snapshot();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong raised = new AtomicLong();
@@ -142,7 +142,7 @@ public class NwlDriverUpgradeIT {
         assertEquals("none dropped across two versions: " + l1, 0, l1.dropped() - l0.dropped());
         long perVector = n / 16;
         assertEquals("bursts spread evenly", 16 * perVector, n);
-        Map<String, Long> counts1 = counts(g);
+        Map<String, Long> counts1 = PresetServices.counts(g);
         for (Map.Entry<String, Long> e : counts1.entrySet()) {
             assertEquals("guest count of " + e.getKey(), perVector, e.getValue() - counts0.get(e.getKey()));
         }
@@ -208,46 +208,4 @@ public class NwlDriverUpgradeIT {
         return out.toByteArray();
     }
 
-    private static Map<String, Long> counts(GuestKernel g) {
-        Map<String, Long> out = new HashMap<>();
-        for (GuestMsiVector v : g.msiVectors()) {
-            out.put(v.bdf() + "#" + v.vector(), v.count());
-        }
-        return out;
-    }
-
-    private Machine boot() throws Exception {
-        String token = "zcu102-upgrade@" + System.nanoTime();
-        org.osgi.service.cm.Configuration c = configurationAdmin.getConfiguration(MsiRig.MACHINE_PID, "?");
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put("platform", "zcu102");
-        props.put(MsiRig.BOOT, token);
-        c.update(props);
-        ServiceTracker<Machine, Machine> t = new ServiceTracker<>(context,
-                context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Machine.class.getName() + ")(" + MsiRig.BOOT
-                        + "=" + token + "))"), null);
-        t.open();
-        trackers.add(t);
-        Machine m = t.waitForService(TIMEOUT_MS);
-        assertNotNull("a machine for zcu102", m);
-        return m;
-    }
-
-    private <T> T service(Class<T> type) throws InterruptedException {
-        ServiceTracker<T, T> t = new ServiceTracker<>(context, type, null);
-        t.open();
-        trackers.add(t);
-        T s = t.waitForService(TIMEOUT_MS);
-        assertNotNull("a " + type.getSimpleName() + " service", s);
-        return s;
-    }
-
-    private Bundle bundle(String name) {
-        for (Bundle b : context.getBundles()) {
-            if (name.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + name);
-    }
 }

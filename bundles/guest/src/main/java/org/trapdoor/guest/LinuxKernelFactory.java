@@ -8,6 +8,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestKernelFactory;
 import org.trapdoor.api.guest.GuestPlatform;
@@ -22,16 +23,24 @@ import org.trapdoor.api.pci.host.HostBridgeBringUp;
 @Component(service = GuestKernelFactory.class)
 public final class LinuxKernelFactory implements GuestKernelFactory {
     /**
-     * The bridge plugins' bring-up sequences: Dom0's kernel runs the one for a bridge whose owner
-     * policy gives it the bring-up (zcu102's NWL under {@code dom0-init}), as the bare-metal boot does.
+     * The bridge plugins' bring-up sequences, so Dom0's drivers (nwl_pcie_probe) run them as on
+     * bare metal; a kernel holds the list it booted with.
      */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    volatile List<HostBridgeBringUp> bringUps;
+    private final List<HostBridgeBringUp> bringUps = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Reference(service = HostBridgeBringUp.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addBringUp(HostBridgeBringUp b) {
+        bringUps.add(b);
+    }
+
+    void removeBringUp(HostBridgeBringUp b) {
+        bringUps.remove(b);
+    }
 
     @Override
     public GuestKernel boot(GuestPlatform platform, Map<String, String> cmdline) {
-        List<HostBridgeBringUp> b = bringUps;
-        return LinuxKernel.boot(platform, params(cmdline).withBringUps(b == null ? List.of() : List.copyOf(b)));
+        return LinuxKernel.boot(platform, params(cmdline).withBringUps(List.copyOf(bringUps)));
     }
 
     static LinuxKernel.Params params(Map<String, String> cmdline) {

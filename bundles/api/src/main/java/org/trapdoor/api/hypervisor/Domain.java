@@ -46,6 +46,15 @@ public interface Domain {
     long dmaFaults();
 
     /**
+     * Trapped accesses the hypervisor's emulation refused (a vPCI access of a size or alignment
+     * the ECAM does not have, ...): each a data abort injected into the guest. 0 from a
+     * hypervisor that does not count them. Since 1.4.
+     */
+    default long trapAborts() {
+        return 0;
+    }
+
+    /**
      * CPU time the domain's vCPUs have run, in nanoseconds ({@code xl list}'s Time(s) column); 0
      * from a hypervisor that does not account it.
      */

@@ -4,5 +4,5 @@
  * the user choose where upstream Xen left the choice open.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package org.trapdoor.api.hypervisor;

@@ -38,7 +38,8 @@ public final class XenCommands {
 
     @ShellCommand(usage = {"xen"}, summary = "the hypervisor's view: host bridges, functions and owners, aborts", group = CommandRegistry.XEN)
     @Descriptor("the hypervisor's view: host bridges (segment, owner policy, ready), every PCI function with its "
-            + "owner (Domain-0, a DomU, dom_io) and IOMMU context, and per-domain stage-2 aborts and DMA faults")
+            + "owner (Domain-0, a DomU, dom_io) and IOMMU context, and per-domain stage-2 aborts, refused trapped "
+            + "accesses (data aborts injected) and DMA faults")
     public XenStatus xen() {
         Hypervisor hv = hv("xen");
         return new XenStatus(hv.version(), hv.hostBridges(), hv.pciDevices(), hv.domains());

@@ -74,7 +74,8 @@ public final class XenFormatter {
         }
         b.append("\ndomains:\n");
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "NAME", "STATE", "PCI (HOST->VIRTUAL)", "STAGE-2 ABORTS", "DMA FAULTS"});
+        rows.add(new String[] {"ID", "NAME", "STATE", "PCI (HOST->VIRTUAL)", "STAGE-2 ABORTS", "TRAP ABORTS",
+                "DMA FAULTS"});
         for (Domain d : s.domains()) {
             List<String> pci = new ArrayList<>();
             for (PciAssignment a : d.pci()) {
@@ -82,7 +83,7 @@ public final class XenFormatter {
             }
             rows.add(new String[] {Integer.toString(d.id()), d.name(), d.state().name().toLowerCase(Locale.ROOT),
                     pci.isEmpty() ? "-" : String.join(",", pci), Long.toString(d.stage2Aborts()),
-                    Long.toString(d.dmaFaults())});
+                    Long.toString(d.trapAborts()), Long.toString(d.dmaFaults())});
         }
         b.append(Table.render(rows));
         return b.toString();

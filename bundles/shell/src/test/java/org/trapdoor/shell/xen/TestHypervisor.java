@@ -36,6 +36,7 @@ final class TestHypervisor implements Hypervisor {
         GuestKernel kernel;
         AddressSpace space;
         long aborts;
+        long trapAborts;
 
         Dom(int id, String name, long mib, int vcpus) {
             this.id = id;
@@ -90,6 +91,11 @@ final class TestHypervisor implements Hypervisor {
 
         public long dmaFaults() {
             return 0;
+        }
+
+        @Override
+        public long trapAborts() {
+            return trapAborts;
         }
     }
 

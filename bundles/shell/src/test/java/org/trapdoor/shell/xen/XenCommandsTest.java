@@ -21,6 +21,7 @@ class XenCommandsTest {
     void xenShowsBridgesDevicesWithOwnersAndDomainCounters() {
         hv.owner.put("0000:00:02.0", "dom_io");
         hv.domains.get("Domain-0").aborts = 4;
+        hv.domains.get("Domain-0").trapAborts = 2;
         String out = XenFormatter.format(commands().xen(), ShellFormatter.INSPECT).toString();
         assertEquals("""
                 Xen 4.23-trapdoor
@@ -35,8 +36,8 @@ class XenCommandsTest {
                 0000:00:02.0  dom_io    yes         /smmuv3@9050000  0x10     abort
 
                 domains:
-                ID  NAME      STATE    PCI (HOST->VIRTUAL)  STAGE-2 ABORTS  DMA FAULTS
-                0   Domain-0  running  -                    4               0""", out);
+                ID  NAME      STATE    PCI (HOST->VIRTUAL)  STAGE-2 ABORTS  TRAP ABORTS  DMA FAULTS
+                0   Domain-0  running  -                    4               2            0""", out);
     }
 
     @Test

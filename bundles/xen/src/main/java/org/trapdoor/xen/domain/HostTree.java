@@ -64,10 +64,35 @@ public final class HostTree {
     public static final List<String> GICV2_COMPATIBLES = List.of("arm,gic-400", "arm,cortex-a15-gic",
             "arm,cortex-a9-gic", "arm,cortex-a7-gic");
 
-    /** Whether the host's interrupt controller (the root's {@code interrupt-parent}) is a GICv2. */
+    /** Whether the host's interrupt controller ({@link #interruptController}) is a GICv2. */
     public static boolean gicv2(DeviceTree host) {
-        DtNode p = host.root().interruptParent();
+        DtNode p = interruptController(host);
         return p != null && p.compatibles().stream().anyMatch(GICV2_COMPATIBLES::contains);
+    }
+
+    /**
+     * The GIC Xen drives, as {@code gic_dt_preinit} finds it: the root's {@code interrupt-parent}
+     * when it is one, else the first enabled {@code interrupt-controller} node (not the root)
+     * that a GIC driver matches. Real trees such as zynqmp.dtsi give the root no
+     * {@code interrupt-parent}; Xen does not need one. Null when there is no GIC.
+     */
+    public static DtNode interruptController(DeviceTree host) {
+        DtNode p = null;
+        try {
+            p = host.root().interruptParent();
+        } catch (RuntimeException e) {
+            // A dangling interrupt-parent on the root: search as Xen does.
+        }
+        if (p != null && p.has("interrupt-controller") && isGic(p)) {
+            return p;
+        }
+        for (DtNode n : host.nodes()) {
+            if (n.parent() != null && n.isEnabled() && n.has("interrupt-controller") && isGic(n)
+                    && !n.compatibles().contains("arm,gic-v3-its")) {
+                return n;
+            }
+        }
+        return null;
     }
 
     public static boolean isGic(DtNode n) {

@@ -156,6 +156,11 @@ public final class XenDomain implements Domain {
         return ipaSpace.stage2Aborts();
     }
 
+    @Override
+    public long trapAborts() {
+        return ipaSpace.trapAborts();
+    }
+
     /** Counts a DMA of one of the domain's devices that faulted at stage 2 in the IOMMU (hot path: no allocation). */
     public void dmaFault() {
         dmaFaults.increment();
