@@ -25,6 +25,7 @@ import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.shell.command.Bdf;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.domain.DomainViews;
 import org.trapdoor.shell.trace.FollowReport;
@@ -203,7 +204,7 @@ public final class IommuCommands {
         try {
             a = DmaArgs.parse(device, address, length, direction);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage());
+            throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }
         GuestKernel k = kernel.get();
         if (!DomainViews.absent(domain)) {
@@ -224,7 +225,7 @@ public final class IommuCommands {
             return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
                     target == null ? null : target.after(mi, machine, r));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            throw new CommandFailure(e.getMessage());
+            throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }
     }
 }
