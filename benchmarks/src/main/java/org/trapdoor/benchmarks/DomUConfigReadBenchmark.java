@@ -32,6 +32,7 @@ import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.P2m;
 import org.trapdoor.xen.mm.P2mType;
 import org.trapdoor.xen.passthrough.PciSubsystem;
+import org.trapdoor.xen.trace.XenTrace;
 import org.trapdoor.xen.vpci.GuestVpci;
 
 /**
@@ -68,7 +69,7 @@ public class DomUConfigReadBenchmark {
     public void setUp() {
         machine = Rigs.composed();
         system = machine.system();
-        Xen xen = new Xen(machine, DomUConfigReadBenchmark::dom0, Xen.Options.DEFAULT);
+        Xen xen = new Xen(machine, DomUConfigReadBenchmark::dom0, Xen.Options.DEFAULT).tracing(machine.tracing());
         PciSubsystem pci = new PciSubsystem(xen);
         xen.pci(pci);
         xen.boot();
@@ -76,6 +77,7 @@ public class DomUConfigReadBenchmark {
         P2m p2m = new P2m(machine.memory(), xen.heap(), 1, 40);
         p2m.map(GUEST_RAM, xen.heap().allocate(256, 1), 1 << 20, P2mType.RAM_RW);
         DomainAddressSpace ipa = new DomainAddressSpace("guest1", p2m, system);
+        ipa.trace(new XenTrace(machine.tracing()).mmioTrap); // as Xen does for each domain: off, it costs one read
         XenDomain d = new XenDomain(1, "guest1", false, 1, p2m, ipa);
         DtNode root = new DtNode("", null);
         root.put(DtProperty.ofCells("#address-cells", 2));

@@ -1,5 +1,7 @@
 package org.trapdoor.benchmarks;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 
@@ -48,6 +50,7 @@ public final class SwapStallHarness {
             refused[0] = bad;
         }, "msi-load");
         load.start();
+        long[] gc0 = gc();
         long t0 = System.nanoTime();
         StringBuilder report = new StringBuilder();
         for (String[] node : NODES) {
@@ -64,11 +67,15 @@ public final class SwapStallHarness {
                     swaps, us(stall, 50), us(stall, 99), us(stall, 100), us(total, 50), us(total, 99), us(total, 100)));
         }
         long elapsed = System.nanoTime() - t0;
+        long[] gc1 = gc();
         stop.stop = true;
         load.join();
         InterruptCounters.Snapshot s = rig.ledger().snapshot();
         long lost = raised[0] - s.fired();
         System.out.print(report);
+        // A collection stops both threads, the raising one possibly inside the gate: a stall that
+        // long is the collector's, not the swap's. Shown so the maximum can be read against it.
+        System.out.printf("gc during the swaps: %d collections, %d ms in all%n", gc1[0] - gc0[0], gc1[1] - gc0[1]);
         System.out.printf("load: %d MSIs raised in %.2f s (%.2f M/s during the swaps), refused by the device %d; "
                 + "ledger %s; CPU took %d; lost=%d dropped=%d%n", raised[0], elapsed / 1e9, raised[0] / (elapsed / 1e3),
                 refused[0], s, rig.cpu.total, lost, s.dropped());
@@ -76,6 +83,17 @@ public final class SwapStallHarness {
         if (lost != 0 || s.dropped() != 0 || rig.cpu.total != s.delivered()) {
             System.exit(1);
         }
+    }
+
+    /** Collections so far and their accumulated time in ms, over every collector. */
+    private static long[] gc() {
+        long n = 0;
+        long ms = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, b.getCollectionCount());
+            ms += Math.max(0, b.getCollectionTime());
+        }
+        return new long[] {n, ms};
     }
 
     /** The p-th percentile (100: the maximum) in microseconds. */

@@ -1,12 +1,8 @@
 package org.trapdoor.integration;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 
 import javax.inject.Inject;
@@ -22,7 +18,6 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.util.tracker.ServiceTracker;
 import org.trapdoor.api.guest.GuestIrqCount;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
@@ -45,7 +40,6 @@ import org.trapdoor.api.memory.AddressSpace;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
 public class DomuMsiIT {
-    private static final long TIMEOUT_MS = 30_000;
     private static final String ENDPOINT = "0000:00:02.0";
     /** TestDevice's RAISE and MSG_SENT registers in BAR0. */
     private static final int REG_RAISE = 0x30, REG_MSG_SENT = 0x44;
@@ -56,8 +50,7 @@ public class DomuMsiIT {
     @Inject
     private ConfigurationAdmin configurationAdmin;
 
-    private ServiceTracker<Hypervisor, Hypervisor> hypervisors;
-    private ServiceTracker<Toolstack, Toolstack> toolstacks;
+    private XenDom0 dom0;
     private Hypervisor hv;
     private Toolstack xl;
 
@@ -68,38 +61,18 @@ public class DomuMsiIT {
 
     @Before
     public void bootXenWithDom0Only() throws Exception {
-        Dictionary<String, Object> xen = new Hashtable<>();
-        xen.put("default_guest", false);
-        configurationAdmin.getConfiguration("org.trapdoor.xen", "?").update(xen);
-        Dictionary<String, Object> machine = new Hashtable<>();
-        machine.put("platform", "virt");
-        machine.put("hypervisor", "xen");
-        configurationAdmin.getConfiguration("org.trapdoor.machine", "?").update(machine);
-        hypervisors = new ServiceTracker<>(context, Hypervisor.class, null);
-        hypervisors.open();
-        toolstacks = new ServiceTracker<>(context, Toolstack.class, null);
-        toolstacks.open();
-        hv = hypervisors.waitForService(TIMEOUT_MS);
-        assertNotNull("no Hypervisor service within " + TIMEOUT_MS + " ms", hv);
-        xl = toolstacks.waitForService(TIMEOUT_MS);
-        assertNotNull("no Toolstack service", xl);
-        long end = System.currentTimeMillis() + TIMEOUT_MS;
-        while (hv.hardwareDomain().kernel() == null || hv.pciDevices().size() < 3
-                || available("domu-msi").size() < 3) {
-            if (System.currentTimeMillis() > end) {
-                fail("Dom0 has not booted, or the domu-msi bundles are not all there: " + hv.policies());
-            }
-            Thread.sleep(10);
-        }
+        dom0 = XenDom0.boot(context, configurationAdmin, h -> available(h, "domu-msi").size() >= 3,
+                "Dom0 has not booted, or the domu-msi bundles are not all there", Hypervisor::policies);
+        hv = dom0.hv;
+        xl = dom0.xl;
     }
 
     @After
     public void close() {
-        hypervisors.close();
-        toolstacks.close();
+        dom0.close();
     }
 
-    private List<String> available(String kind) {
+    private static List<String> available(Hypervisor hv, String kind) {
         return hv.policies().stream().filter(p -> p.kind().equals(kind) && p.domain() == null).findFirst()
                 .map(PolicyInfo::available).orElse(List.of());
     }

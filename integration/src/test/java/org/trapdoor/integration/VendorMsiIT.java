@@ -4,16 +4,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 
 import javax.inject.Inject;
 
 import org.junit.After;
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -23,9 +20,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.util.tracker.ServiceTracker;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
 import org.trapdoor.api.guest.GuestPciDevice;
@@ -56,7 +51,6 @@ public class VendorMsiIT {
     private static final String AXI = "/axi-pcie@20000000";
     private static final long AXI_ECAM = 0x2000_0000L;
     private static final String GUEST_BUNDLE = "org.trapdoor.guest";
-    private static final long TIMEOUT_MS = 10_000;
     private static final int PER_VECTOR = 100;
     private static final int MSG_SENT = 0x44;
 
@@ -66,24 +60,29 @@ public class VendorMsiIT {
     @Inject
     private ConfigurationAdmin configurationAdmin;
 
-    private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+    private PresetServices rig;
 
     @Configuration
     public Option[] config() {
         return TrapdoorContainer.options();
     }
 
+    @Before
+    public void rig() {
+        rig = new PresetServices(context, configurationAdmin);
+    }
+
     @After
     public void closeTrackers() {
-        trackers.forEach(ServiceTracker::close);
+        rig.close();
     }
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void xgeneConfigIsRefusedBeforeLinkUpThenEveryMsiArrivesExactlyOncePerVectorThroughItsGroup()
             throws Exception {
-        Bundle guest = bundle(GUEST_BUNDLE);
+        Bundle guest = rig.bundle(GUEST_BUNDLE);
         guest.stop();
-        Machine m = boot("mustang");
+        Machine m = rig.boot("mustang");
         HostBridge x = m.hostBridge(XGENE);
         assertNotNull("the X-Gene bridge is bound", x);
         assertTrue("no link while the controller's clock is gated", !x.ready());
@@ -94,10 +93,10 @@ public class VendorMsiIT {
         assertTrue(x.summary(), x.summary().contains("2 config accesses refused"));
 
         guest.start();
-        GuestKernel g = awaitGuest();
+        GuestKernel g = rig.awaitGuest();
         assertTrue("the guest enabled the clock and the link came up", x.ready());
         assertEquals("the first endpoint behind the root port", 0x11e91234, x.configRead(1, 0x08, 0, 4));
-        MsiController msi = service(MachineInterrupts.class).msiControllers().get(XGENE_MSI);
+        MsiController msi = rig.service(MachineInterrupts.class).msiControllers().get(XGENE_MSI);
         assertNotNull("the X-Gene MSI block is bound", msi);
         List<GuestMsiVector> vectors = g.msiVectors();
         assertEquals(tail(g), 16, vectors.size());
@@ -110,9 +109,9 @@ public class VendorMsiIT {
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void xgeneMsiBeyondVector15SetsNothingAndIsCountedByTheBlock() throws Exception {
-        Machine m = boot("mustang");
-        GuestKernel g = awaitGuest();
-        MsiController msi = service(MachineInterrupts.class).msiControllers().get(XGENE_MSI);
+        Machine m = rig.boot("mustang");
+        GuestKernel g = rig.awaitGuest();
+        MsiController msi = rig.service(MachineInterrupts.class).msiControllers().get(XGENE_MSI);
         long before = msi.counters().dropped(DropReason.VECTOR_OUT_OF_RANGE);
         long handled = g.interruptsHandled();
         m.system().write(0x7900_0000L, 4, 16);
@@ -125,8 +124,8 @@ public class VendorMsiIT {
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void everyAxiMsiGoesThroughTheFifoExactlyOncePerVector() throws Exception {
-        Machine m = boot("axi");
-        GuestKernel g = awaitGuest();
+        Machine m = rig.boot("axi");
+        GuestKernel g = rig.awaitGuest();
         HostBridge bridge = m.hostBridge(AXI);
         // The node has no msi-controller property (pcie-xilinx.c makes its domain regardless):
         // the bridge's model is the controller.
@@ -144,14 +143,14 @@ public class VendorMsiIT {
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void theAxiFifoReadOrPoppedEmptyAnswersZeroAndOverflowsIntoCountedLosses() throws Exception {
-        Machine m = boot("axi");
-        GuestKernel g = awaitGuest();
+        Machine m = rig.boot("axi");
+        GuestKernel g = rig.awaitGuest();
         HostBridge axi = m.hostBridge(AXI);
         assertEquals("RPIFR1 with the FIFO empty", 0, m.system().read(AXI_ECAM + 0x158, 4));
         m.system().write(AXI_ECAM + 0x158, 4, 0xffff_ffffL);
         assertTrue(axi.summary(), axi.summary().contains("1 empty reads, 1 empty pops"));
 
-        MachineInterrupts irq = service(MachineInterrupts.class);
+        MachineInterrupts irq = rig.service(MachineInterrupts.class);
         MsiSource src = irq.msiSources().get(0);
         InterruptCounters ledger = irq.msiLedger();
         long imr = m.system().read(AXI_ECAM + 0x13c, 4);
@@ -175,9 +174,9 @@ public class VendorMsiIT {
 
     /** A counted burst over every vector; ledger, device, guest and controller agree, per vector. */
     private void burstExactlyPerVector(GuestKernel g, Machine m, MsiController controller) {
-        MachineInterrupts irq = service(MachineInterrupts.class);
+        MachineInterrupts irq = rig.service(MachineInterrupts.class);
         List<MsiSource> sources = irq.msiSources();
-        Map<String, Long> before = counts(g);
+        Map<String, Long> before = PresetServices.counts(g);
         InterruptCounters ledger = irq.msiLedger();
         long delivered0 = ledger.delivered();
         long dropped0 = ledger.dropped();
@@ -190,7 +189,7 @@ public class VendorMsiIT {
         assertEquals("ledger dropped", 0, ledger.dropped() - dropped0);
         assertEquals("the endpoints' own MSG_SENT", n, sent(g, m) - sent0);
         assertEquals("the controller's own count", n, controller.counters().delivered() - own0);
-        for (Map.Entry<String, Long> e : counts(g).entrySet()) {
+        for (Map.Entry<String, Long> e : PresetServices.counts(g).entrySet()) {
             assertEquals("guest count of " + e.getKey(), PER_VECTOR, e.getValue() - before.get(e.getKey()));
         }
     }
@@ -205,62 +204,9 @@ public class VendorMsiIT {
         return sum;
     }
 
-    private static Map<String, Long> counts(GuestKernel g) {
-        Map<String, Long> out = new HashMap<>();
-        for (GuestMsiVector v : g.msiVectors()) {
-            out.put(v.bdf() + "#" + v.vector(), v.count());
-        }
-        return out;
-    }
-
     private static String tail(GuestKernel g) {
         List<String> l = g.bootLog();
         return String.join("\n", l.subList(Math.max(0, l.size() - 60), l.size()));
     }
 
-    private Machine boot(String platform) throws Exception {
-        String token = platform + "@" + System.nanoTime();
-        org.osgi.service.cm.Configuration c = configurationAdmin.getConfiguration(MsiRig.MACHINE_PID, "?");
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put("platform", platform);
-        props.put(MsiRig.BOOT, token);
-        c.update(props);
-        ServiceTracker<Machine, Machine> t = new ServiceTracker<>(context,
-                context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Machine.class.getName() + ")(" + MsiRig.BOOT
-                        + "=" + token + "))"), null);
-        t.open();
-        trackers.add(t);
-        Machine m = t.waitForService(TIMEOUT_MS);
-        assertNotNull("a machine for " + platform, m);
-        return m;
-    }
-
-    private GuestKernel awaitGuest() throws Exception {
-        GuestKernel g = service(GuestKernel.class);
-        assertTrue(g.awaitBooted(TIMEOUT_MS));
-        return g;
-    }
-
-    private <T> T service(Class<T> type) {
-        ServiceTracker<T, T> t = new ServiceTracker<>(context, type, null);
-        t.open();
-        trackers.add(t);
-        try {
-            T s = t.waitForService(TIMEOUT_MS);
-            assertNotNull("a " + type.getSimpleName() + " service", s);
-            return s;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private Bundle bundle(String name) {
-        for (Bundle b : context.getBundles()) {
-            if (name.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + name);
-    }
 }

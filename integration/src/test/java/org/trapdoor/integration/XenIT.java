@@ -3,13 +3,9 @@ package org.trapdoor.integration;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -32,7 +28,6 @@ import org.trapdoor.api.guest.GuestDmaTest;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.hypervisor.Domain;
-import org.trapdoor.api.hypervisor.DomainConfig;
 import org.trapdoor.api.hypervisor.Hypervisor;
 import org.trapdoor.api.hypervisor.HypervisorException;
 import org.trapdoor.api.hypervisor.PciDeviceStatus;
@@ -54,7 +49,7 @@ import org.trapdoor.api.pci.MsiSource;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
 public class XenIT {
-    private static final long TIMEOUT_MS = 30_000;
+    private static final long TIMEOUT_MS = XenDom0.TIMEOUT_MS;
     private static final String ENDPOINT = "0000:00:02.0";
     /** libxl's vPCI windows in a DomU ({@code make_vpci_node}'s two ranges). */
     private static final long VPCI_MEM = 0x2300_0000L;
@@ -70,8 +65,7 @@ public class XenIT {
     @Inject
     private ConfigurationAdmin configurationAdmin;
 
-    private ServiceTracker<Hypervisor, Hypervisor> hypervisors;
-    private ServiceTracker<Toolstack, Toolstack> toolstacks;
+    private XenDom0 dom0;
     private ServiceTracker<MachineInterrupts, MachineInterrupts> interrupts;
     private Hypervisor hv;
     private Toolstack xl;
@@ -83,36 +77,17 @@ public class XenIT {
 
     @Before
     public void bootXenWithDom0Only() throws Exception {
-        Dictionary<String, Object> xen = new Hashtable<>();
-        xen.put("default_guest", false); // XenComponent.Config.default__guest()
-        configurationAdmin.getConfiguration("org.trapdoor.xen", "?").update(xen);
-        Dictionary<String, Object> machine = new Hashtable<>();
-        machine.put("platform", "virt");
-        machine.put("hypervisor", "xen");
-        configurationAdmin.getConfiguration("org.trapdoor.machine", "?").update(machine);
-        hypervisors = new ServiceTracker<>(context, Hypervisor.class, null);
-        hypervisors.open();
-        toolstacks = new ServiceTracker<>(context, Toolstack.class, null);
-        toolstacks.open();
+        dom0 = XenDom0.boot(context, configurationAdmin, h -> true, "Dom0 has not booted and reported its functions",
+                Hypervisor::console);
+        hv = dom0.hv;
+        xl = dom0.xl;
         interrupts = new ServiceTracker<>(context, MachineInterrupts.class, null);
         interrupts.open();
-        hv = hypervisors.waitForService(TIMEOUT_MS);
-        assertNotNull("no Hypervisor service within " + TIMEOUT_MS + " ms", hv);
-        xl = toolstacks.waitForService(TIMEOUT_MS);
-        assertNotNull("no Toolstack service", xl);
-        long end = System.currentTimeMillis() + TIMEOUT_MS;
-        while (hv.hardwareDomain().kernel() == null || hv.pciDevices().size() < 3) {
-            if (System.currentTimeMillis() > end) {
-                fail("Dom0 has not booted and reported its functions: " + hv.console());
-            }
-            Thread.sleep(10);
-        }
     }
 
     @After
     public void close() {
-        hypervisors.close();
-        toolstacks.close();
+        dom0.close();
         interrupts.close();
     }
 

@@ -4,15 +4,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.util.Dictionary;
-import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 
 import javax.inject.Inject;
 
 import org.junit.After;
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -22,9 +20,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.util.tracker.ServiceTracker;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.guest.GuestMsiVector;
@@ -50,7 +46,6 @@ import org.trapdoor.api.pci.host.RegisterAccess;
 public class Zcu102NwlIT {
     private static final String PCIE = "/axi/pcie@fd0e0000";
     private static final String GUEST_BUNDLE = "org.trapdoor.guest";
-    private static final long TIMEOUT_MS = 10_000;
     private static final int PER_VECTOR = 200;
 
     @Inject
@@ -59,24 +54,29 @@ public class Zcu102NwlIT {
     @Inject
     private ConfigurationAdmin configurationAdmin;
 
-    private final java.util.List<ServiceTracker<?, ?>> trackers = new java.util.ArrayList<>();
+    private PresetServices rig;
 
     @Configuration
     public Option[] config() {
         return TrapdoorContainer.options();
     }
 
+    @Before
+    public void rig() {
+        rig = new PresetServices(context, configurationAdmin);
+    }
+
     @After
     public void closeTrackers() {
-        trackers.forEach(ServiceTracker::close);
+        rig.close();
     }
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void underXenInitConfigIsRefusedUntilXenRunsTheBringUpThenDom0RunsItAgainAndMsisArriveExactly()
             throws Exception {
-        Bundle guest = bundle(GUEST_BUNDLE);
+        Bundle guest = rig.bundle(GUEST_BUNDLE);
         guest.stop();
-        Machine m = boot();
+        Machine m = rig.boot("zcu102");
         HostBridge nwl = m.hostBridge(PCIE);
         assertNotNull("the NWL bridge is bound", nwl);
         assertEquals("config before bring-up reads all-ones", -1, nwl.configRead(0, 0, 0, 4));
@@ -84,13 +84,13 @@ public class Zcu102NwlIT {
         assertTrue(nwl.summary(), nwl.summary().contains("2 config accesses refused"));
         assertTrue("no link before bring-up", !nwl.ready());
 
-        BringUpResult xen = service(HostBridgeBringUp.class).run(node(m), "xen", access(m.system()));
+        BringUpResult xen = rig.service(HostBridgeBringUp.class).run(node(m), "xen", access(m.system()));
         assertTrue(xen.toString(), xen.ok());
         assertEquals("the Xilinx root port", 0xd01110ee, nwl.configRead(0, 0, 0, 4));
         assertEquals("the first test endpoint behind it", 0x11e91234, nwl.configRead(1, 0x08, 0, 4));
 
         guest.start();
-        GuestKernel g = awaitGuest();
+        GuestKernel g = rig.awaitGuest();
         assertTrue(String.join("\n", g.bootLog()), g.bootLog().stream().anyMatch(l -> l.contains("bridge initialised")));
         trafficReachesEveryVectorExactly(g, m);
     }
@@ -98,13 +98,13 @@ public class Zcu102NwlIT {
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void underDom0InitTheGuestBringsTheBridgeUpAndMsisArriveExactlyPerVectorThroughTheBitmap()
             throws Exception {
-        Machine m = boot();
-        GuestKernel g = awaitGuest();
+        Machine m = rig.boot("zcu102");
+        GuestKernel g = rig.awaitGuest();
         trafficReachesEveryVectorExactly(g, m);
     }
 
     private void trafficReachesEveryVectorExactly(GuestKernel g, Machine m) throws Exception {
-        MachineInterrupts irq = service(MachineInterrupts.class);
+        MachineInterrupts irq = rig.service(MachineInterrupts.class);
         List<MsiSource> sources = irq.msiSources();
         List<GuestMsiVector> vectors = g.msiVectors();
         assertEquals("two endpoints with 8 MSI-X vectors each: " + vectors + "\n" + String.join("\n", g.bootLog()), 16,
@@ -114,7 +114,7 @@ public class Zcu102NwlIT {
             assertEquals("the doorbell is pcireg's base", 0xfd480000L, v.address());
             assertEquals(v.toString(), GuestMsiVector.Target.SPI, v.target());
         }
-        Map<String, Long> before = counts(g);
+        Map<String, Long> before = PresetServices.counts(g);
         InterruptCounters ledger = irq.msiLedger();
         InterruptCounters.Snapshot l0 = ledger.snapshot();
         long n = 16L * PER_VECTOR;
@@ -123,7 +123,7 @@ public class Zcu102NwlIT {
         assertEquals(s.toString(), n, s.raised());
         assertEquals("delivered: " + l1, n, l1.delivered() - l0.delivered());
         assertEquals("dropped: " + l1, 0, l1.dropped() - l0.dropped());
-        Map<String, Long> after = counts(g);
+        Map<String, Long> after = PresetServices.counts(g);
         for (Map.Entry<String, Long> e : after.entrySet()) {
             assertEquals("guest count of " + e.getKey(), PER_VECTOR, e.getValue() - before.get(e.getKey()));
         }
@@ -131,57 +131,8 @@ public class Zcu102NwlIT {
                 m.system().read(0xfd0e0000L + 0x440, 4) | m.system().read(0xfd0e0000L + 0x444, 4));
     }
 
-    private static Map<String, Long> counts(GuestKernel g) {
-        Map<String, Long> out = new HashMap<>();
-        for (GuestMsiVector v : g.msiVectors()) {
-            out.put(v.bdf() + "#" + v.vector(), v.count());
-        }
-        return out;
-    }
-
-    private Machine boot() throws Exception {
-        String token = "zcu102@" + System.nanoTime();
-        org.osgi.service.cm.Configuration c = configurationAdmin.getConfiguration(MsiRig.MACHINE_PID, "?");
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put("platform", "zcu102");
-        props.put(MsiRig.BOOT, token);
-        c.update(props);
-        ServiceTracker<Machine, Machine> t = new ServiceTracker<>(context,
-                context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Machine.class.getName() + ")(" + MsiRig.BOOT
-                        + "=" + token + "))"), null);
-        t.open();
-        trackers.add(t);
-        Machine m = t.waitForService(TIMEOUT_MS);
-        assertNotNull("a machine for zcu102", m);
-        return m;
-    }
-
-    private GuestKernel awaitGuest() throws Exception {
-        GuestKernel g = service(GuestKernel.class);
-        assertTrue(g.awaitBooted(TIMEOUT_MS));
-        return g;
-    }
-
-    private <T> T service(Class<T> type) throws InterruptedException {
-        ServiceTracker<T, T> t = new ServiceTracker<>(context, type, null);
-        t.open();
-        trackers.add(t);
-        T s = t.waitForService(TIMEOUT_MS);
-        assertNotNull("a " + type.getSimpleName() + " service", s);
-        return s;
-    }
-
     private DtNode node(Machine m) {
         return m.platform().node(PCIE);
-    }
-
-    private Bundle bundle(String name) {
-        for (Bundle b : context.getBundles()) {
-            if (name.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + name);
     }
 
     /** CPU accesses through the machine's system address space, as Xen makes them to the bridge's registers. */

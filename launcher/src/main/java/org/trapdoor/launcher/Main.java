@@ -56,12 +56,19 @@ public final class Main {
     static final String BUNDLE_DIR = "bundles/";
     /** The framework's storage folders, one per run under the temporary folder. */
     static final String STORAGE_PREFIX = "trapdoor-osgi";
+    /** Where the storage folders go (default: {@code java.io.tmpdir}). */
+    static final String STORAGE_PARENT = "trapdoor.storage.parent";
 
     private Main() {
     }
 
+    /** The opt-in start-up trace ({@code TRAPDOOR_STARTUP_TRACE=1}); off, every mark is a no-op. */
+    static final StartupTrace TRACE = StartupTrace.fromEnvironment();
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        int status = run(args);
+        TRACE.summary();
+        System.exit(status);
     }
 
     static int run(String[] args) {
@@ -210,34 +217,44 @@ public final class Main {
 
     private static int launch(Arguments arguments) throws BundleException, IOException, InterruptedException {
         quietLogging();
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        // The storage's parent: the temporary folder unless the caller names one (the trapdoor
+        // script names /dev/shm: Felix's copies of the bundles are written and deleted each run,
+        // which on a busy disk cost hundreds of milliseconds at exit).
+        Path tmp = Path.of(System.getProperty(STORAGE_PARENT, System.getProperty("java.io.tmpdir")));
         StaleStorage.clean(tmp, STORAGE_PREFIX);
         Path storage = Files.createTempDirectory(tmp, STORAGE_PREFIX);
+        TRACE.mark("stale storage cleaned, storage folder created: " + storage);
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Main.class.getClassLoader()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
         Framework framework = factory.newFramework(frameworkProperties(arguments, storage));
+        TRACE.mark("framework created");
         Thread cleanup = new Thread(() -> stopQuietly(framework, storage), "trapdoor-shutdown");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             framework.init();
+            TRACE.mark("framework initialised");
             AtomicInteger status = new AtomicInteger(0);
             BundleContext system = framework.getBundleContext();
             Hashtable<String, Object> marker = new Hashtable<>();
             marker.put(EXIT_MARKER, Boolean.TRUE);
             system.registerService(IntConsumer.class, code -> {
                 status.set(code);
+                TRACE.mark("session done (commands ran), exit " + code);
                 try {
                     framework.stop(); // asynchronous: returns at once, the framework stops on its own thread
                 } catch (BundleException e) {
                     System.err.println("trapdoor: cannot stop the framework: " + oneLine(e));
                 }
             }, marker);
+            TRACE.watch(system);
             installBundles(system);
+            TRACE.mark("bundles installed");
             framework.start();
             FrameworkEvent end;
             do {
                 end = framework.waitForStop(0);
             } while (end.getType() == FrameworkEvent.WAIT_TIMEDOUT);
+            TRACE.mark("framework stopped");
             if (end.getType() == FrameworkEvent.ERROR) {
                 System.err.println("trapdoor: the framework stopped with an error: " + oneLine(end.getThrowable()));
                 return 1;
@@ -245,6 +262,7 @@ public final class Main {
             return status.get();
         } finally {
             stopQuietly(framework, storage);
+            TRACE.mark("storage folder deleted");
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException e) {

@@ -21,6 +21,7 @@ import org.trapdoor.api.hypervisor.PciDeviceStatus;
 import org.trapdoor.api.hypervisor.PciSpec;
 import org.trapdoor.api.hypervisor.PolicyInfo;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.xen.domain.Dom0Builder;
 import org.trapdoor.xen.domain.DomUBuilder;
 import org.trapdoor.xen.domain.DomainPlatform;
@@ -32,6 +33,7 @@ import org.trapdoor.xen.hypercall.HypercallTable;
 import org.trapdoor.xen.hypercall.PhysdevOp;
 import org.trapdoor.xen.hypercall.XenVersion;
 import org.trapdoor.xen.mm.FrameAllocator;
+import org.trapdoor.xen.trace.XenTrace;
 
 /**
  * The Xen hypervisor on the emulated machine, as its toolstack sees it: it takes the host's RAM
@@ -87,6 +89,21 @@ public final class Xen implements Hypervisor {
         hypercalls.register(HypercallTable.PHYSDEV_OP, physdevOp);
     }
 
+    /** Xen's trace points; {@link XenTrace#OFF} unless {@link #tracing} declared them in a registry. */
+    private volatile XenTrace trace = XenTrace.OFF;
+
+    /**
+     * Declares Xen's trace points in the machine's registry (before {@link #boot()}): every
+     * domain's trapped accesses ({@code xen_mmio_trap}) and hypercalls ({@code xen_hypercall}).
+     * The interrupt side declares its own ({@code XenInterrupts.tracing}).
+     */
+    public synchronized Xen tracing(Tracing tracing) {
+        beforeBoot();
+        trace = new XenTrace(tracing);
+        hypercalls.trace(trace.hypercall);
+        return this;
+    }
+
     /** Sets the interrupt subsystem (before {@link #boot()}). */
     public synchronized Xen interrupts(VirtualInterrupts v) {
         beforeBoot();
@@ -137,6 +154,7 @@ public final class Xen implements Hypervisor {
         int vcpus = Math.min(options.dom0MaxVcpus(), Math.max(1, cpuCount(host)));
         XenDomain d0 = Dom0Builder.build(host, machine.system(), machine.memory(), heap, split[0], split[1], vcpus,
                 0, options.paBits(), xenIommu, MAJOR + "." + MINOR);
+        d0.ipaSpace().trace(trace.mmioTrap);
         console.printk("*** LOADING DOMAIN 0 ***");
         console.printk("Allocating 1:1 mappings totalling %dMB for dom0: %#x-%#x", split[1] >> 20, split[0],
                 split[0] + split[1] - 1);
@@ -293,6 +311,7 @@ public final class Xen implements Hypervisor {
             console.printk("d%d: cannot build %s: %s", domid, config.name(), e.getMessage());
             throw new HypervisorException("cannot (re-)build domain " + config.name() + ": " + e.getMessage(), e);
         }
+        d.ipaSpace().trace(trace.mmioTrap);
         domains.put(domid, d);
         console.printk("d%d: %s created: %dMB at %#x, %d vCPU(s), VMID %d", domid, config.name(),
                 config.memoryMiB(), GuestLayout.RAM0_BASE, config.vcpus(), vmid);

@@ -24,6 +24,8 @@ final class XenRig implements AutoCloseable {
     final Xen xen;
     /** The interrupt subsystem of {@link #full} rigs, else null. */
     org.trapdoor.xen.irq.XenInterrupts irqs;
+    /** The PCI subsystem of {@link #full} rigs, else null. */
+    org.trapdoor.xen.passthrough.PciSubsystem pci;
 
     XenRig(String platform, Xen.Options options, String... devices) {
         this(Presets.load(new DeviceTreeService(), platform), options, devices);
@@ -43,17 +45,18 @@ final class XenRig implements AutoCloseable {
         for (String d : devices) {
             machine.attach(d);
         }
-        xen = new Xen(machine, new LinuxKernelFactory(), options);
+        xen = new Xen(machine, new LinuxKernelFactory(), options).tracing(machine.tracing());
     }
 
     /** Xen with its vGIC and PCI subsystem, wired as {@link XenComponent} wires them. */
     static XenRig full(String platform, Xen.Options options, String... devices) {
         XenRig rig = new XenRig(platform, options, devices);
         org.trapdoor.xen.irq.XenInterrupts irqs = new org.trapdoor.xen.irq.XenInterrupts(rig.machine, rig.machine,
-                rig.xen::heap);
+                rig.xen::heap).tracing(rig.machine.tracing());
         rig.xen.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
         rig.irqs = irqs;
-        rig.xen.pci(new org.trapdoor.xen.passthrough.PciSubsystem(rig.xen));
+        rig.pci = new org.trapdoor.xen.passthrough.PciSubsystem(rig.xen);
+        rig.xen.pci(rig.pci);
         return rig;
     }
 

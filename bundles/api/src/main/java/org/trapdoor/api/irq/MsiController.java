@@ -23,4 +23,13 @@ public interface MsiController extends DeviceModel {
 
     /** Outcome of every message received at the doorbell. */
     InterruptCounters counters();
+
+    /**
+     * The controller as a hypervisor's trap-and-remap backend ({@link MsiRemapBackend}), driving
+     * it through {@code bus} (the CPU's physical address space), or null when this controller
+     * offers none (the hypervisor then refuses trap-and-remap on it with a one-line reason).
+     */
+    default MsiRemapBackend remapBackend(org.trapdoor.api.memory.AddressSpace bus) {
+        return null;
+    }
 }

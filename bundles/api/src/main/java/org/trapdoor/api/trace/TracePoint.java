@@ -1,5 +1,8 @@
 package org.trapdoor.api.trace;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MutableCallSite;
 import java.util.Objects;
 
 /**
@@ -12,19 +15,42 @@ import java.util.Objects;
  * }
  * </pre>
  *
- * <p>Off, that costs one volatile read and a not-taken branch: the arguments are never
- * evaluated, nothing is boxed, nothing allocated. The {@code emit} overloads take {@code long}s
- * (no varargs), so on they allocate nothing either. Emitting while off is harmless (the record is
+ * <p>While no point in the JVM is on (the normal state), {@link #on()} is a constant the JIT
+ * folds: the guard, the emit and its arguments vanish from compiled code, with no load and no
+ * branch left. That is a {@link MutableCallSite} whose target answers "is any point on?": the
+ * compiled code depends on its target, and switching the first point on re-targets it, which
+ * throws that code away (HotSpot deoptimizes what depended on it), so the next run of the hot
+ * loop reads each point's own flag. Then the guard is one volatile read per point. A per-point volatile flag alone (what this class did first) cost about a dozen
+ * volatile reads per MSI, each also a barrier the JIT cannot move loads across; measured in
+ * {@code benchmarks/README.md}. Nothing is boxed or allocated either way: the {@code emit}
+ * overloads take {@code long}s (no varargs). Emitting while off is harmless (the record is
  * dropped), but then the arguments were computed for nothing.
  *
- * <p>The flag is volatile so that a {@code trace on} from the shell reaches a hot loop that the
- * JIT compiled while it was off.
+ * <p>The flag is volatile, and the call site re-targeted, so that a {@code trace on} from the
+ * shell reaches a hot loop that the JIT compiled while it was off.
  */
 public final class TracePoint {
     /** A point that is always off, for models outside a machine (unit tests) and optional hops. */
     public static final TracePoint NEVER = new TracePoint(
             TraceEvent.of("never", "a trace point that is never on"), (p, t, a, b, c, d, e, f) -> {
             });
+
+    /**
+     * How {@link #on()} is guarded, fixed for the JVM's life by the system property
+     * {@code trapdoor.trace.guard} (read once, so the JIT folds the test): {@code switch} (the
+     * default) as described above; {@code volatile}, each point's flag alone (the first
+     * implementation, kept to measure against); {@code folded}, no point is ever on (the same
+     * code with the guard constant-folded: what the trace points cost when compiled out). The
+     * last two are for benchmarks ({@code MsiPathBenchmark}); never set them in a machine.
+     */
+    private static final int GUARD = guard(System.getProperty("trapdoor.trace.guard", "switch"));
+    private static final int SWITCH = 0, VOLATILE = 1, FOLDED = 2;
+
+    /** Its target answers whether any point of any registry in this JVM is on. */
+    private static final MutableCallSite ANY = new MutableCallSite(MethodHandles.constant(boolean.class, false));
+    private static final MethodHandle ANY_ON = ANY.dynamicInvoker();
+    /** Points on now, JVM-wide; guarded by the class's lock. */
+    private static int pointsOn;
 
     private final TraceEvent event;
     private final TraceSink sink;
@@ -46,14 +72,49 @@ public final class TracePoint {
 
     /** Whether records are being kept now: guard every emit with it. */
     public boolean on() {
-        return on;
+        return anyOn() && on;
+    }
+
+    private static boolean anyOn() {
+        if (GUARD == FOLDED) {
+            return false;
+        }
+        if (GUARD == VOLATILE) {
+            return true;
+        }
+        try {
+            return (boolean) ANY_ON.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t); // a constant method handle throws nothing
+        }
     }
 
     /** Switches the point; for the registry that owns it (a model never calls this). */
     public void set(boolean on) {
-        if (this != NEVER) {
-            this.on = on;
+        if (this == NEVER) {
+            return;
         }
+        synchronized (TracePoint.class) {
+            if (this.on == on) {
+                return;
+            }
+            // Off to on: the flag first, then the switch, so a thread that sees the switch on
+            // finds the flag on. On to off: the flag only; the switch goes off with the last one.
+            this.on = on;
+            pointsOn += on ? 1 : -1;
+            if (on ? pointsOn == 1 : pointsOn == 0) {
+                ANY.setTarget(MethodHandles.constant(boolean.class, on));
+                MutableCallSite.syncAll(new MutableCallSite[] {ANY});
+            }
+        }
+    }
+
+    private static int guard(String mode) {
+        return switch (mode) {
+            case "volatile" -> VOLATILE;
+            case "folded" -> FOLDED;
+            default -> SWITCH;
+        };
     }
 
     public void emit() {

@@ -28,6 +28,7 @@ public final class Ram implements PhysicalMemory, MmioHandler {
     static final int PAGE_SHIFT = 16;
     static final int PAGE_SIZE = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_SIZE - 1;
+    private static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
     private static final int LEAF_SHIFT = 10;
     private static final int LEAF_PAGES = 1 << LEAF_SHIFT;
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -281,7 +282,17 @@ public final class Ram implements PhysicalMemory, MmioHandler {
             long at = off + done;
             int inPage = (int) (at & PAGE_MASK);
             int n = Math.min(length - done, PAGE_SIZE - inPage);
-            System.arraycopy(src, offset + done, b.page(at, true), inPage, n);
+            byte[] page = b.page(at, false);
+            if (page == null) {
+                if (Arrays.mismatch(src, offset + done, offset + done + n, ZERO_PAGE, 0, n) < 0) {
+                    // Zeros over a page never written: it reads as zero already, so it stays
+                    // unallocated (Xen scrubbing a DomU's memory must not allocate all of it).
+                    done += n;
+                    continue;
+                }
+                page = b.page(at, true);
+            }
+            System.arraycopy(src, offset + done, page, inPage, n);
             done += n;
         }
     }

@@ -34,8 +34,7 @@ final class RegionPort implements EnteredHandler {
     public void accessEntered(MemoryTransaction tx) {
         Binding b = slot.current();
         if (slot.access.on()) {
-            slot.access.emitText(slot.path, index, tx.address, tx.size, tx.write ? 1 : 0, tx.msi ? 1 : 0,
-                    b.model() != null ? 1 : 0);
+            trace(tx, b);
         }
         try {
             MmioHandler h = b.region(index);
@@ -49,5 +48,11 @@ final class RegionPort implements EnteredHandler {
             // left), aborts this access only; the machine and the next access go on.
             slot.fault(tx, e);
         }
+    }
+
+    /** Out of line, so the access path stays small enough for the JIT to inline into its callers. */
+    private void trace(MemoryTransaction tx, Binding b) {
+        slot.access.emitText(slot.path, index, tx.address, tx.size, tx.write ? 1 : 0, tx.msi ? 1 : 0,
+                b.model() != null ? 1 : 0);
     }
 }

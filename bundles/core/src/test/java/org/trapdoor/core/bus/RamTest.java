@@ -32,6 +32,26 @@ class RamTest {
     }
 
     @Test
+    void zerosWrittenOverUntouchedPagesAllocateNothingButStillClearAWrittenPage() {
+        byte[] zeros = new byte[3 * 64 * 1024];
+        ram.write(BASE + 0x100, zeros, 0, zeros.length); // as Xen scrubs a DomU's frames
+        assertEquals(0, ram.allocatedBytes(), "zeros over never-written pages keep them unallocated");
+        ram.store64(BASE + 0x2_0008L, -1L);
+        assertEquals(64 * 1024, ram.allocatedBytes());
+        byte[] mixed = new byte[16];
+        mixed[15] = 7; // a zero head and a non-zero tail in one untouched page allocates it
+        ram.write(BASE + 0x5_0000L, mixed, 0, mixed.length);
+        assertEquals(2 * 64 * 1024, ram.allocatedBytes());
+        assertEquals(7, ram.load(BASE + 0x5_000fL, 1));
+        ram.write(BASE + 0x100, zeros, 0, zeros.length);
+        assertEquals(0, ram.load64(BASE + 0x2_0008L), "zeros over a written page clear it");
+        byte[] back = new byte[zeros.length];
+        back[5] = 1;
+        ram.read(BASE + 0x100, back, 0, back.length);
+        assertArrayEquals(zeros, back);
+    }
+
+    @Test
     void storesAndLoadsAreLittleEndian() {
         ram.store64(BASE + 0x100, 0x1122_3344_5566_7788L);
         assertEquals(0x88, ram.load(BASE + 0x100, 1));

@@ -31,7 +31,7 @@ import org.trapdoor.guest.mem.PageAllocator;
  * TLB maintenance after an unmap is TLBIVA per page (ASID in bits [63:48]) then TLBSYNC, polled
  * through TLBSTATUS (bounded).
  */
-public final class ArmSmmu implements IommuDriver {
+public final class ArmSmmu implements IommuOps {
     // GR0
     static final int SCR0 = 0x000, ID0 = 0x020, ID1 = 0x024, ID2 = 0x028, SGFSR = 0x048, SGFSYNR0 = 0x050,
             SGFSYNR1 = 0x054, SGFAR = 0x040, TLBIALLNSNH = 0x068, TLBIALLH = 0x06C, STLBGSYNC = 0x070,

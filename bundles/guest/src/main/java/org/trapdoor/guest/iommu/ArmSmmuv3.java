@@ -44,7 +44,7 @@ import org.trapdoor.guest.mem.PageAllocator;
  * A command that stops the queue (CMDQ_CONS.ERR) is reported as an error naming the command and
  * skipped as Linux does (replaced by a CMD_SYNC, GERRORN acknowledged), so the queue moves on.
  */
-public final class ArmSmmuv3 implements IommuDriver {
+public final class ArmSmmuv3 implements IommuOps {
     // Page 0
     static final int IDR0 = 0x00, IDR1 = 0x04, IDR5 = 0x14, CR0 = 0x20, CR0ACK = 0x24, CR1 = 0x28, CR2 = 0x2C,
             GBPA = 0x44, IRQ_CTRL = 0x50, IRQ_CTRLACK = 0x54, GERROR = 0x60, GERRORN = 0x64,

@@ -49,8 +49,8 @@ public final class IommuDomain {
 
     private final String bdf;
     private final Type type;
-    private final IommuDriver driver;
-    private final IommuDriver.Context context;
+    private final IommuOps driver;
+    private final IommuOps.Context context;
     private final IoPgtableArm table;
     private final IovaAllocator iovas;
     private final TreeMap<Long, Mapping> mappings = new TreeMap<>();
@@ -59,7 +59,7 @@ public final class IommuDomain {
     /** UNMANAGED: the MSI cookie's next IOVA ({@code cookie->msi_iova}). */
     private long msiIova = MSI_IOVA_BASE;
 
-    IommuDomain(String bdf, Type type, IommuDriver driver, IommuDriver.Context context, IoPgtableArm table,
+    IommuDomain(String bdf, Type type, IommuOps driver, IommuOps.Context context, IoPgtableArm table,
             IovaAllocator iovas) {
         this.bdf = bdf;
         this.type = type;
@@ -77,11 +77,11 @@ public final class IommuDomain {
         return type;
     }
 
-    public IommuDriver driver() {
+    public IommuOps driver() {
         return driver;
     }
 
-    public IommuDriver.Context context() {
+    public IommuOps.Context context() {
         return context;
     }
 

@@ -39,7 +39,7 @@ public final class IommuSubsystem {
     private final Mmio mmio;
     private final PageAllocator pages;
     private final BootLog log;
-    private final Map<DtNode, IommuDriver> drivers = new LinkedHashMap<>();
+    private final Map<DtNode, IommuOps> drivers = new LinkedHashMap<>();
     private final Map<String, IommuDomain> domains = new LinkedHashMap<>();
     private final ArrayDeque<IommuFault> faults = new ArrayDeque<>();
 
@@ -104,7 +104,7 @@ public final class IommuSubsystem {
             if (!n.isEnabled() || !(n.compatibles().contains(SMMU_V3) || isV2(n))) {
                 continue;
             }
-            IommuDriver d = n.compatibles().contains(SMMU_V3)
+            IommuOps d = n.compatibles().contains(SMMU_V3)
                     ? new ArmSmmuv3(n, mmio, pages, log)
                     : new ArmSmmu(n, mmio, pages, log);
             try {
@@ -120,7 +120,7 @@ public final class IommuSubsystem {
             if (r == null) {
                 continue;
             }
-            IommuDriver d = drivers.get(r.target());
+            IommuOps d = drivers.get(r.target());
             if (d == null) {
                 log.info("%s: IOMMU %s is not driven; direct DMA", f.device().bdf(), r.target().path());
                 continue;
@@ -141,7 +141,7 @@ public final class IommuSubsystem {
         }
     }
 
-    private void attach(Function f, IommuDriver d, int sid, IommuDomain.Type type) {
+    private void attach(Function f, IommuOps d, int sid, IommuDomain.Type type) {
         IoPgtableArm table = new IoPgtableArm(mmio, pages);
         IovaAllocator iovas = null;
         if (type == IommuDomain.Type.DMA) {
@@ -154,7 +154,7 @@ public final class IommuSubsystem {
                 }
             }
         }
-        IommuDriver.Context c = d.attach(sid, table);
+        IommuOps.Context c = d.attach(sid, table);
         IommuDomain domain = new IommuDomain(f.device().bdf(), type, d, c, table, iovas);
         domains.put(f.device().bdf(), domain);
         log.info("%s: Adding to iommu group (%s %s, StreamID 0x%x, ASID %d%s), %s TTB0 @0x%x",
@@ -170,8 +170,8 @@ public final class IommuSubsystem {
     }
 
     /** The IOMMU drivers that probed, by node path. */
-    public synchronized Map<String, IommuDriver> drivers() {
-        Map<String, IommuDriver> m = new LinkedHashMap<>();
+    public synchronized Map<String, IommuOps> drivers() {
+        Map<String, IommuOps> m = new LinkedHashMap<>();
         drivers.forEach((n, d) -> m.put(n.path(), d));
         return m;
     }
@@ -186,7 +186,7 @@ public final class IommuSubsystem {
 
     /** Reads every SMMU's new fault records into the bounded history, and returns the history. */
     public synchronized List<IommuFault> faults() {
-        for (IommuDriver d : drivers.values()) {
+        for (IommuOps d : drivers.values()) {
             try {
                 for (IommuFault f : d.drainFaults()) {
                     if (faults.size() == FAULT_HISTORY) {

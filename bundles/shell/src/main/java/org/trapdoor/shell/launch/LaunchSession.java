@@ -48,6 +48,8 @@ import org.trapdoor.api.guest.GuestKernel;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.pci.PciDeviceFactory;
 import org.trapdoor.shell.UnboundBridges;
+import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.complete.CompletionTable;
 
 /**
  * The launcher's session inside the framework: checks the platform, configures the machine,
@@ -77,6 +79,7 @@ public final class LaunchSession {
     private final ConfigurationAdmin configAdmin;
     private final IntConsumer exit;
     private final ServiceComponentRuntime scr;
+    private final CommandRegistry registry;
     private final Thread thread;
     private final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     private final PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
@@ -86,13 +89,15 @@ public final class LaunchSession {
     public LaunchSession(BundleContext context, @Reference CommandProcessor processor,
             @Reference DeviceTreeLoader loader, @Reference ConfigurationAdmin configAdmin,
             @Reference(target = "(" + LaunchOptions.EXIT_MARKER + "=true)") IntConsumer exit,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL) ServiceComponentRuntime scr) {
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) ServiceComponentRuntime scr,
+            @Reference CommandRegistry registry) {
         this.context = context;
         this.processor = processor;
         this.loader = loader;
         this.configAdmin = configAdmin;
         this.exit = exit;
         this.scr = scr;
+        this.registry = registry;
         LaunchOptions options = LaunchOptions.from(context::getProperty);
         this.thread = new Thread(() -> run(options), "trapdoor-session");
         thread.setDaemon(true);
@@ -442,6 +447,13 @@ public final class LaunchSession {
             // and its banner stays quiet.
             impl.addConstant("prompt", PROMPT);
             impl.addConstant(".gosh_quiet", Boolean.TRUE);
+            // Tab completes each Trapdoor command's arguments: Gogo's console reads its completion
+            // data from the session's ".completions", and a constant wins over the empty map it puts there.
+            try {
+                impl.addConstant(".completions", CompletionTable.create(registry));
+            } catch (LinkageError noJline) {
+                // no JLine: no console to complete in
+            }
         }
         long bound = machine.nodes().stream().filter(n -> n.state().name().equals("BOUND")).count();
         out.printf("Trapdoor: %s, %d nodes (%d bound), %d PCI device(s). "

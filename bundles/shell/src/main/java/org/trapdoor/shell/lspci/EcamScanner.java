@@ -9,9 +9,10 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.pci.ecam.EcamLayout;
 
 /**
- * Reads config space the way pciutils' {@code ecam} access method does: CPU loads from the ECAM
- * window in the system address space, one reused transaction, scanning from the first bus and
- * following bridges to their secondary buses ({@code pci_generic_scan_bus}).
+ * Scans the functions below a host bridge as pciutils' {@code pci_generic_scan_bus} does,
+ * starting at the first bus and following bridges to their secondary buses. Config space comes
+ * from a {@link BridgeConfig}: for an {@link EcamHost}, CPU loads from the ECAM window in
+ * {@code memory}, one reused transaction, as pciutils' {@code ecam} access method reads it.
  */
 public final class EcamScanner {
     private final AddressSpace memory;
@@ -21,15 +22,50 @@ public final class EcamScanner {
         this.memory = memory;
     }
 
-    /** Every present function below the host, in bus/slot/function order of discovery. */
+    /** Every present function below the ECAM host, in bus/slot/function order. */
     public List<ConfigImage> scan(EcamHost host) {
+        return scan(through(host));
+    }
+
+    /** The ECAM window of {@code host} read by CPU loads in this scanner's address space. */
+    BridgeConfig through(EcamHost host) {
+        return new BridgeConfig() {
+            @Override
+            public String node() {
+                return host.node();
+            }
+
+            @Override
+            public int segment() {
+                return host.segment();
+            }
+
+            @Override
+            public int busFirst() {
+                return host.busFirst();
+            }
+
+            @Override
+            public int busLast() {
+                return host.busLast();
+            }
+
+            @Override
+            public int read(int bus, int devfn, int offset, int size) {
+                return ecamRead(host, bus, devfn, offset, size);
+            }
+        };
+    }
+
+    /** Every present function below the host, in bus/slot/function order. */
+    public static List<ConfigImage> scan(BridgeConfig host) {
         List<ConfigImage> out = new ArrayList<>();
         scanBus(host, host.busFirst(), new BitSet(256), out);
         out.sort((a, b) -> Integer.compare(a.bus() << 8 | a.devfn(), b.bus() << 8 | b.devfn()));
         return out;
     }
 
-    private void scanBus(EcamHost host, int bus, BitSet seen, List<ConfigImage> out) {
+    private static void scanBus(BridgeConfig host, int bus, BitSet seen, List<ConfigImage> out) {
         if (bus < host.busFirst() || bus > host.busLast() || seen.get(bus)) {
             return;
         }
@@ -38,11 +74,11 @@ public final class EcamScanner {
             int fns = 1;
             for (int fn = 0; fn < fns; fn++) {
                 int devfn = slot << 3 | fn;
-                int vendor = read(host, bus, devfn, 0, 2);
+                int vendor = host.read(bus, devfn, 0, 2) & 0xffff;
                 if (vendor == 0xffff || vendor == 0) {
                     continue;
                 }
-                int ht = read(host, bus, devfn, 0x0e, 1);
+                int ht = host.read(bus, devfn, 0x0e, 1) & 0xff;
                 if (fn == 0 && (ht & 0x80) != 0) {
                     fns = 8;
                 }
@@ -59,7 +95,7 @@ public final class EcamScanner {
     }
 
     /** 256 bytes, or 4096 when the function has a PCI Express capability (Linux's config size). */
-    private ConfigImage readImage(EcamHost host, int bus, int devfn) {
+    private static ConfigImage readImage(BridgeConfig host, int bus, int devfn) {
         byte[] head = new byte[256];
         fill(host, bus, devfn, head, 0);
         ConfigImage img = new ConfigImage(host.segment(), bus, devfn, head);
@@ -91,9 +127,9 @@ public final class EcamScanner {
         return false;
     }
 
-    private void fill(EcamHost host, int bus, int devfn, byte[] dst, int from) {
+    private static void fill(BridgeConfig host, int bus, int devfn, byte[] dst, int from) {
         for (int off = from; off < dst.length; off += 4) {
-            int v = read(host, bus, devfn, off, 4);
+            int v = host.read(bus, devfn, off, 4);
             dst[off] = (byte) v;
             dst[off + 1] = (byte) (v >>> 8);
             dst[off + 2] = (byte) (v >>> 16);
@@ -101,7 +137,7 @@ public final class EcamScanner {
         }
     }
 
-    private int read(EcamHost host, int bus, int devfn, int offset, int size) {
+    private int ecamRead(EcamHost host, int bus, int devfn, int offset, int size) {
         long a = host.base() + EcamLayout.ECAM.offset(bus - host.busFirst(), devfn, offset);
         memory.access(tx.read(a, size));
         long mask = MemoryTransaction.allOnes(size);

@@ -21,11 +21,12 @@ import org.trapdoor.api.guest.GuestPciDevice;
 import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.memory.AddressSpace;
+import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.shell.domain.DomainViews;
 
 /**
- * {@code lspci}: reads config space through the ECAM windows of the machine's host bridges, in
- * the system address space, as pciutils' {@code ecam} method would on this machine. BAR sizes
+ * {@code lspci}: reads config space through each host bridge's bound model (its own config
+ * access), or, inside a Xen domain, through the ECAM window the domain sees. BAR sizes
  * come from the guest kernel when one has booted (where Linux's lspci reads them from sysfs).
  */
 @Component(service = LspciCommand.class, property = {
@@ -55,7 +56,7 @@ public final class LspciCommand {
     }
 
     @ShellCommand(usage = {"lspci [--domain NAME] [-n[n]] [-t] [-v[v[v]]] [-D] [-s [[DOMAIN:]BUS:][SLOT][.FUNC]] [-x|-xxx|-xxxx]"}, summary = "the PCI functions as the guest sees them, like pciutils' lspci", group = CommandRegistry.PCI)
-    @Descriptor("list PCI functions by reading config space through the host bridges' ECAM windows")
+    @Descriptor("list PCI functions by reading config space through each host bridge's own config access")
     public LspciResult lspci(
             @Descriptor("options: -n numeric IDs (-nn both), -t tree, -v verbose (-vv more), -x 64 bytes, "
                     + "-xxx 256 bytes, -xxxx 4096 bytes, -D always show domains, "
@@ -90,19 +91,36 @@ public final class LspciCommand {
         return v;
     }
 
-    /** Every function below every ECAM host bridge of the machine, one transaction per call. */
+    /**
+     * Every function below every host bridge of the machine: through the bound model's own config
+     * access (as Linux reads it through the bridge driver's {@code pci_ops}, whatever the bridge's
+     * mechanism: ECAM, X-Gene's RTDID indirection, a vendor's), and through the ECAM window in
+     * the system address space for a bridge that has no model now (it reads all-ones, counted).
+     */
     static List<ConfigImage> read(Machine machine) {
-        return read(machine.platform(), machine.hostBridges(), machine.system());
+        return read(machine.platform(), machine.hostBridges(), machine.system(), machine::hostBridge);
     }
 
     /** Every function below the given bridges of {@code tree}, read through {@code space}. */
     static List<ConfigImage> read(DeviceTree tree, List<String> bridges, AddressSpace space) {
+        return read(tree, bridges, space, path -> null);
+    }
+
+    private static List<ConfigImage> read(DeviceTree tree, List<String> bridges, AddressSpace space,
+            java.util.function.Function<String, HostBridge> models) {
         EcamScanner scanner = new EcamScanner(space);
         List<ConfigImage> out = new ArrayList<>();
         int nextSegment = 0;
         for (String path : bridges) {
             DtNode n = tree.node(path);
             if (n == null || !n.isEnabled()) {
+                continue;
+            }
+            int segment = (int) n.u32("linux,pci-domain", nextSegment);
+            HostBridge model = models.apply(path);
+            if (model != null) {
+                nextSegment = Math.max(nextSegment, segment + 1);
+                out.addAll(EcamScanner.scan(BridgeConfig.of(path, segment, model)));
                 continue;
             }
             EcamHost host = EcamHost.of(n, nextSegment);

@@ -111,12 +111,19 @@ final class Regions {
         }
     }
 
-    /** {@code show_range}: a closed window (base above limit) is "[disabled]". */
-    private static void range(StringBuilder sb, String prefix, long base, long limit, int bits) {
+    /**
+     * {@code show_range}: a closed window (base above limit) is "[disabled]"; from {@code -vvv} on
+     * its base and limit registers are printed too, as pciutils does, so a window left closed
+     * shows what was programmed.
+     */
+    private void range(StringBuilder sb, String prefix, long base, long limit, int bits) {
         sb.append(prefix).append(':');
-        if (Long.compareUnsigned(base, limit) <= 0) {
+        boolean open = Long.compareUnsigned(base, limit) <= 0;
+        if (open || opt.verbose() > 2) {
             int digits = (bits + 3) / 4;
             sb.append(String.format(" %0" + digits + "x-%0" + digits + "x", base, limit));
+        }
+        if (open) {
             size(sb, limit - base + 1);
         } else {
             sb.append(" [disabled]");

@@ -27,6 +27,7 @@ class LspciCommandTest {
     private static final class FakeMachine implements Machine {
         final DeviceTree tree;
         final AddressSpace system;
+        HostBridge model;
 
         FakeMachine(AddressSpace system) {
             this.system = system;
@@ -103,7 +104,7 @@ class LspciCommandTest {
 
         @Override
         public HostBridge hostBridge(String path) {
-            return null;
+            return path.equals("/pcie@10000000") ? model : null;
         }
     }
 
@@ -176,5 +177,62 @@ class LspciCommandTest {
     void badOptionsGiveAClearError() {
         LspciException e = assertThrows(LspciException.class, () -> command(new FakeEcamBus(BASE)).lspci("-s", "40"));
         assertTrue(e.toString().startsWith("lspci: -s 40: slot number"), e.toString());
+    }
+
+    /**
+     * A bridge whose config space is reachable only through its model (as X-Gene's RTDID
+     * indirection is): nothing answers at the ECAM address, buses 0x10 to 0x11 decoded.
+     */
+    private static final class IndirectBridge implements HostBridge {
+        final FakeEcamBus images = new FakeEcamBus(0);
+        int reads;
+
+        @Override
+        public org.trapdoor.api.memory.MmioHandler region(int index) {
+            return null;
+        }
+
+        @Override
+        public int busStart() {
+            return 0x10;
+        }
+
+        @Override
+        public int busEnd() {
+            return 0x11;
+        }
+
+        @Override
+        public int configRead(int bus, int devfn, int offset, int size) {
+            reads++;
+            org.trapdoor.api.memory.MemoryTransaction tx = new org.trapdoor.api.memory.MemoryTransaction();
+            images.access(tx.read(org.trapdoor.api.pci.ecam.EcamLayout.ECAM.offset(bus - 0x10, devfn, offset), size));
+            return (int) tx.data;
+        }
+
+        @Override
+        public void configWrite(int bus, int devfn, int offset, int size, int value) {
+        }
+
+        @Override
+        public void outbound(org.trapdoor.api.memory.MemoryTransaction tx) {
+        }
+    }
+
+    @Test
+    void aBoundBridgeIsReadThroughItsModelsOwnConfigAccessNotItsEcamWindow() {
+        FakeEcamBus nothing = new FakeEcamBus(BASE);
+        FakeMachine m = new FakeMachine(nothing);
+        IndirectBridge bridge = new IndirectBridge();
+        bridge.images.put(0, 0x00, Images.header(0x10e8, 0xe004, 0x060400, 0, 1).put(0x18, 4, 0x00111110).at(0, 0x10, 0));
+        bridge.images.put(1, 0x00, Images.testdev().at(0, 0x11, 0));
+        m.model = bridge;
+        LspciResult r = new LspciCommand(m).lspci("-n");
+        assertEquals("10:00.0 0604: 10e8:e004\n11:00.0 00ff: 1234:11e9 (rev 01)\n", r.toString(),
+                "the root port on the first bus and the endpoint behind it, from the model's bus range");
+        assertEquals(0, nothing.accesses, "no CPU load at the ECAM address");
+        assertTrue(bridge.reads > 0);
+        m.model = null;
+        assertEquals("", new LspciCommand(m).lspci().toString(), "unbound: the ECAM window answers nothing here");
     }
 }

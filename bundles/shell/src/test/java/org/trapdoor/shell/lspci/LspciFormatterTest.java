@@ -222,6 +222,33 @@ class LspciFormatterTest {
     }
 
     @Test
+    void tripleVerboseAlsoPrintsTheRegistersOfAClosedWindowAsPciutilsShowRangeDoes() {
+        ConfigImage bridge = Images.header(0x1b36, 0x000c, 0x060400, 0, 1).put(0x18, 4, 0x00020100)
+                .put(0x1c, 2, 0x1010).put(0x20, 4, 0x1010_1000L).put(0x24, 4, 0xfff1_0001L).put(0x28, 4, 0x80)
+                .put(0x2c, 4, 0x0).at(0, 0, 0x10);
+        String vv = run(List.of(bridge), "-vv");
+        String vvv = run(List.of(bridge), "-vvv");
+        assertTrue(vv.contains("\tPrefetchable memory behind bridge: [disabled] [64-bit]\n"), vv);
+        assertTrue(vvv.contains("\tPrefetchable memory behind bridge: 0000008000000000-00000000ffffffff [disabled] [64-bit]\n"),
+                vvv);
+        assertTrue(vvv.contains("\tMemory behind bridge: 10000000-101fffff [size=2M] [32-bit]\n"), "an open window as at -vv");
+        assertEquals(vv.replace("\tPrefetchable memory behind bridge: [disabled]",
+                "\tPrefetchable memory behind bridge: 0000008000000000-00000000ffffffff [disabled]"), vvv,
+                "the closed window is all -vvv adds here");
+    }
+
+    @Test
+    void tripleVerboseKeepsThePciExpressDecodeOfDoubleVerbose() {
+        ConfigImage f = Images.testdev().at(0, 0, 0x08);
+        String vv = run(List.of(f), "-vv");
+        String vvv = run(List.of(f), "-vvv");
+        assertTrue(vv.contains("\t\tDevCap:\tMaxPayload"), vv);
+        assertTrue(vv.contains("\t\tLnkSta:\tSpeed"), vv);
+        assertEquals(vv, vvv, "an endpoint has no bridge window: -vvv shows what -vv does");
+        assertFalse(run(List.of(f), "-v").contains("DevCap:"), "-v stops at the capability's type line");
+    }
+
+    @Test
     void treeWithSeveralDomainsListsEachRootBus() {
         ConfigImage a = Images.testdev().at(0, 0, 0x08);
         ConfigImage b = Images.testdev().at(1, 0, 0x08);

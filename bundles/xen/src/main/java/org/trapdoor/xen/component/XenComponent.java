@@ -25,8 +25,6 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.trapdoor.xen.VirtualInterrupts;
-import org.trapdoor.xen.Xen;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.guest.GuestKernelFactory;
 import org.trapdoor.api.hypervisor.DomainConfig;
@@ -38,6 +36,9 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.pci.host.HostBridgeBringUp;
+import org.trapdoor.api.trace.Tracing;
+import org.trapdoor.xen.VirtualInterrupts;
+import org.trapdoor.xen.Xen;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.DomuMsiPolicies;
@@ -46,8 +47,8 @@ import org.trapdoor.xen.irq.XenInterrupts;
 import org.trapdoor.xen.passthrough.MsiDeviceHooks;
 import org.trapdoor.xen.passthrough.PciSubsystem;
 import org.trapdoor.xen.pci.XenBringUps;
-import org.trapdoor.xen.vpci.VpciDevice;
 import org.trapdoor.xen.toolstack.CreateConfigs;
+import org.trapdoor.xen.vpci.VpciDevice;
 
 /**
  * Xen on the machine ({@code --hypervisor xen}): when a {@link Machine} whose {@code hypervisor}
@@ -101,6 +102,8 @@ public final class XenComponent {
     private final Machine machine;
     private final MachineInterrupts interrupts;
     private final GuestKernelFactory kernels;
+    /** The machine's trace registry: Xen declares its {@code xen_*} points there. */
+    private final Tracing tracing;
     private final Config config;
     private final Map<String, Object> properties;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
@@ -117,7 +120,9 @@ public final class XenComponent {
     public XenComponent(BundleContext context, Config config, Map<String, Object> properties,
             @Reference(policyOption = ReferencePolicyOption.GREEDY, target = "(hypervisor=xen)") Machine machine,
             @Reference(policyOption = ReferencePolicyOption.GREEDY) MachineInterrupts interrupts,
-            @Reference(policyOption = ReferencePolicyOption.GREEDY) GuestKernelFactory kernels) {
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) GuestKernelFactory kernels,
+            @Reference Tracing tracing) {
+        this.tracing = tracing;
         this.context = context;
         this.config = config;
         this.properties = properties;
@@ -159,7 +164,13 @@ public final class XenComponent {
         p.msiHooks(new MsiDeviceHooks() {
             @Override
             public void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId) {
-                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId);
+                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId, null, true);
+            }
+
+            @Override
+            public void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId,
+                    HostMsi host) {
+                irqs.deviceAssigned(domU, vpci, virtualDeviceId, hostDeviceId, host.controller(), host.translated());
             }
 
             @Override
@@ -186,7 +197,8 @@ public final class XenComponent {
         Xen x;
         try {
             x = new Xen(machine, kernels, new Xen.Options(size(config.dom0__mem()), config.dom0__max__vcpus(), 40));
-            XenInterrupts irqs = new XenInterrupts(interrupts, machine, x::heap);
+            x.tracing(tracing);
+            XenInterrupts irqs = new XenInterrupts(interrupts, machine, x::heap).tracing(tracing);
             x.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy, irqs::ledger));
             PciSubsystem p = new PciSubsystem(x, XenBringUps.of(() -> bringUps, machine.system()));
             x.pci(p);

@@ -3,6 +3,7 @@ package org.trapdoor.xen.hypercall;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.trapdoor.api.guest.Hypercalls;
+import org.trapdoor.api.trace.TracePoint;
 import org.trapdoor.xen.domain.XenDomain;
 
 /**
@@ -38,10 +39,19 @@ public final class HypercallTable {
     /** Dispatches one call from {@code caller}. */
     public long dispatch(XenDomain caller, int number, long a0, long a1, long a2, long a3, long a4) {
         HypercallHandler h = number >= 0 && number < NR_HYPERCALLS ? handlers.get(number) : null;
-        if (h == null) {
-            return -Errno.ENOSYS;
+        long rc = h == null ? -Errno.ENOSYS : h.call(caller, a0, a1, a2, a3, a4);
+        TracePoint tp = trace;
+        if (tp.on()) {
+            tp.emit(caller == null ? -1 : caller.id(), number, a0, a1, a2, rc);
         }
-        return h.call(caller, a0, a1, a2, a3, a4);
+        return rc;
+    }
+
+    private volatile TracePoint trace = TracePoint.NEVER;
+
+    /** Traces every call on {@code point} (an {@code xen_hypercall} point) while it is on. */
+    public void trace(TracePoint point) {
+        trace = point;
     }
 
     /** The HVC instruction as {@code d}'s CPUs execute it. */

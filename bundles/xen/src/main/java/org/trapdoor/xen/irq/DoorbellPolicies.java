@@ -2,11 +2,8 @@ package org.trapdoor.xen.irq;
 
 import java.util.function.Function;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.trapdoor.api.hypervisor.DoorbellPolicy;
 import org.trapdoor.api.hypervisor.HypervisorException;
-import org.trapdoor.api.hypervisor.HypervisorPolicy;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.policy.PolicyRegistry;
 
@@ -16,50 +13,25 @@ import org.trapdoor.xen.policy.PolicyRegistry;
  * or a policy bundle says otherwise. Applied when a DomU's vGIC is attached (after its
  * {@code domu-msi} mechanism) and on every switch.
  */
-public final class DoorbellPolicies {
-    private static final Logger LOG = LoggerFactory.getLogger(DoorbellPolicies.class);
+public final class DoorbellPolicies extends DomuPolicyKind<DoorbellPolicy> {
     public static final String FALLBACK = DomuDoorbell.MAP;
 
-    private final PolicyRegistry registry;
-    private final XenInterrupts irqs;
-    private final Function<String, XenDomain> domains;
-
     public DoorbellPolicies(PolicyRegistry registry, XenInterrupts irqs, Function<String, XenDomain> domains) {
-        this.registry = registry;
-        this.irqs = irqs;
-        this.domains = domains;
-        registry.declare(DoorbellPolicy.KIND, FALLBACK, true);
-        registry.addListener(this::changed);
-        irqs.onDomuAttached(this::apply);
+        super(DoorbellPolicy.KIND, FALLBACK, DoorbellPolicy.class, registry, irqs, domains);
     }
 
-    private void changed(String kind, String domain, HypervisorPolicy now) {
-        if (!DoorbellPolicy.KIND.equals(kind)) {
-            return;
-        }
-        if (domain != null) {
-            XenDomain d = domains.apply(domain);
-            if (d != null && !d.hardwareDomain()) {
-                apply(d);
-            }
-            return;
-        }
-        for (XenDomain d : irqs.domus()) {
-            apply(d);
-        }
+    @Override
+    void apply(DoorbellPolicy policy, XenDomain domU) throws HypervisorException {
+        policy.apply(irqs.doorbellPlumbing(domU));
     }
 
-    void apply(XenDomain domU) {
-        HypervisorPolicy p = registry.active(DoorbellPolicy.KIND, domU.name());
-        try {
-            if (p instanceof DoorbellPolicy d) {
-                d.apply(irqs.doorbellPlumbing(domU));
-            } else {
-                irqs.doorbellPlumbing(domU).mapDoorbell();
-            }
-        } catch (HypervisorException | UnsupportedOperationException e) {
-            LOG.warn("{}: doorbell {}: {}; {} stays", domU.name(), p == null ? FALLBACK : p.name(), e.getMessage(),
-                    irqs.doorbellPlumbing(domU).active());
-        }
+    @Override
+    void applyFallback(XenDomain domU) throws HypervisorException {
+        irqs.doorbellPlumbing(domU).mapDoorbell();
+    }
+
+    @Override
+    String active(XenDomain domU) {
+        return irqs.doorbellPlumbing(domU).active();
     }
 }

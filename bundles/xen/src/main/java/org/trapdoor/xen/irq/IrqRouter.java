@@ -10,9 +10,11 @@ import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.trace.TracePoint;
 import org.trapdoor.xen.irq.host.HostLpis;
 import org.trapdoor.xen.irq.vgic.HwIrqs;
 import org.trapdoor.xen.irq.vgic.Vgic;
+import org.trapdoor.xen.trace.XenTrace;
 
 /**
  * Xen's IRQ exception handler on the physical GIC ({@code gic_interrupt} / {@code do_IRQ} /
@@ -44,6 +46,11 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
     /** Domain slots (domids + 1); slot 0 means nobody. */
     static final int SLOTS = 1 << 12;
     private static final VarHandle SPI = MethodHandles.arrayElementVarHandle(long[].class);
+    /**
+     * Set in a route's virtual INTID when the SPI carries a DomU's remapped MSIs (trap-remap on a
+     * GICv2m host): dropped as {@link DropReason#DOMU_NO_MSI} while the domain's policy gives none.
+     */
+    static final int MSI_ROUTE = 1 << 30;
 
     /** One domain as the router sees it. */
     static final class Slot {
@@ -64,9 +71,22 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
     /** Physical SPI to (slot << 32 | virtual INTID); 0 unrouted. */
     private final long[] spiRoutes = new long[1020];
     private volatile SpiControl spiControl = SpiControl.NONE;
+    /** Per physical SPI: Xen's demultiplexer when several controllers' vectors share it (trap-remap), else null. */
+    private final AtomicReferenceArray<SpiDemux> demux = new AtomicReferenceArray<>(1020);
+
+    /** Xen's handler of an SPI shared by a host MSI controller's vectors (trap-remap's backend). */
+    public interface SpiDemux {
+        /**
+         * Takes the vectors that fired for Xen (each delivered with {@link #deliverMsi});
+         * true when the SPI's own driver (its route's domain) still has work.
+         */
+        boolean take(int spi);
+    }
     private final InterruptCounters ledger = new InterruptCounters();
     private final EventCounter own = new EventCounter();
     private final EventCounter spurious = new EventCounter();
+    /** {@code xen_irq}; set before the router is attached. */
+    private TracePoint trace = TracePoint.NEVER;
 
     /** Enables and disables physical SPIs (Xen's GIC driver), for the HW bit's enable mirroring. */
     public interface SpiControl {
@@ -84,6 +104,10 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         this.resolver = resolver;
         this.gic = resolver.get();
         this.lpis = lpis;
+    }
+
+    void trace(TracePoint point) {
+        trace = point;
     }
 
     void spiControl(SpiControl c) {
@@ -142,6 +166,37 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         }
     }
 
+    /** Xen demultiplexes physical SPI {@code spi} before its route (null: no longer). */
+    void demux(int spi, SpiDemux d) {
+        demux.set(spi, d);
+    }
+
+    /**
+     * A vector Xen found for a DomU (a shared SPI's demultiplexer): the guest's SPI injected
+     * without the HW bit (Xen acknowledged the vector at its controller), one ledger line.
+     */
+    void deliverMsi(int slot, int vintid) {
+        Slot s = slots.get(slot);
+        DropReason r;
+        if (s == null || s.vgic.dying()) {
+            r = DropReason.DOMAIN_DYING;
+        } else if (!s.msi) {
+            r = DropReason.DOMU_NO_MSI;
+        } else {
+            r = s.vgic.inject(0, vintid);
+        }
+        ledger.record(r);
+    }
+
+    /** Undoes {@link #routeSpi} if {@code spi} goes to {@code slot} now; true when it did. */
+    boolean unrouteSpi(int spi, int slot) {
+        if (spi < 32 || spi >= spiRoutes.length) {
+            return false;
+        }
+        long r = (long) SPI.getVolatile(spiRoutes, spi);
+        return r != 0 && (int) (r >>> 32) == slot && SPI.compareAndSet(spiRoutes, spi, r, 0L);
+    }
+
     /** The domain slot physical SPI {@code spi} goes to, or 0. */
     int spiOwner(int spi) {
         return spi >= 32 && spi < spiRoutes.length ? (int) ((long) SPI.getVolatile(spiRoutes, spi) >>> 32) : 0;
@@ -177,13 +232,25 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
             }
             if (id >= InterruptController.FIRST_LPI) {
                 c.endOfInterrupt(cpu, id); // gicv3_do_LPI: EOI the LPI already
-                ledger.record(lpi(id));
+                DropReason r = lpi(id);
+                ledger.record(r);
+                if (trace.on()) {
+                    trace.emit(cpu, id, XenTrace.outcome(r));
+                }
             } else if (id >= 32) {
+                SpiDemux d = id < 1020 ? demux.get(id) : null;
+                if (d != null && !d.take(id)) {
+                    c.endOfInterrupt(cpu, id); // each vector it found is in the ledger already
+                    continue;
+                }
                 DropReason r = spi(cpu, id);
                 if (r != null && r != DropReason.INTERRUPT_DISABLED) {
                     c.endOfInterrupt(cpu, id); // nobody will end it through a list register
                 }
                 ledger.record(r);
+                if (trace.on()) {
+                    trace.emit(cpu, id, XenTrace.outcome(r));
+                }
             } else {
                 c.endOfInterrupt(cpu, id);
                 own.increment();
@@ -220,7 +287,14 @@ public final class IrqRouter implements InterruptSink, HwIrqs {
         if (s == null || s.vgic.dying()) {
             return DropReason.DOMAIN_DYING;
         }
-        return s.vgic.inject(0, (int) route);
+        int vintid = (int) route;
+        if ((vintid & MSI_ROUTE) != 0) {
+            if (!s.msi) {
+                return DropReason.DOMU_NO_MSI;
+            }
+            vintid &= ~MSI_ROUTE;
+        }
+        return s.vgic.inject(0, vintid);
     }
 
     // ---------------------------------------------------------------- the HW bit

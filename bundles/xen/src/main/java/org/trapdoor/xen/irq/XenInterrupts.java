@@ -20,16 +20,19 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.xen.domain.DomUDeviceTree;
 import org.trapdoor.xen.domain.GuestLayout;
 import org.trapdoor.xen.domain.HostTree;
 import org.trapdoor.xen.domain.XenDomain;
 import org.trapdoor.xen.irq.host.HostGic;
-import org.trapdoor.xen.irq.host.HostIts;
 import org.trapdoor.xen.irq.host.HostGicv2;
+import org.trapdoor.xen.irq.host.HostIts;
 import org.trapdoor.xen.irq.host.HostLpis;
 import org.trapdoor.xen.irq.host.PhysicalGic;
 import org.trapdoor.xen.irq.its.VirtualIts;
+import org.trapdoor.xen.irq.remap.RemapMsiArch;
+import org.trapdoor.xen.irq.remap.VirtualV2mFrame;
 import org.trapdoor.xen.irq.vgic.Vgic;
 import org.trapdoor.xen.irq.vgic.Vgicv2CpuInterface;
 import org.trapdoor.xen.irq.vgic.Vgicv2Distributor;
@@ -39,8 +42,11 @@ import org.trapdoor.xen.irq.vgic.VirtualCpuInterface;
 import org.trapdoor.xen.mm.DomainAddressSpace;
 import org.trapdoor.xen.mm.FrameAllocator;
 import org.trapdoor.xen.mm.P2mType;
+import org.trapdoor.xen.irq.remap.BackendMsiArch;
 import org.trapdoor.xen.irq.remap.RemapMsiArch;
+import org.trapdoor.xen.irq.remap.VectorPool;
 import org.trapdoor.xen.irq.remap.VirtualV2mFrame;
+import org.trapdoor.xen.trace.XenTrace;
 import org.trapdoor.xen.vpci.DirectMsiArch;
 import org.trapdoor.xen.vpci.MsiArch;
 import org.trapdoor.xen.vpci.VpciDevice;
@@ -114,13 +120,24 @@ public final class XenInterrupts {
     /** What one domain was given. */
     private record Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
             List<DomainAddressSpace.Trap> traps, Map<Integer, Integer> deviceIds, Map<Integer, VpciDevice> devices,
-            String[] msiMode, VirtualV2mFrame[] frame, Map<Integer, RemapMsiArch> remaps, DomuDoorbell doorbell) {
+            String[] msiMode, VirtualV2mFrame[] frame, Map<Integer, RemapMsiArch> remaps, DomuDoorbell doorbell,
+            Map<Integer, BackendMsiArch> backends, Map<Integer, HostMsi> hostMsi) {
         Attached(XenDomain domain, int slot, Vgic vgic, VirtualCpuInterface cpu, List<VirtualIts> its,
                 List<DomainAddressSpace.Trap> traps) {
             this(domain, slot, vgic, cpu, its, traps, new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
-                    new String[] {"none"}, new VirtualV2mFrame[1], new ConcurrentHashMap<>(), new DomuDoorbell());
+                    new String[] {"none"}, new VirtualV2mFrame[1], new ConcurrentHashMap<>(), new DomuDoorbell(),
+                    new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
         }
     }
+
+    /** Where a DomU function's MSIs go on the host: its controller's node (null: the host ITS) and whether its DMA is translated. */
+    private record HostMsi(String controller, boolean translated) {
+    }
+
+    /** Xen's vector allocators of the host MSI controllers it remaps through, by node. */
+    private final Map<String, VectorPool> pools = new ConcurrentHashMap<>();
+    /** One line per function trap-remap could not serve (its MSI hidden from the guest), counted. */
+    private final List<String> remapRefusals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param heap Xen's heap once it exists (at Dom0's construction)
@@ -129,6 +146,18 @@ public final class XenInterrupts {
         this.machineIrqs = machineIrqs;
         this.machine = machine;
         this.heap = heap;
+    }
+
+    /** Xen's trace points in the machine's registry; {@link XenTrace#OFF} until {@link #tracing} is called. */
+    private volatile XenTrace trace = XenTrace.OFF;
+
+    /**
+     * Declares Xen's interrupt-side trace points ({@code xen_irq}, {@code xen_inject},
+     * {@code xen_vits_command}) in {@code tracing}; before the first domain is attached.
+     */
+    public XenInterrupts tracing(Tracing tracing) {
+        trace = new XenTrace(tracing);
+        return this;
     }
 
     /** {@code gic_init} and {@code gicv3_its_init}: once, before the first domain. */
@@ -151,6 +180,7 @@ public final class XenInterrupts {
             hostGic = hostGicv2;
             final String path = rootGic;
             router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), null);
+            router.trace(trace.irq);
             router.spiControl(hostGic::spiEnabled);
             machineIrqs.attachSink(path, router);
             return true;
@@ -181,6 +211,7 @@ public final class XenInterrupts {
         }
         final String path = rootGic;
         router = new IrqRouter(() -> machineIrqs.interruptControllers().get(path), hostLpis);
+        router.trace(trace.irq);
         router.spiControl(hostGic::spiEnabled);
         machineIrqs.attachSink(path, router);
         return true;
@@ -201,6 +232,7 @@ public final class XenInterrupts {
         Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, Math.min(16,
                 hostGic.idBits()), !hostIts.isEmpty(), memory, router);
         vgic.runTime(dom0.cpuTime());
+        vgic.trace(trace.inject);
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         DomainAddressSpace space = dom0.ipaSpace();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -211,6 +243,7 @@ public final class XenInterrupts {
         List<VirtualIts> its = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (HostIts h : hostIts) {
             VirtualIts v = new VirtualIts(vgic, memory, h, hostLpis, slot, true);
+            v.trace(trace.vitsCommand);
             v.foreignDevices(assignedElsewhere::containsKey);
             traps.add(space.addTrap(h.base(), VirtualIts.SIZE, "vITS", v::access));
             its.add(v);
@@ -241,6 +274,7 @@ public final class XenInterrupts {
         Vgic vgic = new Vgic("d" + dom0.id(), dom0.vcpus(), hostGic.lines() - Vgic.PRIVATE, 10, false,
                 new DomainMemory(dom0.p2m(), machine.memory()), router);
         vgic.runTime(dom0.cpuTime());
+        vgic.trace(trace.inject);
         VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
         DomainAddressSpace space = dom0.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
@@ -302,6 +336,7 @@ public final class XenInterrupts {
             // vgic_v2_domain_init for a DomU: GUEST_GICD_BASE / GUEST_GICC_BASE, no LPIs, no MSIs.
             Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, DOMU_ID_BITS, false, memory, router);
             vgic.runTime(domU.cpuTime());
+            vgic.trace(trace.inject);
             VirtualCpuInterface cpu = new VirtualCpuInterface(vgic);
             List<DomainAddressSpace.Trap> traps = new ArrayList<>();
             traps.add(domU.ipaSpace().addTrap(GuestLayout.GICV2_GICD_BASE, GuestLayout.GICV2_GICD_SIZE, "vGICD",
@@ -321,6 +356,7 @@ public final class XenInterrupts {
         Vgic vgic = new Vgic("d" + domU.id(), domU.vcpus(), DOMU_SPIS, lpis ? DOMU_LPI_ID_BITS : DOMU_ID_BITS, lpis,
                 memory, router);
         vgic.runTime(domU.cpuTime());
+        vgic.trace(trace.inject);
         DomainAddressSpace space = domU.ipaSpace();
         List<DomainAddressSpace.Trap> traps = new ArrayList<>();
         Vgicv3Distributor dist = new Vgicv3Distributor(vgic);
@@ -421,9 +457,20 @@ public final class XenInterrupts {
      * ({@code vits}, MSI-X hidden: only MSI is trapped).
      */
     public void deviceAssigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int physicalDeviceId) {
+        deviceAssigned(domU, vpci, virtualDeviceId, physicalDeviceId, null, true);
+    }
+
+    /**
+     * As {@link #deviceAssigned(XenDomain, VpciDevice, int, int)}, knowing the host MSI controller
+     * node its bridge names ({@code controller}; null: the host ITS) and whether an IOMMU Xen drives
+     * translates its writes.
+     */
+    public void deviceAssigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int physicalDeviceId,
+            String controller, boolean translated) {
         Attached a = require(domU);
         synchronized (a) {
             a.devices().put(virtualDeviceId, vpci);
+            a.hostMsi().put(virtualDeviceId, new HostMsi(controller, translated));
             mapDeviceId(domU, virtualDeviceId, physicalDeviceId);
             prepare(a, virtualDeviceId, vpci, a.msiMode()[0]);
         }
@@ -444,6 +491,11 @@ public final class XenInterrupts {
             if (r != null) {
                 r.release();
             }
+            BackendMsiArch b = a.backends().remove(virtualDeviceId);
+            if (b != null) {
+                b.release();
+            }
+            a.hostMsi().remove(virtualDeviceId);
             unmapDeviceId(domU, virtualDeviceId);
         }
     }
@@ -469,11 +521,29 @@ public final class XenInterrupts {
             }
             want = new DirectMsiArch();
         } else {
-            if (a.remaps().containsKey(virtualDeviceId) && v.msi() != null) {
+            if ((a.remaps().containsKey(virtualDeviceId) || a.backends().containsKey(virtualDeviceId))
+                    && v.msi() != null) {
                 return;
             }
             Integer p = a.deviceIds().get(virtualDeviceId);
-            if (p == null || hostIts.isEmpty() || a.frame()[0] == null) {
+            if (p == null || a.frame()[0] == null) {
+                return;
+            }
+            HostMsi host = a.hostMsi().getOrDefault(virtualDeviceId, new HostMsi(null, true));
+            if (!viaHostIts(host)) {
+                BackendMsiArch b = backendArch(a, virtualDeviceId, v, host);
+                if (b == null) {
+                    v.hideMsi(true); // the refusal is said and counted: the guest sees no MSI to use
+                    return;
+                }
+                if (v.msi() != null) {
+                    v.untrapMsi();
+                }
+                a.backends().put(virtualDeviceId, b);
+                trap(v, b);
+                return;
+            }
+            if (hostIts.isEmpty()) {
                 return;
             }
             RemapMsiArch r = new RemapMsiArch(hostIts.get(0), hostLpis, p, a.slot(), a.frame()[0],
@@ -490,12 +560,242 @@ public final class XenInterrupts {
             if (old != null) {
                 old.release();
             }
+            BackendMsiArch oldBackend = a.backends().remove(virtualDeviceId);
+            if (oldBackend != null) {
+                oldBackend.release();
+            }
         }
+        trap(v, want);
+    }
+
+    private static void trap(VpciDevice v, MsiArch want) {
         try {
             v.trapMsi(want);
         } catch (IllegalStateException e) {
             LOG.info("{}: {}", v, e.getMessage()); // no MSI capability: nothing to trap
         }
+    }
+
+    /** Whether the function's MSIs reach a host ITS (the EventID tells its vectors apart). */
+    private boolean viaHostIts(HostMsi host) {
+        if (host.controller() == null) {
+            return !hostIts.isEmpty();
+        }
+        DtNode n = machine.platform().node(host.controller());
+        return n != null && n.compatibles().contains(ITS) && !hostIts.isEmpty();
+    }
+
+    /**
+     * Trap-remap through a controller without DeviceIDs: its bound model's backend, Xen's pool of
+     * its vectors, the doorbell as the device reaches it. Null (with the reason said once and
+     * counted) when the controller offers no backend.
+     */
+    private BackendMsiArch backendArch(Attached a, int virtualDeviceId, VpciDevice v, HostMsi host) {
+        String node = host.controller();
+        org.trapdoor.api.irq.MsiController model = node == null ? null : machineIrqs.msiControllers().get(node);
+        org.trapdoor.api.irq.MsiRemapBackend backend = model == null ? null : model.remapBackend(machine.system());
+        String why = null;
+        if (node == null) {
+            why = "its bridge names no MSI controller";
+        } else if (model == null) {
+            why = node + " has no model bound";
+        } else if (backend == null) {
+            why = node + " (" + model.description() + ") cannot tell its vectors apart for Xen";
+        }
+        if (why != null) {
+            String line = String.format("d%d: trap-remap: %s at virtual DeviceID 0x%x gets no MSI: %s", a.domain().id(),
+                    v, virtualDeviceId, why);
+            remapRefusals.add(line);
+            LOG.warn("Xen: {}", line);
+            return null;
+        }
+        final org.trapdoor.api.irq.MsiRemapBackend b = backend;
+        // One pool per controller node for Xen's lifetime (a model swapped under it keeps the vectors Xen holds).
+        VectorPool pool = pools.computeIfAbsent(node, k -> new VectorPool(b,
+                b.signalIdentifiesVector() ? vector -> spiFree(b.signal(vector)) : vector -> true));
+        java.util.function.LongUnaryOperator address = host.translated() ? pa -> {
+            // The device's writes are translated by the stage 2: the doorbell's page at Xen's IPA
+            // (mapped under the `map` doorbell policy, left out under `abort-sanitise`).
+            if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                a.domain().p2m().map(GUEST_DOORBELL_BASE, pa & -DOORBELL_PAGE, DOORBELL_PAGE, P2mType.MMIO_DIRECT_DEV);
+            }
+            return GUEST_DOORBELL_BASE + (pa & (DOORBELL_PAGE - 1));
+        } : pa -> pa;
+        return new BackendMsiArch(pool, signalRoutes(a), a.frame()[0], GUEST_V2M_BASE + VirtualV2mFrame.MSI_SETSPI_NS,
+                address);
+    }
+
+    /** A host SPI Xen may take for a DomU: nobody's, or the hardware domain's while it has not enabled it. */
+    private boolean spiFree(int spi) {
+        if (spi < 32 || spi >= hostGic.lines()) {
+            return false;
+        }
+        int owner = router.spiOwner(spi);
+        if (owner == 0) {
+            return true;
+        }
+        Attached d0 = hardwareDomain();
+        return d0 != null && owner == d0.slot() && !d0.vgic().spiEnabled(spi);
+    }
+
+    private Attached hardwareDomain() {
+        for (Attached x : attached.values()) {
+            if (x.domain().hardwareDomain()) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Where a controller's vector goes once it fires, for one DomU: its SPI is taken from the
+     * hardware domain (which had every v2m SPI, {@code gicv2_map_hwdom_extra_mappings}) and routed
+     * with the HW bit to the guest's SPI, edge-triggered; given back on unroute.
+     */
+    private BackendMsiArch.SignalRoutes signalRoutes(Attached a) {
+        return new BackendMsiArch.SignalRoutes() {
+            @Override
+            public boolean route(VectorPool pool, int vector, int guestSpi) {
+                if (!pool.backend().signalIdentifiesVector()) {
+                    return shared(pool).route(vector, a.slot(), guestSpi);
+                }
+                int spi = pool.backend().signal(vector);
+                synchronized (XenInterrupts.this) {
+                    if (!spiFree(spi)) {
+                        return false;
+                    }
+                    Attached d0 = hardwareDomain();
+                    if (d0 != null && router.unrouteSpi(spi, d0.slot())) {
+                        d0.vgic().unmapHardware(spi);
+                    }
+                    try {
+                        a.vgic().mapHardware(guestSpi, spi, 0);
+                    } catch (IllegalArgumentException e) {
+                        giveBack(spi);
+                        return false;
+                    }
+                    router.routeSpi(spi, a.slot(), guestSpi | IrqRouter.MSI_ROUTE);
+                    hostGic.spiEdge(spi, true); // MSIs are edge-triggered
+                    hostGic.spiRoute(spi, 0);
+                    if (a.vgic().spiEnabled(guestSpi)) {
+                        hostGic.spiEnabled(spi, true);
+                    }
+                    return true;
+                }
+            }
+
+            @Override
+            public void unroute(VectorPool pool, int vector, int guestSpi) {
+                if (!pool.backend().signalIdentifiesVector()) {
+                    shared(pool).unroute(vector);
+                    return;
+                }
+                int spi = pool.backend().signal(vector);
+                synchronized (XenInterrupts.this) {
+                    if (router.unrouteSpi(spi, a.slot())) {
+                        a.vgic().unmapHardware(guestSpi);
+                        giveBack(spi);
+                    }
+                }
+            }
+        };
+    }
+
+    private final Map<VectorPool, SharedSignals> shared = new ConcurrentHashMap<>();
+
+    private SharedSignals shared(VectorPool pool) {
+        return shared.computeIfAbsent(pool, SharedSignals::new);
+    }
+
+    /**
+     * A controller whose vectors share SPIs (a status bitmap, read-to-clear index registers, a
+     * FIFO): Xen takes each such SPI first ({@link IrqRouter.SpiDemux}), asks the backend which of
+     * its vectors fired and injects each one's guest SPI from a table indexed by vector; the SPI
+     * goes on to the hardware domain (its 1:1 route, with the HW bit) when the backend says its
+     * driver has work. The hardware domain's accesses to the registers that would show or
+     * acknowledge Xen's vectors are trapped and filtered by the backend.
+     */
+    private final class SharedSignals implements IrqRouter.SpiDemux, org.trapdoor.api.irq.MsiRemapBackend.Fired {
+        private final VectorPool pool;
+        private final org.trapdoor.api.irq.MsiRemapBackend backend;
+        /** Per vector: slot << 32 | guest SPI; 0 for none. */
+        private final java.util.concurrent.atomic.AtomicLongArray routes;
+        private boolean hostTrapped;
+
+        SharedSignals(VectorPool pool) {
+            this.pool = pool;
+            this.backend = pool.backend();
+            this.routes = new java.util.concurrent.atomic.AtomicLongArray(backend.vectors());
+        }
+
+        synchronized boolean route(int vector, int slot, int guestSpi) {
+            if (vector < 0 || vector >= routes.length()) {
+                return false;
+            }
+            routes.set(vector, (long) slot << 32 | guestSpi);
+            int spi = backend.signal(vector);
+            router.demux(spi, this);
+            hostGic.spiRoute(spi, 0);
+            hostGic.spiEnabled(spi, true); // Xen takes it whether or not Dom0 enabled it
+            Attached d0 = hardwareDomain();
+            long[] window = backend.hostWindow();
+            if (!hostTrapped && d0 != null && window != null) {
+                d0.traps().add(d0.domain().ipaSpace().addTrap(window[0], window[1], "msi-" + backend.kind(),
+                        tx -> backend.hostAccess(tx, pool.claimed(), this)));
+                hostTrapped = true;
+            }
+            return true;
+        }
+
+        void unroute(int vector) {
+            if (vector >= 0 && vector < routes.length()) {
+                routes.set(vector, 0);
+            }
+        }
+
+        @Override
+        public boolean take(int spi) {
+            return backend.take(spi, pool.claimed(), this);
+        }
+
+        @Override
+        public void vector(int vector) {
+            long r = routes.get(vector);
+            if (r == 0) {
+                router.ledger().record(org.trapdoor.api.irq.DropReason.NO_GUEST_MAPPING);
+            } else {
+                router.deliverMsi((int) (r >>> 32), (int) r);
+            }
+        }
+    }
+
+    /** A v2m SPI Xen no longer uses goes back to the hardware domain, as it was at boot. */
+    private void giveBack(int spi) {
+        Attached d0 = hardwareDomain();
+        if (d0 == null || hostGicv2 == null || router.spiOwner(spi) != 0) {
+            return;
+        }
+        for (HostGicv2.V2mFrame f : hostGicv2.v2mFrames()) {
+            if (spi >= f.spiStart() && spi < f.spiStart() + f.spis()) {
+                d0.vgic().mapHardware(spi, spi, 0);
+                router.routeSpi(spi, d0.slot(), spi);
+                if (d0.vgic().spiEnabled(spi)) {
+                    hostGic.spiEnabled(spi, true);
+                }
+                return;
+            }
+        }
+    }
+
+    /** One line per DomU function trap-remap could not serve (the guest sees no MSI on it). */
+    public List<String> remapRefusals() {
+        return List.copyOf(remapRefusals);
+    }
+
+    /** The trap-remap state of a DomU's function served through a controller's backend, or null. */
+    public BackendMsiArch remapBackend(XenDomain domU, int virtualDeviceId) {
+        Attached a = attached.get(domU.id());
+        return a == null ? null : a.backends().get(virtualDeviceId);
     }
 
     /** Undoes {@link #mapDeviceId} (detach): what the domain's vITS mapped for it is unmapped on the host. */
@@ -587,6 +887,7 @@ public final class XenInterrupts {
                     HostIts h = hostIts.get(0);
                     VirtualIts v = new VirtualIts(a.vgic(), new DomainMemory(a.domain().p2m(), machine.memory()), h,
                             hostLpis, a.slot(), false);
+                    v.trace(trace.vitsCommand);
                     v.deviceMap(vdev -> a.deviceIds().getOrDefault(vdev, -1));
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_ITS_BASE, VirtualIts.SIZE, "vITS", v::access));
                     // The guest's doorbell page is the host's (the `map` doorbell policy's default).
@@ -613,12 +914,10 @@ public final class XenInterrupts {
                 if (a.vgic().dying()) {
                     throw new HypervisorException(domain() + " is being destroyed");
                 }
-                if (hostIts.isEmpty()) {
-                    // The GICv2m frame, NWL's bitmap and AXI's FIFO would each say which vector
-                    // fired (SPI, status bit, FIFO word); those backends are not written yet.
-                    throw new HypervisorException(domain() + ": trap-remap finds the vector from a host ITS "
-                            + "only (the GICv2m SPI, NWL status-bit and AXI FIFO backends are not written): "
-                            + "this host has no ITS");
+                if (hostIts.isEmpty() && backendControllers().isEmpty()) {
+                    throw new HypervisorException(domain() + ": trap-remap needs a host ITS or an MSI controller "
+                            + "that can tell its vectors apart for Xen; this host has neither ("
+                            + String.join(", ", machineIrqs.msiControllers().keySet()) + ")");
                 }
                 refuseOtherController("arm,gic-v2m-frame");
                 if (a.frame()[0] == null) {
@@ -659,6 +958,17 @@ public final class XenInterrupts {
         public String active() {
             return a.msiMode()[0];
         }
+    }
+
+    /** The host MSI controllers whose bound model offers Xen a trap-remap backend. */
+    private List<String> backendControllers() {
+        List<String> out = new ArrayList<>();
+        machineIrqs.msiControllers().forEach((node, m) -> {
+            if (m.remapBackend(machine.system()) != null) {
+                out.add(node);
+            }
+        });
+        return out;
     }
 
     /** The IPAs of the domain's doorbell pages (one per mechanism set up) and the host page each maps. */

@@ -7,6 +7,7 @@ import org.trapdoor.api.counter.EventCounter;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
+import org.trapdoor.api.trace.TracePoint;
 
 /**
  * A domain's intermediate physical address space, where its kernel's loads and stores go: an IPA
@@ -56,6 +57,14 @@ public final class DomainAddressSpace implements AddressSpace {
         this.domain = domain;
         this.p2m = p2m;
         this.machine = machine;
+    }
+
+    /** Where trapped accesses are traced ({@code xen_mmio_trap}); set before the domain runs. */
+    private TracePoint trapTrace = TracePoint.NEVER;
+
+    /** Traces every trapped access on {@code point} (an {@code xen_mmio_trap} point) while it is on. */
+    public void trace(TracePoint point) {
+        trapTrace = point;
     }
 
     public P2m p2m() {
@@ -118,6 +127,10 @@ public final class DomainAddressSpace implements AddressSpace {
                 t.handler.access(tx);
                 if (tx.result != MemResult.OK) {
                     trapAborts.increment();
+                }
+                TracePoint tp = trapTrace;
+                if (tp.on()) {
+                    tp.emitText(domain, ipa, tx.size, tx.write ? 1 : 0, tx.data, tx.result.ordinal(), 0);
                 }
                 return;
             }

@@ -17,6 +17,20 @@ public interface MsiDeviceHooks {
      */
     void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId);
 
+    /**
+     * Where a function's MSIs go on the host: the node of the MSI controller its bridge names
+     * ({@code msi-map} for its RID, else {@code msi-parent}; null for none), and whether its DMA
+     * is translated by an IOMMU Xen drives (its writes name IPAs of the owner's stage 2) or goes
+     * untranslated (they name physical addresses).
+     */
+    record HostMsi(String controller, boolean translated) {
+    }
+
+    /** As {@link #assigned(XenDomain, VpciDevice, int, int)}, knowing where its MSIs go on the host. */
+    default void assigned(XenDomain domU, VpciDevice vpci, int virtualDeviceId, int hostDeviceId, HostMsi host) {
+        assigned(domU, vpci, virtualDeviceId, hostDeviceId);
+    }
+
     /** The function is leaving {@code domU} (detach, destroy), before its vPCI view is torn down. */
     void detached(XenDomain domU, int virtualDeviceId);
 

@@ -513,7 +513,8 @@ public final class PciSubsystem implements PciPassthrough {
         p.vpci = v;
         p.guestBridge = vbridge;
         p.vslot = slot;
-        msiHooks.assigned(d, v, virtualDeviceId(slot), hostDeviceId(p));
+        msiHooks.assigned(d, v, virtualDeviceId(slot), hostDeviceId(p),
+                new MsiDeviceHooks.HostMsi(msiController(p), p.iommu != null));
         PciAssignment a = new PciAssignment(sbdf.toString(), p.virtualBdf(), spec.permissive());
         d.addPci(a);
         printk("d%d: assigned %s as %s", d.id(), sbdf, a.virtualBdf());
@@ -589,6 +590,18 @@ public final class PciSubsystem implements PciPassthrough {
             }
         }
         return p.sbdf.rid();
+    }
+
+    /** {@code of_msi_map_get_device_domain}: the MSI controller node the bridge names for the function, or null. */
+    private static String msiController(Pdev p) {
+        DtNode node = p.bridge.dtNode();
+        IdMap map = IdMap.msiMap(node);
+        if (map != null) {
+            IdMap.Result r = map.map(p.sbdf.rid());
+            return r.translated() && r.target() != null ? r.target().path() : null;
+        }
+        var parents = node.msiParent();
+        return parents.isEmpty() || parents.get(0).node() == null ? null : parents.get(0).node().path();
     }
 
     /** The DomU's virtual host bridge, its ECAM window trapped on first use ({@code domain_vpci_init}). */

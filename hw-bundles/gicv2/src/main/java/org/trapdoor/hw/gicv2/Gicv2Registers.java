@@ -13,8 +13,8 @@ import org.trapdoor.api.register.RegisterBlock;
  * 4.4 CPU interface), as the manual lists them: offset, fields, access, for a GIC without the
  * security extensions. Writable masks follow from the fields; bits in no field are RES0. The
  * registers that hold one bit, two bits or one byte per INTID (IGROUPR, I[SC]ENABLER,
- * I[SC]PENDR, I[SC]ACTIVER, IPRIORITYR, ITARGETSR, ICFGR) are ranges decoded by {@link Gicv2},
- * which also hooks the registers here with what a read or write does.
+ * I[SC]PENDR, I[SC]ACTIVER, IPRIORITYR, ITARGETSR, ICFGR) are ranges decoded by {@link Distributor},
+ * which with {@link CpuInterface} hooks the registers here with what a read or write does.
  */
 final class Gicv2Registers {
     // ---- Distributor (GICD, 4 KiB) ---------------------------------------------------------

@@ -171,6 +171,51 @@ public final class Gicv2m implements MsiController {
         return counters;
     }
 
+    /**
+     * As a trap-and-remap backend: vector {@code v} is the frame's SPI {@code base + v}, written as
+     * the frame decodes its data (the X-Gene and NS2 quirks included); the SPI itself says which
+     * vector fired, so no register is read on the interrupt path.
+     */
+    @Override
+    public org.trapdoor.api.irq.MsiRemapBackend remapBackend(org.trapdoor.api.memory.AddressSpace bus) {
+        return new org.trapdoor.api.irq.MsiRemapBackend() {
+            @Override
+            public String kind() {
+                return "gicv2m";
+            }
+
+            @Override
+            public int vectors() {
+                return count;
+            }
+
+            @Override
+            public long doorbell(int vector) {
+                return address + MSI_SETSPI_NS;
+            }
+
+            @Override
+            public int data(int vector) {
+                int spi = base + vector;
+                return switch (iidr) {
+                    case IIDR_XGENE -> spi - base;
+                    case IIDR_BROADCOM_NS2 -> spi - 32;
+                    default -> spi;
+                };
+            }
+
+            @Override
+            public int signal(int vector) {
+                return base + vector;
+            }
+
+            @Override
+            public boolean signalIdentifiesVector() {
+                return true;
+            }
+        };
+    }
+
     public int baseSpi() {
         return base;
     }

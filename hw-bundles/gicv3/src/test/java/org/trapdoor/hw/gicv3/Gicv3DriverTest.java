@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.annotation.Annotation;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.dt.DtNode;
 import org.trapdoor.api.dt.DtProperty;
@@ -53,5 +56,65 @@ class Gicv3DriverTest {
         DtNode intc = tree(1, 0x20000);
         intc.put(DtProperty.ofCells("reg", 0, 0x8000000, 0, 0x10000));
         assertThrows(BindException.class, () -> new Gicv3Driver().create(context(intc)));
+    }
+
+    static Gicv3Driver.Config spis(int n) {
+        return new Gicv3Driver.Config() {
+            @Override
+            public int spis() {
+                return n;
+            }
+
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return Gicv3Driver.Config.class;
+            }
+        };
+    }
+
+    @Test
+    void isTheGicv3DriverForArmGicV3Nodes() {
+        Gicv3Driver d = new Gicv3Driver();
+        assertEquals("gicv3", d.name());
+        assertEquals(List.of("arm,gic-v3"), d.compatibles());
+    }
+
+    @Test
+    void aRedistributorRegionOfExactlyOneFramePerCpuIsEnough() throws BindException {
+        assertEquals(2, ((Gicv3) new Gicv3Driver().create(context(tree(2, 0x40000)))).cpuCount());
+        assertThrows(BindException.class, () -> new Gicv3Driver().create(context(tree(2, 0x3ffff))));
+    }
+
+    @Test
+    void theConfiguredSpiCountMayBeAnyMultipleOf32From32To960() throws BindException {
+        Gicv3Driver d = new Gicv3Driver();
+        for (int n : new int[] {32, 960}) {
+            d.configure(spis(n));
+            Gicv3 gic = (Gicv3) d.create(context(tree(1, 0x20000)));
+            assertEquals((n + 32 + 31) / 32 - 1, gic.distributor().read(0x4, 4) & 0x1f, "ITLinesNumber for " + n + " SPIs");
+        }
+        for (int n : new int[] {0, 992, 48}) {
+            d.configure(spis(n));
+            assertThrows(BindException.class, () -> d.create(context(tree(1, 0x20000))), n + " SPIs");
+        }
+    }
+
+    @Test
+    void aCpuRegOfTwoCellsGivesAff3FromItsUpperWord() throws BindException {
+        DtNode root = DeviceTrees.root();
+        DtNode cpus = new DtNode("cpus", root);
+        cpus.put(DtProperty.ofCells("#address-cells", 2));
+        cpus.put(DtProperty.ofCells("#size-cells", 0));
+        long[][] regs = {{0x0, 0x0}, {0x2, 0x10203}};
+        for (int i = 0; i < regs.length; i++) {
+            DtNode c = new DtNode("cpu@" + i, cpus);
+            c.put(DtProperty.ofStrings("device_type", "cpu"));
+            c.put(DtProperty.ofCells("reg", regs[i][0], regs[i][1]));
+        }
+        DtNode intc = new DtNode("intc@8000000", root);
+        intc.put(DtProperty.ofStrings("compatible", "arm,gic-v3"));
+        intc.put(DtProperty.ofCells("reg", 0, 0x8000000, 0, 0x10000, 0, 0x80a0000, 0, 0x40000));
+        Gicv3 gic = (Gicv3) new Gicv3Driver().create(context(intc));
+        assertEquals(0x0201_0203L, gic.redistributor(1).read(0x8, 8) >>> 32, "Aff3.Aff2.Aff1.Aff0 in GICR_TYPER");
     }
 }

@@ -9,12 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.irq.DropReason;
-import org.trapdoor.api.irq.InterruptController;
-import org.trapdoor.api.memory.MemResult;
-import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.testkit.ArrayRam;
 
@@ -23,51 +19,11 @@ import org.trapdoor.testkit.ArrayRam;
  * affinity routing, byte lanes) and the model's edges (bad CPU numbers, bad shapes, INTIDs a CPU
  * interface ignores).
  */
-class Gicv3RegistersTest {
-    static final long RAM = 0x4000_0000L;
-    static final long PROP = RAM + 0x10000;
-    static final long PEND = RAM + 0x20000;
-    static final long SGI = 0x10000;
-    static final int SPURIOUS = InterruptController.SPURIOUS;
-
-    ArrayRam ram;
-    Gicv3 gic;
-    MmioHandler gicd;
-    MmioHandler gicr;
-    final List<int[]> signals = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        ram = new ArrayRam(RAM, 0x100000);
-        gic = new Gicv3("gic", 256, new long[] {0x0, 0x0100_0001L}, ram);
-        gicd = gic.region(0);
-        gicr = gic.region(1);
-        gic.connect((cpu, intid) -> signals.add(new int[] {cpu, intid}));
+class Gicv3RegistersTest extends Gicv3Fixture {
+    @Override
+    long[] affinities() {
+        return new long[] {0x0, 0x0100_0001L}; // CPU 1 differs in Aff3 and Aff0: routing by Aff3 is seen
     }
-
-    long rd(MmioHandler h, long off, int size) {
-        MemoryTransaction tx = new MemoryTransaction().read(0, size);
-        tx.offset = off;
-        h.access(tx);
-        assertEquals(MemResult.OK, tx.result, "read 0x" + Long.toHexString(off));
-        return tx.data;
-    }
-
-    void wr(MmioHandler h, long off, int size, long v) {
-        MemoryTransaction tx = new MemoryTransaction().write(0, size, v);
-        tx.offset = off;
-        h.access(tx);
-        assertEquals(MemResult.OK, tx.result, "write 0x" + Long.toHexString(off));
-    }
-
-    void enableLpis(int cpu, long pend, int idBits) {
-        long rdBase = cpu * 0x20000L;
-        wr(gicr, rdBase + 0x70, 8, PROP | (idBits - 1));
-        wr(gicr, rdBase + 0x78, 8, pend);
-        wr(gicr, rdBase + 0x0, 4, 1);
-    }
-
-    // ---------------------------------------------------------------- GICD
 
     @Test
     void typerReportsTheLargestShapeAndTyper2IsZero() {

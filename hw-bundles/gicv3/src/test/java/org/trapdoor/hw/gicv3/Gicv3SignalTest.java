@@ -8,82 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.irq.DropReason;
-import org.trapdoor.api.irq.InterruptController;
-import org.trapdoor.api.memory.MemResult;
-import org.trapdoor.api.memory.MemoryTransaction;
-import org.trapdoor.api.memory.MmioHandler;
-import org.trapdoor.testkit.ArrayRam;
 
 /**
  * When the GICv3 tells a CPU to look: every register write that can make an interrupt takeable
  * signals, and the CPU interface's active stack survives EOIs out of order.
  */
-class Gicv3SignalTest {
-    static final long RAM = 0x4000_0000L;
-    static final long PROP = RAM + 0x10000;
-    static final long PEND = RAM + 0x20000;
-    static final long SGI = 0x10000;
-    static final int SPURIOUS = InterruptController.SPURIOUS;
-
-    ArrayRam ram;
-    Gicv3 gic;
-    MmioHandler gicd;
-    MmioHandler gicr;
-    final List<int[]> signals = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        ram = new ArrayRam(RAM, 0x100000);
-        gic = new Gicv3("gic", 256, new long[] {0x0, 0x1}, ram);
-        gicd = gic.region(0);
-        gicr = gic.region(1);
-        gic.connect((cpu, intid) -> signals.add(new int[] {cpu, intid}));
-    }
-
-    long rd(MmioHandler h, long off, int size) {
-        MemoryTransaction tx = new MemoryTransaction().read(0, size);
-        tx.offset = off;
-        h.access(tx);
-        assertEquals(MemResult.OK, tx.result);
-        return tx.data;
-    }
-
-    void wr(MmioHandler h, long off, int size, long v) {
-        MemoryTransaction tx = new MemoryTransaction().write(0, size, v);
-        tx.offset = off;
-        h.access(tx);
-        assertEquals(MemResult.OK, tx.result);
-    }
-
-    void spi(int id, int prio) {
-        wr(gicd, 0x0, 4, 0x2);
-        wr(gicd, 0x80 + (id / 32) * 4, 4, rd(gicd, 0x80 + (id / 32) * 4, 4) | (1L << (id % 32)));
-        wr(gicd, 0xC00 + (id / 16) * 4, 4, rd(gicd, 0xC00 + (id / 16) * 4, 4) | (2L << ((id % 16) * 2)));
-        wr(gicd, 0x400 + id, 1, prio);
-        wr(gicd, 0x100 + (id / 32) * 4, 4, 1L << (id % 32));
-    }
-
-    void enableLpis(int cpu, long pend) {
-        long rdBase = cpu * 0x20000L;
-        wr(gicr, rdBase + 0x70, 8, PROP | 15);
-        wr(gicr, rdBase + 0x78, 8, pend);
-        wr(gicr, rdBase + 0x0, 4, 1);
-    }
-
-    /** The INTIDs signalled to {@code cpu} since the last clear. */
-    List<Integer> signalled(int cpu) {
-        List<Integer> out = new ArrayList<>();
-        for (int[] s : signals) {
-            if (s[0] == cpu) {
-                out.add(s[1]);
-            }
-        }
-        return out;
-    }
-
+class Gicv3SignalTest extends Gicv3Fixture {
     @Test
     void enablingAPendingSpiSignalsItAndDisablingDoesNot() {
         spi(40, 0x80);
@@ -225,7 +157,7 @@ class Gicv3SignalTest {
         wr(gicd, 0x0, 4, 0x2);
         ram.store(PROP + 1, 1, 0x41);
         ram.store(PROP + 2, 1, 0x81);
-        enableLpis(0, PEND);
+        enableLpis(0, PEND, 16);
         gic.setLpiPending(8193, 0);
         assertEquals(8193, gic.acknowledge(0));
         signals.clear();
@@ -244,7 +176,7 @@ class Gicv3SignalTest {
     void writingEnableLpisAgainKeepsThePendingStateAndClearingTwiceWritesBackOnce() {
         wr(gicd, 0x0, 4, 0x2);
         ram.store(PROP + 5, 1, 0x01);
-        enableLpis(0, PEND);
+        enableLpis(0, PEND, 16);
         gic.setLpiPending(8197, 0);
         wr(gicr, 0x0, 4, 1);
         assertTrue(gic.isPending(8197, 0), "EnableLPIs already set: the table is not reloaded");
@@ -260,7 +192,7 @@ class Gicv3SignalTest {
     void invalidatingAnLpiThatIsNotPendingOrStillDisabledSignalsNothing() {
         wr(gicd, 0x0, 4, 0x2);
         ram.store(PROP + 5, 1, 0x01);
-        enableLpis(0, PEND);
+        enableLpis(0, PEND, 16);
         signals.clear();
         gic.reloadLpiConfig(8197, 0);
         assertTrue(signals.isEmpty(), "not pending");
@@ -280,7 +212,7 @@ class Gicv3SignalTest {
     void clearingAnLpiOnARedistributorWithLpisOffOrOutOfRangeIsIgnored() {
         wr(gicd, 0x0, 4, 0x2);
         ram.store(PROP + 5, 1, 0x01);
-        enableLpis(0, PEND);
+        enableLpis(0, PEND, 16);
         gic.setLpiPending(8197, 0);
         gic.clearLpiPending(8197, 1);
         gic.clearLpiPending(70000, 0);

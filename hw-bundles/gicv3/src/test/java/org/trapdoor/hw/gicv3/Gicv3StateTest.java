@@ -8,65 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.trapdoor.api.irq.DropReason;
-import org.trapdoor.api.irq.InterruptController;
-import org.trapdoor.api.memory.MemResult;
-import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
-import org.trapdoor.testkit.ArrayRam;
 
 /**
  * GICv3 state at its edges: what a replacement model takes over, INTID and range boundaries,
  * LPI configuration bytes' reserved bits, delivery counts.
  */
-class Gicv3StateTest {
-    static final long RAM = 0x4000_0000L;
-    static final long PROP = RAM + 0x10000;
-    static final long PEND = RAM + 0x20000;
-    static final long PEND1 = RAM + 0x30000;
-    static final long SGI = 0x10000;
+class Gicv3StateTest extends Gicv3Fixture {
     static final long PTZ = 1L << 62;
-    static final int SPURIOUS = InterruptController.SPURIOUS;
-
-    ArrayRam ram;
-    Gicv3 gic;
-    MmioHandler gicd;
-    MmioHandler gicr;
-    final List<int[]> signals = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        ram = new ArrayRam(RAM, 0x100000);
-        gic = new Gicv3("gic", 256, new long[] {0x0, 0x1}, ram);
-        gicd = gic.region(0);
-        gicr = gic.region(1);
-        gic.connect((cpu, intid) -> signals.add(new int[] {cpu, intid}));
-    }
-
-    long rd(MmioHandler h, long off, int size) {
-        MemoryTransaction tx = new MemoryTransaction().read(0, size);
-        tx.offset = off;
-        h.access(tx);
-        assertEquals(MemResult.OK, tx.result);
-        return tx.data;
-    }
-
-    void wr(MmioHandler h, long off, int size, long v) {
-        MemoryTransaction tx = new MemoryTransaction().write(0, size, v);
-        tx.offset = off;
-        h.access(tx);
-        assertEquals(MemResult.OK, tx.result);
-    }
-
-    void spi(int id, int prio) {
-        wr(gicd, 0x0, 4, 0x2);
-        wr(gicd, 0x80 + (id / 32) * 4, 4, rd(gicd, 0x80 + (id / 32) * 4, 4) | (1L << (id % 32)));
-        wr(gicd, 0xC00 + (id / 16) * 4, 4, rd(gicd, 0xC00 + (id / 16) * 4, 4) | (2L << ((id % 16) * 2)));
-        wr(gicd, 0x400 + id, 1, prio);
-        wr(gicd, 0x100 + (id / 32) * 4, 4, 1L << (id % 32));
-    }
 
     @Test
     void eachFreshRaiseOfAnSpiCountsOneDelivery() {
@@ -241,5 +192,176 @@ class Gicv3StateTest {
         gic.reloadLpiConfig(8201, 0);
         assertTrue(signals.isEmpty(), "disabled by the invalidate");
         assertEquals(8200, gic.acknowledge(0));
+    }
+
+    /** Makes SPI {@code id} level-sensitive (GICD_ICFGR Int_config[1] = 0). */
+    void level(int id) {
+        long reg = 0xC00 + (id / 16) * 4;
+        wr(gicd, reg, 4, rd(gicd, reg, 4) & ~(2L << ((id % 16) * 2)));
+    }
+
+    @Test
+    void aReplacementTakesOverHeldLevelsAndActiveSpisAndSignalsWhatIsTakeable() {
+        spi(40, 0x80);
+        spi(41, 0x40);
+        level(41);
+        gic.raiseSpi(40);
+        assertEquals(40, gic.acknowledge(0), "40 active on CPU 0");
+        gic.raiseSpi(41); // input held high, not taken
+        Gicv3 next = new Gicv3("next", 256, affinities(), ram);
+        List<int[]> seen = new ArrayList<>();
+        next.connect((cpu, intid) -> seen.add(new int[] {cpu, intid}));
+        next.restoreState(gic.saveState());
+        assertTrue(seen.stream().anyMatch(s -> s[0] == 0 && s[1] == 41), "the takeable level SPI is signalled");
+        assertEquals(1L << 8, rd(next.region(0), 0x304, 4) & (1L << 8), "40 still active (GICD_ISACTIVER1)");
+        assertEquals(1L << 9, rd(next.region(0), 0x204, 4) & (1L << 9), "41 pending by its level (GICD_ISPENDR1)");
+        assertEquals(41, next.acknowledge(0));
+    }
+
+    @Test
+    void pendingReadsALevelSpiByItsInputAndAnEdgeSpiByItsLatchOnly() {
+        spi(40, 0x80);
+        spi(41, 0x90);
+        level(41);
+        gic.raiseSpi(40);
+        gic.raiseSpi(41);
+        assertEquals(40, gic.acknowledge(0));
+        // 40's input is still high but an edge SPI is pending only by its latch; 41 is by its level.
+        assertEquals(1L << 9, rd(gicd, 0x204, 4) & (3L << 8));
+        gic.lowerSpi(41);
+        assertEquals(0, rd(gicd, 0x204, 4) & (3L << 8), "a level SPI whose input fell is not pending");
+    }
+
+    @Test
+    void clearingOneSpiWordLeavesAnotherWordsPendingSpiTakeable() {
+        spi(40, 0x80);
+        spi(70, 0x90);
+        gic.raiseSpi(40);
+        gic.raiseSpi(70);
+        wr(gicd, 0x284, 4, 1L << 8); // GICD_ICPENDR1: 40 no longer pending
+        assertEquals(70, gic.acknowledge(0));
+    }
+
+    @Test
+    void loweringOneLevelSpiLeavesTheOthersInputHigh() {
+        spi(41, 0x80);
+        spi(42, 0x90);
+        level(41);
+        level(42);
+        gic.raiseSpi(41);
+        gic.raiseSpi(42);
+        gic.lowerSpi(41);
+        assertFalse(gic.isPending(41, 0));
+        assertTrue(gic.isPending(42, 0));
+        assertEquals(42, gic.acknowledge(0));
+    }
+
+    @Test
+    void atResetEverySpiRoutesToTheCpuWithAffinityZero() {
+        Gicv3 swapped = new Gicv3("swapped", 256, new long[] {0x1, 0x0}, ram);
+        MmioHandler d = swapped.region(0);
+        wr(d, 0x0, 4, 0x2);
+        wr(d, 0x84, 4, 1L << 8);
+        wr(d, 0x104, 4, 1L << 8);
+        assertNull(swapped.raiseSpi(40));
+        assertTrue(swapped.isPending(40, 1), "IROUTER = 0 names affinity 0.0.0.0: CPU 1 here");
+        assertFalse(swapped.isPending(40, 0));
+        assertEquals(SPURIOUS, swapped.acknowledge(0));
+        assertEquals(40, swapped.acknowledge(1));
+    }
+
+    @Test
+    void eachSpisIrouterIsAtItsOwnOffset() {
+        spi(40, 0x80);
+        wr(gicd, 0x6000 + 8 * 40, 8, 0x1); // GICD_IROUTER40: Aff0 = 1, CPU 1
+        gic.raiseSpi(40);
+        assertEquals(SPURIOUS, gic.acknowledge(0));
+        assertEquals(40, gic.acknowledge(1));
+        assertEquals(0x1, rd(gicd, 0x6000 + 8 * 40, 8));
+        assertEquals(0, rd(gicd, 0x6000 + 8 * 41, 8), "IROUTER41 untouched");
+    }
+
+    @Test
+    void aByteOfABitmapRegisterReadsOnlyThatByte() {
+        wr(gicd, 0x84, 4, 0xFFFF_FFFFL); // GICD_IGROUPR1
+        assertEquals(0xFF, rd(gicd, 0x85, 1));
+        assertEquals(0xFFFF, rd(gicd, 0x86, 2));
+    }
+
+    @Test
+    void theClearRegistersOfTheSgiFrameReadThePendingAndActiveState() {
+        wr(gicd, 0x0, 4, 0x2);
+        wr(gicr, SGI + 0x80, 4, 1L << 20);
+        wr(gicr, SGI + 0x100, 4, 1L << 20);
+        wr(gicr, SGI + 0x200, 4, (1L << 20) | (1L << 21)); // ISPENDR0: PPIs 20, 21
+        assertEquals((1L << 20) | (1L << 21), rd(gicr, SGI + 0x280, 4), "GICR_ICPENDR0 reads pending");
+        assertEquals(20, gic.acknowledge(0));
+        assertEquals(1L << 20, rd(gicr, SGI + 0x380, 4), "GICR_ICACTIVER0 reads active");
+        assertEquals(1L << 20, rd(gicr, SGI + 0x300, 4));
+    }
+
+    @Test
+    void puttingAPendingEnabledPpiInGroup1SignalsIt() {
+        wr(gicd, 0x0, 4, 0x2);
+        wr(gicr, SGI + 0x100, 4, 1L << 20);
+        wr(gicr, SGI + 0x200, 4, 1L << 20); // pending, enabled, but group 0 (disabled)
+        signals.clear();
+        wr(gicr, SGI + 0x80, 4, 1L << 20); // GICR_IGROUPR0
+        assertTrue(signalled(0).contains(20), "signalled " + signalled(0));
+    }
+
+    @Test
+    void reEnablingLpisLoadsTheNewPendingTableAndForgetsTheOld() {
+        wr(gicd, 0x0, 4, 0x2);
+        ram.store(PROP + 1, 1, 0x41);
+        enableLpis(0, PEND, 16);
+        assertNull(gic.setLpiPending(8193, 0));
+        wr(gicr, 0x0, 4, 0); // EnableLPIs 1 -> 0: written back to PEND
+        assertEquals(1 << (8193 % 8), ram.load(PEND + 8193 / 8, 1));
+        wr(gicr, 0x78, 8, PEND1); // an empty pending table
+        wr(gicr, 0x0, 4, 1);
+        assertFalse(gic.isPending(8193, 0), "the new table has nothing pending");
+        assertEquals(SPURIOUS, gic.acknowledge(0));
+    }
+
+    @Test
+    void lpiTablesOutsideRamAreCountedAndLeaveLpisDisabled() {
+        wr(gicd, 0x0, 4, 0x2);
+        enableLpis(0, 0x7000_0000L, 16);
+        assertEquals(1, gic.lpiTableErrors());
+        assertEquals(DropReason.LPI_DISABLED, gic.setLpiPending(8193, 0));
+    }
+
+    @Test
+    void requestsNamingACpuOrRedistributorThatDoesNotExistAreRefusedOrIgnored() {
+        assertEquals(DropReason.REDISTRIBUTOR_OUT_OF_RANGE, gic.setLpiPending(8192, 2));
+        assertEquals(DropReason.REDISTRIBUTOR_OUT_OF_RANGE, gic.setLpiPending(8192, -1));
+        gic.reloadLpiConfig(2);
+        gic.reloadLpiConfig(8192, 2);
+        gic.moveLpis(0, 2);
+        gic.moveLpis(2, 0);
+        gic.endOfInterrupt(2, 40);
+        assertFalse(gic.isPending(40, 2));
+        assertEquals(SPURIOUS, gic.acknowledge(2));
+        assertEquals(SPURIOUS, gic.highestPending(2));
+        gic.lowerSpi(288);
+        assertEquals(DropReason.SPI_OUT_OF_RANGE, gic.pulseSpi(288));
+        assertEquals(DropReason.SPI_OUT_OF_RANGE, gic.raiseSpi(288));
+    }
+
+    @Test
+    void spi32IsTakenAndEndedAsAnSpiNotAsSgi0() {
+        spi(32, 0x80);
+        wr(gicr, SGI + 0x80, 4, 1); // SGI 0 in group 1, enabled, not pending
+        wr(gicr, SGI + 0x100, 4, 1);
+        gic.raiseSpi(32);
+        assertEquals(32, gic.acknowledge(0));
+        assertEquals(1, rd(gicd, 0x304, 4) & 1, "GICD_ISACTIVER1 bit 0: SPI 32 active");
+        assertEquals(0, rd(gicr, SGI + 0x300, 4) & 1, "SGI 0 untouched");
+        gic.endOfInterrupt(0, 32);
+        assertEquals(0, rd(gicd, 0x304, 4) & 1, "deactivated by its EOI");
+        gic.lowerSpi(32);
+        gic.raiseSpi(32);
+        assertEquals(32, gic.acknowledge(0), "taken again after its EOI");
     }
 }

@@ -13,6 +13,7 @@ import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.register.Register;
 import org.trapdoor.api.register.RegisterBlock;
+import org.trapdoor.api.trace.TracePoint;
 import org.trapdoor.xen.irq.host.HostIts;
 import org.trapdoor.xen.irq.host.HostLpis;
 import org.trapdoor.xen.irq.vgic.GuestMemory;
@@ -286,6 +287,10 @@ public final class VirtualIts implements MmioHandler {
             }
             long[] cmd = {memory.load(at, 8), memory.load(at + 8, 8), memory.load(at + 16, 8), memory.load(at + 24, 8)};
             boolean ok = execute(cmd);
+            if (trace.on()) {
+                trace.emitText(vgic.name(), cmd[0] & 0xff, deviceId(cmd) & 0xffff_ffffL, eventId(cmd) & 0xffff_ffffL,
+                        ok ? 1 : 0, 0, 0);
+            }
             creadr = (creadr + CMD_SIZE) % size;
             processed.increment();
             if (!ok) {
@@ -293,6 +298,14 @@ public final class VirtualIts implements MmioHandler {
                 LOG.debug("{}: ITS command error, opcode 0x{}", vgic.name(), Long.toHexString(cmd[0] & 0xff));
             }
         }
+    }
+
+    /** {@code xen_vits_command}; set before the guest runs. */
+    private TracePoint trace = TracePoint.NEVER;
+
+    /** Traces every command executed on {@code point} (an {@code xen_vits_command} point) while it is on. */
+    public void trace(TracePoint point) {
+        trace = point;
     }
 
     private boolean execute(long[] cmd) {

@@ -8,6 +8,8 @@ import org.trapdoor.api.irq.DropReason;
 import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
+import org.trapdoor.api.trace.TracePoint;
+import org.trapdoor.xen.trace.XenTrace;
 
 /**
  * One domain's virtual GIC, the state Xen's {@code struct vgic_dist} and each vCPU's
@@ -180,7 +182,19 @@ public final class Vgic {
     public DropReason inject(int vcpu, int vintid) {
         DropReason r = injectOutcome(vcpu, vintid);
         counters.record(r);
+        TracePoint tp = trace;
+        if (tp.on()) {
+            tp.emitText(name, vcpu, vintid, XenTrace.outcome(r));
+        }
         return r;
+    }
+
+    /** {@code xen_inject}; set before the domain runs. */
+    private TracePoint trace = TracePoint.NEVER;
+
+    /** Traces every injection on {@code point} (an {@code xen_inject} point) while it is on. */
+    public void trace(TracePoint point) {
+        trace = point;
     }
 
     private DropReason injectOutcome(int vcpu, int vintid) {
@@ -272,6 +286,11 @@ public final class Vgic {
         }
         int i = id - InterruptController.FIRST_LPI;
         return i >= 0 && i < lpiConfig.length ? lpiConfig[i] & LPI_PRIORITY_MASK : 0xff;
+    }
+
+    /** True when the guest has enabled SPI {@code vintid} at its distributor. */
+    public boolean spiEnabled(int vintid) {
+        return vintid >= PRIVATE && vintid < lines && (spiEnabled.get(vintid >> 5) & (1 << (vintid & 31))) != 0;
     }
 
     /** The physical INTID behind virtual {@code id} (an SPI routed with the HW bit), or -1. */

@@ -55,55 +55,14 @@ public final class Vgicv2Distributor implements MmioHandler {
         int cpus = Math.min(vgic.vcpuCount(), 8);
         regs.reg32("GICD_TYPER", 0x004).readOnly().reset((cpus - 1) << 5 | (words - 1));
         regs.reg32("GICD_IIDR", 0x008).readOnly().reset(IIDR);
-        regs.range("GICD_IGROUPR", 0x080, words * 4, razWi());
-        regs.range("GICD_ISENABLER", 0x100, words * 4, enableRange(true));
-        regs.range("GICD_ICENABLER", 0x180, words * 4, enableRange(false));
-        regs.range("GICD_ISPENDR", 0x200, words * 4, new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                return 0;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                int word = offset / 4;
-                if (word == 0) {
-                    return;
-                }
-                for (int bits = (int) value; bits != 0; bits &= bits - 1) {
-                    vgic.inject(0, word * 32 + Integer.numberOfTrailingZeros(bits));
-                }
-            }
-        });
-        regs.range("GICD_ICPENDR", 0x280, words * 4, razWi());
-        regs.range("GICD_ISACTIVER", 0x300, words * 4, razWi());
-        regs.range("GICD_ICACTIVER", 0x380, words * 4, razWi());
-        regs.range("GICD_IPRIORITYR", IPRIORITYR, words * 32, new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                long v = 0;
-                for (int i = size - 1; i >= 0; i--) {
-                    int id = offset + i;
-                    v = v << 8 | (id < Vgic.PRIVATE ? vgic.vcpu(0).privatePriority[id] & 0xff : vgic.spiPriority(id));
-                }
-                return v;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                synchronized (vgic.lock) {
-                    for (int i = 0; i < size; i++) {
-                        int id = offset + i;
-                        int p = (int) (value >>> (8 * i)) & 0xff;
-                        if (id < Vgic.PRIVATE) {
-                            vgic.vcpu(0).privatePriority[id] = (byte) p;
-                        } else {
-                            vgic.spiPriority(id, p);
-                        }
-                    }
-                }
-            }
-        });
+        regs.range("GICD_IGROUPR", 0x080, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_ISENABLER", 0x100, words * 4, DistributorRanges.enable(vgic, true, true));
+        regs.range("GICD_ICENABLER", 0x180, words * 4, DistributorRanges.enable(vgic, false, true));
+        regs.range("GICD_ISPENDR", 0x200, words * 4, DistributorRanges.setPending(vgic));
+        regs.range("GICD_ICPENDR", 0x280, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_ISACTIVER", 0x300, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_ICACTIVER", 0x380, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_IPRIORITYR", IPRIORITYR, words * 32, DistributorRanges.priority(vgic, true));
         regs.range("GICD_ITARGETSR", ITARGETSR, words * 32, new RangeHandler() {
             @Override
             public long read(int offset, int size) {
@@ -128,80 +87,11 @@ public final class Vgicv2Distributor implements MmioHandler {
                 }
             }
         });
-        regs.range("GICD_ICFGR", 0xC00, words * 8, new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                int reg = offset / 4;
-                if (reg < 2) {
-                    return reg == 0 ? 0xAAAA_AAAAL : 0; // SGIs edge; PPIs as Xen keeps them
-                }
-                return Vgicv3Distributor.expandEdge(vgic.spiEdgeWord(reg / 2) >>> (16 * (reg & 1)));
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                int reg = offset / 4;
-                if (reg < 2) {
-                    return;
-                }
-                synchronized (vgic.lock) {
-                    int word = reg / 2;
-                    int shift = 16 * (reg & 1);
-                    int edges = Vgicv3Distributor.compressEdge(value) << shift;
-                    vgic.spiEdgeWord(word, vgic.spiEdgeWord(word) & ~(0xffff << shift) | edges);
-                }
-            }
-        });
+        // SGIs edge; PPIs as Xen keeps them
+        regs.range("GICD_ICFGR", 0xC00, words * 8, DistributorRanges.edgeConfig(vgic, 0xAAAA_AAAAL));
         regs.reg32("GICD_SGIR", SGIR).writeOnly().onWrite((p, v) -> sgis.increment());
-        regs.range("GICD_CPENDSGIR", 0xF10, 0x20, razWi());
+        regs.range("GICD_CPENDSGIR", 0xF10, 0x20, DistributorRanges.razWi());
         regs.reg32("GICD_ICPIDR2", 0xFE8).readOnly().reset(PIDR2);
-    }
-
-    private RangeHandler enableRange(boolean set) {
-        return new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                int word = offset / 4;
-                return word == 0 ? vgic.vcpu(0).privateEnabled.get() & 0xffff_ffffL
-                        : vgic.spiEnableWord(word) & 0xffff_ffffL;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                synchronized (vgic.lock) {
-                    if (offset / 4 == 0) {
-                        enablePrivate(vgic.vcpu(0), (int) value, set);
-                    } else {
-                        vgic.spiEnable(offset / 4, (int) value, set);
-                    }
-                }
-            }
-        };
-    }
-
-    private static void enablePrivate(Vcpu v, int bits, boolean enable) {
-        int before = enable ? v.privateEnabled.getAndAccumulate(bits, (a, b) -> a | b)
-                : v.privateEnabled.getAndAccumulate(bits, (a, b) -> a & ~b);
-        for (int now = enable ? bits & ~before : 0; now != 0; now &= now - 1) {
-            int id = Integer.numberOfTrailingZeros(now);
-            if (v.queued.get(id)) {
-                v.signal(id);
-            }
-        }
-    }
-
-    private static RangeHandler razWi() {
-        return new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                return 0;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                // write ignored
-            }
-        };
     }
 
     /** Bytes and words for IPRIORITYR and ITARGETSR, words elsewhere (Xen's {@code vgic_v2} widths). */

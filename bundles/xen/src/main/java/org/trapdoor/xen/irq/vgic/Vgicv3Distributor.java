@@ -59,77 +59,16 @@ public final class Vgicv3Distributor implements MmioHandler {
         regs.reg32("GICD_TYPER", 0x0004).readOnly().reset(typer & 0xffff_ffffL);
         regs.reg32("GICD_IIDR", 0x0008).readOnly().reset(IIDR);
         regs.reg32("GICD_STATUSR", 0x0010).readOnly();
-        regs.range("GICD_IGROUPR", 0x0080, words * 4, razWi());
-        regs.range("GICD_ISENABLER", 0x0100, words * 4, enableRange(true));
-        regs.range("GICD_ICENABLER", 0x0180, words * 4, enableRange(false));
-        regs.range("GICD_ISPENDR", 0x0200, words * 4, new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                return 0;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                int word = offset / 4;
-                if (word == 0) {
-                    return;
-                }
-                // vgic_set_irqs_pending: each bit set injects the SPI (counted like any injection).
-                for (int bits = (int) value; bits != 0; bits &= bits - 1) {
-                    vgic.inject(0, word * 32 + Integer.numberOfTrailingZeros(bits));
-                }
-            }
-        });
-        regs.range("GICD_ICPENDR", 0x0280, words * 4, razWi());
-        regs.range("GICD_ISACTIVER", ACTIVER, words * 4, razWi());
-        regs.range("GICD_ICACTIVER", ACTIVER + 0x80, words * 4, razWi());
-        regs.range("GICD_IPRIORITYR", IPRIORITYR, words * 32, new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                long v = 0;
-                for (int i = size - 1; i >= 0; i--) {
-                    int id = offset + i;
-                    v = v << 8 | (id < Vgic.PRIVATE ? 0 : vgic.spiPriority(id));
-                }
-                return v;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                synchronized (vgic.lock) {
-                    for (int i = 0; i < size; i++) {
-                        int id = offset + i;
-                        if (id >= Vgic.PRIVATE) {
-                            vgic.spiPriority(id, (int) (value >>> (8 * i)) & 0xff);
-                        }
-                    }
-                }
-            }
-        });
-        regs.range("GICD_ICFGR", 0x0C00, words * 8, new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                int reg = offset / 4; // two registers per word of INTIDs
-                if (reg < 2) {
-                    return 0; // SGIs and PPIs are the redistributor's
-                }
-                return expandEdge(vgic.spiEdgeWord(reg / 2) >>> (16 * (reg & 1)));
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                int reg = offset / 4;
-                if (reg < 2) {
-                    return;
-                }
-                synchronized (vgic.lock) {
-                    int word = reg / 2;
-                    int shift = 16 * (reg & 1);
-                    int edges = compressEdge(value) << shift;
-                    vgic.spiEdgeWord(word, vgic.spiEdgeWord(word) & ~(0xffff << shift) | edges);
-                }
-            }
-        });
+        regs.range("GICD_IGROUPR", 0x0080, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_ISENABLER", 0x0100, words * 4, DistributorRanges.enable(vgic, true, false));
+        regs.range("GICD_ICENABLER", 0x0180, words * 4, DistributorRanges.enable(vgic, false, false));
+        regs.range("GICD_ISPENDR", 0x0200, words * 4, DistributorRanges.setPending(vgic));
+        regs.range("GICD_ICPENDR", 0x0280, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_ISACTIVER", ACTIVER, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_ICACTIVER", ACTIVER + 0x80, words * 4, DistributorRanges.razWi());
+        regs.range("GICD_IPRIORITYR", IPRIORITYR, words * 32, DistributorRanges.priority(vgic, false));
+        // SGIs and PPIs are the redistributor's
+        regs.range("GICD_ICFGR", 0x0C00, words * 8, DistributorRanges.edgeConfig(vgic, 0));
         regs.range("GICD_IROUTER", IROUTER + 8 * Vgic.PRIVATE, (vgic.lines() - Vgic.PRIVATE) * 8, new RangeHandler() {
             @Override
             public long read(int offset, int size) {
@@ -150,58 +89,6 @@ public final class Vgicv3Distributor implements MmioHandler {
             }
         });
         regs.reg32("GICD_PIDR2", 0xFFE8).readOnly().reset(PIDR2);
-    }
-
-    /** ICFGR holds two bits per INTID; only bit 1 (edge) means anything for a virtual SPI. */
-    static long expandEdge(int edges16) {
-        long v = 0;
-        for (int i = 0; i < 16; i++) {
-            if ((edges16 & (1 << i)) != 0) {
-                v |= 2L << (2 * i);
-            }
-        }
-        return v;
-    }
-
-    static int compressEdge(long icfgr) {
-        int e = 0;
-        for (int i = 0; i < 16; i++) {
-            if ((icfgr & (2L << (2 * i))) != 0) {
-                e |= 1 << i;
-            }
-        }
-        return e;
-    }
-
-    private RangeHandler enableRange(boolean set) {
-        return new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                int word = offset / 4;
-                return word == 0 ? 0 : vgic.spiEnableWord(word) & 0xffff_ffffL;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                synchronized (vgic.lock) {
-                    vgic.spiEnable(offset / 4, (int) value, set);
-                }
-            }
-        };
-    }
-
-    private static RangeHandler razWi() {
-        return new RangeHandler() {
-            @Override
-            public long read(int offset, int size) {
-                return 0;
-            }
-
-            @Override
-            public void write(int offset, int size, long value) {
-                // write ignored
-            }
-        };
     }
 
     /** Access sizes Xen accepts at {@code offset}: bytes and words for IPRIORITYR, 32/64 for IROUTER, words elsewhere. */

@@ -109,8 +109,8 @@ public final class Vgicv3Redistributors implements MmioHandler {
             }
         });
         r.reg32("GICR_ICFGR0", SGI_BASE + 0x0C00).readOnly().reset(0xAAAA_AAAAL);
-        r.reg32("GICR_ICFGR1", SGI_BASE + 0x0C04).onRead(() -> Vgicv3Distributor.expandEdge(v.ppiEdge))
-                .onWrite((p, val) -> v.ppiEdge = Vgicv3Distributor.compressEdge(val));
+        r.reg32("GICR_ICFGR1", SGI_BASE + 0x0C04).onRead(() -> DistributorRanges.expandEdge(v.ppiEdge))
+                .onWrite((p, val) -> v.ppiEdge = DistributorRanges.compressEdge(val));
         return r;
     }
 

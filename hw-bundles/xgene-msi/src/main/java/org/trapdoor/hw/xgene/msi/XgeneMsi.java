@@ -171,6 +171,18 @@ public final class XgeneMsi implements MsiController {
         return counters;
     }
 
+    /** Bits Xen's backend read out for the hardware domain's driver (one backend's worth per block). */
+    private final AtomicIntegerArray heldForHost = new AtomicIntegerArray(GROUPS * INDEXES);
+
+    /**
+     * As a trap-and-remap backend: its 2048 vectors found through MSIINTn and the read-to-clear
+     * index registers ({@link XgeneRemapBackend}).
+     */
+    @Override
+    public org.trapdoor.api.irq.MsiRemapBackend remapBackend(org.trapdoor.api.memory.AddressSpace bus) {
+        return new XgeneRemapBackend(base, spis, bus, heldForHost);
+    }
+
     /** CPU reads the block does not decode (not 32-bit, not at a register). */
     public long badCpuAccesses() {
         return badCpuAccesses.sum();

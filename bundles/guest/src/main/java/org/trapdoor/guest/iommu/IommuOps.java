@@ -5,11 +5,12 @@ import java.util.List;
 import org.trapdoor.api.iommu.IommuFault;
 
 /**
- * What the DMA layer needs from an SMMU driver ({@code iommu_ops} reduced to a DMA domain per
- * device): bring the SMMU up, attach a stream to a fresh stage-1 context, invalidate its TLB
- * after an unmap, and read back the faults it recorded.
+ * What the DMA layer needs from an SMMU driver: Linux's {@code struct iommu_ops}, reduced to a
+ * DMA domain per device: bring the SMMU up, attach a stream to a fresh stage-1 context,
+ * invalidate its TLB after an unmap, and read back the faults it recorded. (Named after the
+ * Linux structure, not "Driver": that suffix is the OSGi hardware drivers'.)
  */
-public interface IommuDriver {
+public interface IommuOps {
     /** {@code "SMMUv3"} or {@code "SMMUv2"}. */
     String kind();
 
