@@ -102,6 +102,18 @@ public final class DomainViews {
                 + " is an invalid domain identifier (xl list shows the domains)"));
     }
 
+    /**
+     * The named domain, or without {@code --domain} the hardware domain when a hypervisor runs (the
+     * default view under Xen); null on bare metal.
+     */
+    public Domain domainOrHardware(String command, String name) {
+        if (!absent(name)) {
+            return domain(command, name);
+        }
+        Hypervisor hv = hypervisor.get();
+        return hv == null ? null : hv.hardwareDomain();
+    }
+
     /** The kernel of the named domain, or {@code dflt} without {@code --domain}. */
     public GuestKernel kernel(String command, String name, GuestKernel dflt) {
         if (absent(name)) {

@@ -12,11 +12,19 @@ import org.trapdoor.api.iommu.IommuFault;
  * @param recorded fault records the IOMMUs made during the DMA, oldest first
  * @param target   what the transfer reached ({@code DmaTarget}): an MSI doorbell, RAM, a node's
  *                 registers; null when unknown (then "memory")
+ * @param hypervisorFaults DMA faults the hypervisor's IOMMU driver counted against the domain during
+ *                 the DMA (under Xen the guest sees no IOMMU: Xen drives it at stage 2)
+ * @param domain   that domain's name, or null without a hypervisor
  */
-public record DmaReport(GuestDmaTest result, List<IommuFault> recorded, String target) {
+public record DmaReport(GuestDmaTest result, List<IommuFault> recorded, String target, long hypervisorFaults,
+        String domain) {
 
     public DmaReport {
         recorded = List.copyOf(recorded);
+    }
+
+    public DmaReport(GuestDmaTest result, List<IommuFault> recorded, String target) {
+        this(result, recorded, target, 0, null);
     }
 
     public DmaReport(GuestDmaTest result, List<IommuFault> recorded) {

@@ -20,6 +20,7 @@ import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.guest.GuestDmaTest;
 import org.trapdoor.api.guest.GuestIommuDomain;
 import org.trapdoor.api.guest.GuestKernel;
+import org.trapdoor.api.hypervisor.Domain;
 import org.trapdoor.api.iommu.Iommu;
 import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
@@ -207,13 +208,15 @@ public final class IommuCommands {
             throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }
         GuestKernel k = kernel.get();
+        DomainViews v = views;
         if (!DomainViews.absent(domain)) {
-            DomainViews v = views;
             if (v == null) {
                 throw new CommandFailure("dma --domain: the shell's domain views are not running");
             }
             k = v.kernel("dma", domain, null);
         }
+        // Under Xen the guest sees no IOMMU: Xen's SMMU driver counts the domain's stage-2 faults.
+        Domain d = v == null ? null : v.domainOrHardware("dma", domain);
         if (k == null) {
             throw new CommandFailure("no guest kernel: boot one first, it drives the endpoint and its IOMMU");
         }
@@ -221,9 +224,11 @@ public final class IommuCommands {
             List<IommuFault> before = k.iommuFaults();
             MachineInterrupts mi = interrupts;
             DmaTarget target = doorbellsBefore(mi);
+            long xenBefore = d == null ? 0 : d.dmaFaults();
             GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
             return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
-                    target == null ? null : target.after(mi, machine, r));
+                    target == null ? null : target.after(mi, machine, r), d == null ? 0 : d.dmaFaults() - xenBefore,
+                    d == null ? null : d.name());
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }

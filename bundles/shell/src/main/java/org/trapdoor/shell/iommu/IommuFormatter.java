@@ -223,6 +223,10 @@ public final class IommuFormatter {
             for (String line : table(d.recorded()).split("\n")) {
                 sb.append("\n  ").append(line);
             }
+        } else if (d.hypervisorFaults() > 0) {
+            sb.append(String.format("%nthe hypervisor's IOMMU driver faulted it at %s's stage 2 and counted %d DMA "
+                    + "fault%s against %s ('xen' shows DMA FAULTS)", d.domain(), d.hypervisorFaults(),
+                    d.hypervisorFaults() == 1 ? "" : "s", d.domain()));
         } else if (!r.ok()) {
             sb.append("\nno IOMMU fault was recorded: the transfer failed outside the IOMMU "
                     + "(no memory or device at that address, or a target refused it)");

@@ -108,4 +108,14 @@ class IommuFormatterTest {
                 "no IOMMU fault was recorded: the transfer failed outside the IOMMU (no memory or device at that "
                         + "address, or a target refused it)"));
     }
+
+    @Test
+    void underXenADmaFaultedAtTheDomainsStage2NamesXensCountNotAFailureOutsideTheIommu() {
+        GuestDmaTest r = new GuestDmaTest("0000:00:00.0", -1, 0x9000_0000L, 0x10, false, false, false, 0x26,
+                0x9000_0000L, "m");
+        String text = IommuFormatter.dma(new DmaReport(r, List.of(), null, 1, "guest1"));
+        assertTrue(text.endsWith("the hypervisor's IOMMU driver faulted it at guest1's stage 2 and counted 1 DMA fault "
+                + "against guest1 ('xen' shows DMA FAULTS)"), text);
+        assertTrue(!text.contains("no IOMMU fault was recorded"), text);
+    }
 }
