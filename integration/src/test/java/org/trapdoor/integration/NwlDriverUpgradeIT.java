@@ -90,17 +90,17 @@ public class NwlDriverUpgradeIT {
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
     public void version2TakesTheBridgeOverUnderTrafficAndVersion1GoesWithNothingLostPerVector() throws Exception {
-        Machine m = rig.boot("zcu102");
-        GuestKernel g = rig.service(GuestKernel.class);
+        Machine m = boot();
+        GuestKernel g = service(GuestKernel.class);
         assertTrue(g.awaitBooted(TIMEOUT_MS));
-        MachineInterrupts irq = rig.service(MachineInterrupts.class);
+        MachineInterrupts irq = service(MachineInterrupts.class);
         List<MsiSource> sources = irq.msiSources();
         assertEquals("16 vectors through the NWL bitmap", 16, g.msiVectors().size());
-        Bundle v1 = rig.bundle(NWL);
+        Bundle v1 = bundle(NWL);
         HostBridge before = m.hostBridge(PCIE);
         assertSame("version 1 serves the bridge", v1, FrameworkUtil.getBundle(before.getClass()));
 
-        Map<String, Long> counts0 = PresetServices.counts(g);
+        Map<String, Long> counts0 = counts(g);
         InterruptCounters.Snapshot l0 = irq.msiLedger().snapshot();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong raised = new AtomicLong();
@@ -142,7 +142,7 @@ public class NwlDriverUpgradeIT {
         assertEquals("none dropped across two versions: " + l1, 0, l1.dropped() - l0.dropped());
         long perVector = n / 16;
         assertEquals("bursts spread evenly", 16 * perVector, n);
-        Map<String, Long> counts1 = PresetServices.counts(g);
+        Map<String, Long> counts1 = counts(g);
         for (Map.Entry<String, Long> e : counts1.entrySet()) {
             assertEquals("guest count of " + e.getKey(), perVector, e.getValue() - counts0.get(e.getKey()));
         }
@@ -208,4 +208,19 @@ public class NwlDriverUpgradeIT {
         return out.toByteArray();
     }
 
+    private static Map<String, Long> counts(GuestKernel g) {
+        return PresetServices.counts(g);
+    }
+
+    private Machine boot() throws Exception {
+        return rig.boot("zcu102");
+    }
+
+    private <T> T service(Class<T> type) {
+        return rig.service(type);
+    }
+
+    private Bundle bundle(String name) {
+        return rig.bundle(name);
+    }
 }

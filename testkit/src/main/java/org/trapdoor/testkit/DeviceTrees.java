@@ -40,4 +40,25 @@ public final class DeviceTrees {
         }
         return cpusWithAffinity(root, mpidrs);
     }
+
+    /**
+     * A tree shaped like QEMU's virt machine with a GICv2: {@code /cpus} with {@code cpus} CPUs,
+     * {@code /intc@8000000} ({@code arm,cortex-a15-gic}: GICD at 0x8000000, GICC at 0x8010000)
+     * and its GICv2m frame child {@code v2m@8020000}.
+     */
+    public static DtNode qemuVirtGicv2(int cpus) {
+        DtNode root = root();
+        cpus(root, cpus);
+        DtNode intc = new DtNode("intc@8000000", root);
+        intc.put(DtProperty.ofStrings("compatible", "arm,cortex-a15-gic"));
+        intc.put(DtProperty.ofCells("reg", 0, 0x8000000, 0, 0x10000, 0, 0x8010000, 0, 0x10000));
+        intc.put(DtProperty.ofCells("#address-cells", 2));
+        intc.put(DtProperty.ofCells("#size-cells", 2));
+        intc.put(DtProperty.empty("ranges"));
+        DtNode v2m = new DtNode("v2m@8020000", intc);
+        v2m.put(DtProperty.ofStrings("compatible", "arm,gic-v2m-frame"));
+        v2m.put(DtProperty.ofCells("reg", 0, 0x8020000, 0, 0x1000));
+        v2m.put(DtProperty.empty("msi-controller"));
+        return root;
+    }
 }

@@ -20,6 +20,7 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.BindException;
+import org.trapdoor.testkit.DeviceTrees;
 import org.trapdoor.testkit.FakeBindContext;
 
 class Gicv2Test {
@@ -210,17 +211,17 @@ class Gicv2Test {
 
     @Test
     void driverBindsFromTheTree() throws BindException {
-        DtNode root = QemuVirt.gicv2Tree(2);
+        DtNode root = DeviceTrees.qemuVirtGicv2(2);
         DtNode intc = root.child("intc@8000000");
         Gicv2 model = (Gicv2) new Gicv2Driver().create(new FakeBindContext(intc));
         assertEquals(2, model.cpuCount());
-        DtNode big = QemuVirt.gicv2Tree(9).child("intc@8000000");
+        DtNode big = DeviceTrees.qemuVirtGicv2(9).child("intc@8000000");
         assertThrows(BindException.class, () -> new Gicv2Driver().create(new FakeBindContext(big)));
     }
 
     @Test
     void aFourKibCpuInterfaceFrameBindsAsOnXGeneButASmallerOneIsRefused() {
-        DtNode intc = QemuVirt.gicv2Tree(2).child("intc@8000000");
+        DtNode intc = DeviceTrees.qemuVirtGicv2(2).child("intc@8000000");
         // apm-mustang: GICD 4 KiB, GICC 4 KiB (no GICC_DIR page).
         intc.put(org.trapdoor.api.dt.DtProperty.ofCells("reg", 0, 0x78010000, 0, 0x1000, 0, 0x78020000, 0, 0x1000));
         assertDoesNotThrow(() -> new Gicv2Driver().create(new FakeBindContext(intc)));

@@ -17,6 +17,7 @@ import org.trapdoor.api.memory.MemResult;
 import org.trapdoor.api.memory.MemoryTransaction;
 import org.trapdoor.api.memory.MmioHandler;
 import org.trapdoor.api.platform.BindException;
+import org.trapdoor.testkit.DeviceTrees;
 import org.trapdoor.testkit.FakeBindContext;
 
 class Gicv2mTest {
@@ -29,7 +30,7 @@ class Gicv2mTest {
     @BeforeEach
     void setUp() throws BindException {
         gic = new Gicv2("gic", 256, 1);
-        DtNode frame = QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000");
+        DtNode frame = DeviceTrees.qemuVirtGicv2(1).child("intc@8000000").child("v2m@8020000");
         ctx = new FakeBindContext(frame);
         ctx.bind(frame.parent(), gic);
         v2m = (Gicv2m) new Gicv2mDriver().create(ctx);
@@ -154,7 +155,7 @@ class Gicv2mTest {
 
     @Test
     void treePropertiesOverrideTheRange() throws BindException {
-        DtNode frame = QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000");
+        DtNode frame = DeviceTrees.qemuVirtGicv2(1).child("intc@8000000").child("v2m@8020000");
         frame.put(DtProperty.ofCells("arm,msi-base-spi", 64));
         frame.put(DtProperty.ofCells("arm,msi-num-spis", 32));
         Gicv2m m = (Gicv2m) new Gicv2mDriver().create(new FakeBindContext(frame));
@@ -165,7 +166,7 @@ class Gicv2mTest {
 
     @Test
     void badTreeRangesAreRefused() {
-        DtNode frame = QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000");
+        DtNode frame = DeviceTrees.qemuVirtGicv2(1).child("intc@8000000").child("v2m@8020000");
         frame.put(DtProperty.ofCells("arm,msi-base-spi", 1000));
         frame.put(DtProperty.ofCells("arm,msi-num-spis", 64));
         assertThrows(BindException.class, () -> new Gicv2mDriver().create(new FakeBindContext(frame)));
@@ -227,7 +228,7 @@ class Gicv2mTest {
                 return 0x06000170L;
             }
         });
-        Gicv2m m = (Gicv2m) d.create(new FakeBindContext(QemuVirt.gicv2Tree(1).child("intc@8000000").child("v2m@8020000")));
+        Gicv2m m = (Gicv2m) d.create(new FakeBindContext(DeviceTrees.qemuVirtGicv2(1).child("intc@8000000").child("v2m@8020000")));
         MemoryTransaction t = tx(false, Gicv2m.MSI_IIDR, 4, 0);
         m.region(0).access(t);
         assertEquals(0x06000170L, t.data);

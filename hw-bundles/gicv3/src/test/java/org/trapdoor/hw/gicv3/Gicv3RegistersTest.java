@@ -501,13 +501,4 @@ class Gicv3RegistersTest extends Gicv3Fixture {
         next.endOfInterrupt(0, 4);
         assertEquals(0, rd(r, SGI + 0x300, 4), "its EOI found it on the restored stack");
     }
-
-    /** Enables group 1, puts SPI {@code id} in group 1, edge-triggered, at {@code prio}, enabled. */
-    void spi(int id, int prio) {
-        wr(gicd, 0x0, 4, 0x2);
-        wr(gicd, 0x80 + (id / 32) * 4, 4, rd(gicd, 0x80 + (id / 32) * 4, 4) | (1L << (id % 32)));
-        wr(gicd, 0xC00 + (id / 16) * 4, 4, rd(gicd, 0xC00 + (id / 16) * 4, 4) | (2L << ((id % 16) * 2)));
-        wr(gicd, 0x400 + id, 1, prio);
-        wr(gicd, 0x100 + (id / 32) * 4, 4, 1L << (id % 32));
-    }
 }

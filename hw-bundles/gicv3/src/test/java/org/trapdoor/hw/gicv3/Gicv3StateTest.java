@@ -364,4 +364,48 @@ class Gicv3StateTest extends Gicv3Fixture {
         gic.raiseSpi(32);
         assertEquals(32, gic.acknowledge(0), "taken again after its EOI");
     }
+
+    @Test
+    void setAndClearPendingTouchOnlyTheBitsWritten() {
+        spi(40, 0x80);
+        spi(41, 0x80);
+        wr(gicd, 0x204, 4, 1L << 8); // GICD_ISPENDR1: SPI 40
+        assertEquals(1L << 8, rd(gicd, 0x204, 4));
+        wr(gicd, 0x204, 4, 1L << 9);
+        wr(gicd, 0x284, 4, 1L << 8); // GICD_ICPENDR1: SPI 40 only
+        assertEquals(1L << 9, rd(gicd, 0x204, 4));
+        assertFalse(gic.isPending(40, 0));
+        assertTrue(gic.isPending(41, 0));
+    }
+
+    @Test
+    void softwarePendingADisabledSpiSignalsNoCpu() {
+        spi(40, 0x80);
+        wr(gicd, 0x184, 4, 1L << 8); // GICD_ICENABLER1: disabled
+        signals.clear();
+        wr(gicd, 0x204, 4, 1L << 8);
+        assertTrue(gic.isPending(40, 0), "pending, as written");
+        assertTrue(signalled(0).isEmpty(), "but not takeable: signalled " + signalled(0));
+        assertEquals(SPURIOUS, gic.acknowledge(0));
+    }
+
+    @Test
+    void onlyAStrictlyHigherPriorityPreemptsAndTiesGoToTheLowerIntid() {
+        wr(gicd, 0x0, 4, 0x2);
+        wr(gicr, SGI + 0x80, 4, 1L << 20); // PPI 20: group 1, priority 0x80, enabled
+        wr(gicr, SGI + 0x400 + 20, 1, 0x80);
+        wr(gicr, SGI + 0x100, 4, 1L << 20);
+        spi(40, 0x80);
+        spi(41, 0x80);
+        gic.raiseSpi(40);
+        wr(gicr, SGI + 0x200, 4, 1L << 20);
+        assertEquals(20, gic.acknowledge(0), "PPI 20 and SPI 40 tie at 0x80: the lower INTID");
+        assertEquals(SPURIOUS, gic.acknowledge(0), "40 at the running priority does not preempt");
+        gic.endOfInterrupt(0, 20);
+        assertEquals(40, gic.acknowledge(0));
+        gic.raiseSpi(41);
+        assertEquals(SPURIOUS, gic.acknowledge(0), "41 at the running priority does not preempt");
+        gic.endOfInterrupt(0, 40);
+        assertEquals(41, gic.acknowledge(0));
+    }
 }
