@@ -41,7 +41,9 @@ import org.trapdoor.hw.testdev.TestDevice;
  * compiled out), {@code composedTraceVolatile} one whose guard is each point's volatile flag alone
  * (the first implementation). {@code composed} itself runs the guard a machine runs. Compare
  * {@code composed} with {@code composedTraceFolded}; {@code benchmarks/jmh-ratio.py} prints the
- * ratios of a run's JSON result with their errors.
+ * ratios of a run's JSON result with their errors. The defaults (3 forks, 5 warm-up and 8
+ * measured iterations of 1 s each) are what the README's figures are taken with: a fork's JIT
+ * decisions differ (inlining, code layout), so one fork's ratio says little.
  *
  * <p>Set-up checks that each variant delivers every raise (outcome SENT, the LPI taken by the
  * CPU, the ledger's delivered count up by one), so a drop — a fast path — is never timed.
@@ -49,9 +51,9 @@ import org.trapdoor.hw.testdev.TestDevice;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 8, time = 1)
+@Fork(3)
 public class MsiPathBenchmark {
     /**
      * {@code bypass}: the SMMU as reset leaves it (SMMUEN = 0, GBPA bypass), MSI-X pointing at the
@@ -121,14 +123,14 @@ public class MsiPathBenchmark {
 
     /** {@link #composed} with every trace guard constant-folded off: the points compiled out. */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = "-Dtrapdoor.trace.guard=folded")
+    @Fork(value = 3, jvmArgsAppend = "-Dtrapdoor.trace.guard=folded")
     public MsiOutcome composedTraceFolded() {
         return composed();
     }
 
     /** {@link #composed} with each trace guard a volatile read of its point's flag (the old guard). */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = "-Dtrapdoor.trace.guard=volatile")
+    @Fork(value = 3, jvmArgsAppend = "-Dtrapdoor.trace.guard=volatile")
     public MsiOutcome composedTraceVolatile() {
         return composed();
     }

@@ -79,7 +79,7 @@ public class AttackIT {
         assertNotNull("no Toolstack service", xl);
         long end = System.currentTimeMillis() + TIMEOUT_MS;
         while (hv.hardwareDomain().kernel() == null || hv.pciDevices().size() < 3 || available("domu-msi").size() < 3
-                || available("doorbell").size() < 2 || scenarios.size() < 6) {
+                || available("doorbell").isEmpty() || scenarios.size() < 6) {
             if (System.currentTimeMillis() > end) {
                 fail("Dom0, the policy bundles or the six attack services are not there: " + hv.policies() + ", "
                         + scenarios.size() + " scenarios");
@@ -88,6 +88,7 @@ public class AttackIT {
         }
         toolstacks.close();
         hv.setPolicy(null, "domu-msi", "vits");
+        hv.setPolicy(null, "doorbell", "map");
         hv.create(xl.readConfig("guest1.cfg", "name = 'guest1'\nmemory = 128\nvcpus = 1\npci = [ '00:02.0,seize=1' ]\n"));
     }
 
@@ -125,16 +126,22 @@ public class AttackIT {
         AttackResult r = run("forge-msi");
         assertEquals(r.toString(), Verdict.BLOCKED, r.verdict());
         assertEquals(r.toString(), 0, evidence(r, "handled (victim kernel)").delta());
+        assertEquals("its own doorbell carried the forged data: the device sent it, to its own DeviceID", 1,
+                evidence(r, "own doorbell, victim's data: attacker messages sent").delta());
     }
 
+    /**
+     * Under {@code map} the forged write reaches the host ITS through the vITS doorbell page, while
+     * the trap-remap doorbell IPA (not mapped for a vits guest) faults. The container has no
+     * {@code doorbell-abort-sanitise} bundle (present, it would take the kind over from {@code map}
+     * in every suite, see from-attack.md); DoorbellDmaTest and the audit's test flip it there.
+     */
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)
-    public void doorbellDmaGetsThroughAMappedDoorbellAndNotAnUnmappedOne() {
+    public void doorbellDmaGetsThroughTheMappedDoorbellPage() {
         AttackResult mapped = run("doorbell-dma");
         assertEquals(mapped.toString(), Verdict.SUCCEEDED, mapped.verdict());
-        hv.setPolicy("guest1", "doorbell", "abort-sanitise");
-        AttackResult aborted = run("doorbell-dma");
-        assertEquals(aborted.toString(), Verdict.BLOCKED, aborted.verdict());
-        assertTrue(aborted.toString(), evidence(aborted, "DMA failed (device)").delta() > 0);
+        assertEquals(mapped.toString(), 1, evidence(mapped, "vITS doorbell 0x4030040: writes at an MSI controller").delta());
+        assertEquals(mapped.toString(), 1, evidence(mapped, "remap doorbell 0x4050040: DMA failed (device)").delta());
     }
 
     @Test(timeout = TrapdoorContainer.TEST_TIMEOUT_MS)

@@ -42,7 +42,12 @@ class TrapRemapGicv2mTest {
     XenDomain dom0;
 
     XenDomain boot(String mode) {
-        rig = new XenRig("virt-gicv2m", Xen.Options.DEFAULT, "testdev,addr=01.0,msi=4", "testdev,addr=02.0,msi=4");
+        return boot(org.trapdoor.core.Presets.load(new org.trapdoor.devicetree.DeviceTreeService(), "virt-gicv2m"),
+                mode);
+    }
+
+    XenDomain boot(org.trapdoor.api.dt.DeviceTree tree, String mode) {
+        rig = new XenRig(tree, Xen.Options.DEFAULT, "testdev,addr=01.0,msi=4", "testdev,addr=02.0,msi=4");
         irqs = new XenInterrupts(rig.machine, rig.machine, rig.xen::heap);
         rig.xen.interrupts(VirtualInterrupts.of(irqs::attachDom0, irqs::attachDomU, irqs::destroy));
         pci = new PciSubsystem(rig.xen);
@@ -178,5 +183,23 @@ class TrapRemapGicv2mTest {
         assertNotNull(again, String.join("\n", g2.kernel().bootLog()));
         assertEquals(spi, 80 + again.hostVector(0), "the same block, free again");
         assertNotEquals(-1, again.hostVector(3));
+    }
+
+    @Test
+    void aBridgeWhoseMsiControllerOffersNoBackendIsRefusedInOneCountedLineAndTheGuestSeesNoMsi() {
+        // The bridge names an MSI controller no model binds (nothing can tell its vectors apart for Xen).
+        String src = org.trapdoor.core.Presets.source("virt-gicv2m")
+                .replace("msi-parent = <&v2m>;", "msi-parent = <&other>;")
+                .replace("\ttimer {", "\tother: msi@a000000 {\n\t\tcompatible = \"vendor,unknown-msi\";\n"
+                        + "\t\tmsi-controller;\n\t\treg = <0x0 0x0a000000 0x0 0x1000>;\n\t};\n\n\ttimer {");
+        XenDomain g = boot(new org.trapdoor.devicetree.DeviceTreeService().parseDts(src, "unknown-msi"), "trap-remap");
+        assertEquals("trap-remap", irqs.msiPlumbing(g).active(), "the policy holds: the v2m frame has a backend");
+        List<String> refusals = irqs.remapRefusals();
+        assertEquals(1, refusals.size(), refusals.toString());
+        assertTrue(refusals.get(0).contains("/msi@a000000 has no model bound"), refusals.get(0));
+        assertTrue(!refusals.get(0).contains("Exception"), refusals.get(0));
+        assertTrue(g.kernel().msiVectors().isEmpty(), "no MSI for the guest: " + g.kernel().msiVectors());
+        assertTrue(g.kernel().pciDevices().get(0).capabilities().isEmpty(), "the capability is hidden");
+        assertEquals(null, irqs.remapBackend(g, 0));
     }
 }

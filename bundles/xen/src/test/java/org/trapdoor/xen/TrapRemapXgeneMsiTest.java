@@ -183,4 +183,39 @@ class TrapRemapXgeneMsiTest {
         g.ipaSpace().write(bar0 + TestDevice.REG_RAISE, 4, 1);
         assertEquals(1, DomuMsiEndToEndTest.handled(g, XenInterrupts.GUEST_V2M_FIRST_SPI + 1));
     }
+
+    @Test
+    void switchingWithNoneWhileBothDevicesRaiseLosesAndDuplicatesNothing() throws Exception {
+        XenDomain g = boot("trap-remap");
+        long bar0 = g.kernel().pciDevices().get(0).bar(0).cpuAddress();
+        TestDevice own = device(0x08);
+        long d0Before = sum(dom0.kernel().msiVectors());
+        int n = 10_000;
+        Thread a = new Thread(() -> {
+            for (int i = 0; i < n; i++) {
+                g.ipaSpace().write(bar0 + TestDevice.REG_RAISE, 4, i & 3);
+                own.raise(SHARED);
+            }
+        });
+        a.start();
+        int switches = 0;
+        while (a.isAlive()) {
+            pci.policyRegistry().set("guest1", DomuMsiPolicy.KIND, (switches++ & 1) == 0 ? "none" : "trap-remap");
+        }
+        a.join();
+        pci.policyRegistry().set("guest1", DomuMsiPolicy.KIND, "trap-remap");
+        long domU = 0;
+        for (GuestMsiVector v : g.kernel().msiVectors()) {
+            domU += DomuMsiEndToEndTest.handled(g, v.intid());
+        }
+        long noMsi = irqs.ledger().dropped(DropReason.DOMU_NO_MSI);
+        long merged = rig.machine.msiLedger().dropped(DropReason.COALESCED)
+                + irqs.ledger().dropped(DropReason.COALESCED);
+        long dom0Handled = sum(dom0.kernel().msiVectors()) - d0Before;
+        assertEquals(n, g.ipaSpace().read(bar0 + TestDevice.REG_MSG_SENT, 4));
+        assertTrue(switches > 2, "switched under traffic: " + switches);
+        assertEquals(2L * n, domU + noMsi + dom0Handled + merged,
+                "each message handled by its own guest, dropped for the policy, or merged; none twice");
+        assertTrue(domU > 0 && noMsi > 0 && dom0Handled > 0, domU + " " + noMsi + " " + dom0Handled);
+    }
 }

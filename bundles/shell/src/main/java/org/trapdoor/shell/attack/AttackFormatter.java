@@ -44,8 +44,8 @@ public final class AttackFormatter {
         for (AttackListing.Row r : l.scenarios()) {
             rows.add(new String[] {r.name(), r.description()});
         }
-        return Table.render(rows) + "\n'attack NAME [DOMAIN]' runs one (NAME --help: its success criterion); "
-                + "'audit' runs them all under every policy";
+        return Table.render(rows) + "\n'attack NAME [DOMAIN]' runs one and prints the criterion it is judged by; "
+                + "'audit' runs them all under every policy combination";
     }
 
     static String report(AttackReport r) {

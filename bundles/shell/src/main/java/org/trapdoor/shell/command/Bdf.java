@@ -69,4 +69,24 @@ public record Bdf(int segment, int bus, int device, int function) {
         }
         return parse(head, "function") + (space < 0 ? "" : text.substring(space));
     }
+
+    private static final Pattern FULL_IN_TEXT = Pattern.compile("\\b[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]\\b");
+
+    /**
+     * A message from the guest or the machine with every function it names in the full form
+     * ({@code 0000:00:01.0: length ...}) printed as lspci prints it ({@code 00:01.0: length ...}).
+     */
+    public static String inMessage(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = FULL_IN_TEXT.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            boolean slot = Integer.parseInt(m.group().substring(8, 10), 16) <= 31;
+            m.appendReplacement(sb, Matcher.quoteReplacement(slot ? parse(m.group(), "function").toString() : m.group()));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
 }

@@ -26,6 +26,7 @@ import org.trapdoor.api.iommu.IommuFault;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.shell.command.Bdf;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.domain.DomainViews;
 import org.trapdoor.shell.trace.FollowReport;
@@ -204,7 +205,7 @@ public final class IommuCommands {
         try {
             a = DmaArgs.parse(device, address, length, direction);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage());
+            throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }
         GuestKernel k = kernel.get();
         DomainViews v = views;
@@ -229,7 +230,7 @@ public final class IommuCommands {
                     target == null ? null : target.after(mi, machine, r), d == null ? 0 : d.dmaFaults() - xenBefore,
                     d == null ? null : d.name());
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            throw new CommandFailure(e.getMessage());
+            throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }
     }
 }

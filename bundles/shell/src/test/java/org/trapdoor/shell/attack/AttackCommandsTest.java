@@ -93,6 +93,8 @@ class AttackCommandsTest {
             }
         }
         assertEquals(Verdict.NOT_APPLICABLE, cell(m, "foreign-deviceid", "none", "map").verdict());
+        assertEquals(Verdict.NOT_APPLICABLE, cell(m, "doorbell-dma", "trap-remap", "map").verdict(),
+                "a guest built with a vITS is not handed a v2m frame live");
         assertEquals(Verdict.BLOCKED, cell(m, "foreign-deviceid", "vits", "map").verdict());
         for (String s : List.of("forge-msi", "foreign-config", "foreign-dma")) {
             assertEquals(Verdict.BLOCKED, cell(m, s, "vits", "map").verdict(), s);

@@ -733,6 +733,7 @@ public final class XenInterrupts {
                 return false;
             }
             routes.set(vector, (long) slot << 32 | guestSpi);
+            backend.enable(vector, true); // a controller with per-vector enables (NWL's mask)
             int spi = backend.signal(vector);
             router.demux(spi, this);
             hostGic.spiRoute(spi, 0);
@@ -750,6 +751,7 @@ public final class XenInterrupts {
         void unroute(int vector) {
             if (vector >= 0 && vector < routes.length()) {
                 routes.set(vector, 0);
+                backend.enable(vector, false);
             }
         }
 
@@ -964,7 +966,7 @@ public final class XenInterrupts {
     private List<String> backendControllers() {
         List<String> out = new ArrayList<>();
         machineIrqs.msiControllers().forEach((node, m) -> {
-            if (m.remapBackend(machine.system()) != null) {
+            if (m != null && m.remapBackend(machine.system()) != null) { // null: a node with no model bound
                 out.add(node);
             }
         });
@@ -1144,6 +1146,9 @@ public final class XenInterrupts {
                 out.add(v.toString());
             }
         }
+        pools.forEach((node, pool) -> out.add(String.format("trap-remap: %s (%s): %d of %d vector(s) held by Xen",
+                node, pool.backend().kind(), pool.inUse(), pool.backend().vectors())));
+        out.addAll(remapRefusals);
         out.add("physical interrupts taken for guests: " + ledger().snapshot());
         return out;
     }

@@ -52,8 +52,16 @@ public class ImageDeviceFactory implements PciDeviceFactory {
         List<String> lines;
         try {
             lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException ex) {
+            throw new IllegalArgumentException("image: " + file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException ex) {
+            throw new IllegalArgumentException("image: " + file + ": permission denied");
+        } catch (java.nio.charset.CharacterCodingException ex) {
+            throw new IllegalArgumentException("image: " + file + ": not a text file (an lspci -x/-xxx/-xxxx dump is text)");
         } catch (IOException | RuntimeException ex) {
-            throw new IllegalArgumentException("image: cannot read " + file + ": " + ex.getMessage());
+            // The exception's own message is often only the path again, or a Java phrase: say what was meant.
+            throw new IllegalArgumentException("image: cannot read " + file
+                    + (Files.isDirectory(Path.of(file)) ? ": it is a directory" : ""));
         }
         ImageDevice d = new ImageDevice(ConfigImage.parse(file, lines), sizes);
         LOG.debug("created {}", d.describe());

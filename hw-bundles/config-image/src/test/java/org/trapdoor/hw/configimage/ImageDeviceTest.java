@@ -150,7 +150,7 @@ class ImageDeviceTest {
         assertTrue(e.getMessage().contains("file="), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> f.create(Map.of("file", "/nonexistent/dump.txt")));
-        assertTrue(e.getMessage().contains("/nonexistent/dump.txt"), e.getMessage());
+        assertEquals("image: /nonexistent/dump.txt: no such file", e.getMessage(), "one line, no Java phrase");
         e = assertThrows(IllegalArgumentException.class,
                 () -> create("e1000e-82574l.xxx", Map.of("rom", "1")));
         assertTrue(e.getMessage().contains("rom"), e.getMessage());
@@ -187,5 +187,17 @@ class ImageDeviceTest {
                 sent.add(new MemoryTransaction().write(tx.address, tx.size, tx.data).from(tx.requesterId));
             }
         };
+    }
+
+    @Test
+    void aDumpThatIsNoTextOrIsAFolderIsSaidSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path binary = dir.resolve("dump.bin");
+        java.nio.file.Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0, (byte) 0xc3});
+        ImageDeviceFactory f = new ImageDeviceFactory();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> f.create(Map.of("file", binary.toString())));
+        assertEquals("image: " + binary + ": not a text file (an lspci -x/-xxx/-xxxx dump is text)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("file", dir.toString())));
+        assertEquals("image: cannot read " + dir + ": it is a directory", e.getMessage());
     }
 }

@@ -27,6 +27,11 @@ final class XgeneRemapBackend implements MsiRemapBackend {
     private final long base;
     private final int[] spis;
     private final AddressSpace bus;
+    /**
+     * One transaction per thread for the interrupt path's register reads (no allocation there). A
+     * read never nests on one thread: the group's SPI is active while it is being taken.
+     */
+    private final ThreadLocal<MemoryTransaction> tx = ThreadLocal.withInitial(MemoryTransaction::new);
     /** Bits read out of MSInIRx for the hardware domain, per register, not yet read by it. */
     private final AtomicIntegerArray held;
 
@@ -73,6 +78,13 @@ final class XgeneRemapBackend implements MsiRemapBackend {
         return w < claimed.length ? (int) (claimed[w] >>> ((reg & 3) << 4)) & 0xffff : 0;
     }
 
+    /** @param irq on the interrupt path (the per-thread transaction), else a fresh one (Dom0's trapped access may nest an interrupt) */
+    private long read(long address, boolean irq) {
+        MemoryTransaction t = irq ? tx.get().read(address, 4) : new MemoryTransaction().read(address, 4);
+        bus.access(t);
+        return t.data;
+    }
+
     private long msiInt(int group) {
         return base + XgeneMsi.MSI_INT0 + ((long) group << 16);
     }
@@ -82,8 +94,8 @@ final class XgeneRemapBackend implements MsiRemapBackend {
     }
 
     /** Reads register {@code reg}, reports its claimed bits and returns the others. */
-    private int drain(int reg, long[] claimed, Fired fired) {
-        int bits = (int) bus.read(ir(reg), 4) & 0xffff;
+    private int drain(int reg, long[] claimed, Fired fired, boolean irq) {
+        int bits = (int) read(ir(reg), irq) & 0xffff;
         int mine = bits & claimedBits(claimed, reg);
         while (mine != 0) {
             int k = Integer.numberOfTrailingZeros(mine);
@@ -100,11 +112,11 @@ final class XgeneRemapBackend implements MsiRemapBackend {
             if (spis[n] != signal) {
                 continue;
             }
-            int pending = (int) bus.read(msiInt(n), 4);
+            int pending = (int) read(msiInt(n), true);
             for (int x = 0; x < XgeneMsi.INDEXES; x++) {
                 int reg = n * XgeneMsi.INDEXES + x;
                 if ((pending & (1 << x)) != 0 && claimedBits(claimed, reg) != 0) {
-                    int others = drain(reg, claimed, fired);
+                    int others = drain(reg, claimed, fired, true);
                     if (others != 0) {
                         held.getAndUpdate(reg, h -> h | others);
                     }
@@ -139,11 +151,11 @@ final class XgeneRemapBackend implements MsiRemapBackend {
                 tx.data = 0;
             } else {
                 int kept = held.getAndSet(reg, 0);
-                tx.data = (kept | drain(reg, claimed, fired)) & 0xffffL;
+                tx.data = (kept | drain(reg, claimed, fired, false)) & 0xffffL;
             }
         } else {
             int n = reg - (XgeneMsi.MSI_INT0 >>> 16);
-            int v = n < XgeneMsi.GROUPS ? (int) bus.read(msiInt(n), 4) : 0;
+            int v = n < XgeneMsi.GROUPS ? (int) read(msiInt(n), false) : 0;
             for (int x = 0; x < XgeneMsi.INDEXES && n < XgeneMsi.GROUPS; x++) {
                 int reg2 = n * XgeneMsi.INDEXES + x;
                 if (claimedBits(claimed, reg2) == 0xffff) {

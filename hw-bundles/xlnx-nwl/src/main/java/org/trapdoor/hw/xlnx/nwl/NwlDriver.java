@@ -76,8 +76,10 @@ public final class NwlDriver implements HardwareDriver {
                         .findFirst().orElse(null);
             }
             ModelRef<LaneProvider> phy = phyNode == null ? null : context.ref(phyNode, LaneProvider.class);
-            return new NwlPcie(node.path(), cfg, breg, pcireg, reg.get(pcireg).address(), context.pci(), msi0, msi1,
-                    context.ref(gic, InterruptController.class), phy, instance, context.msiLedger());
+            NwlPcie bridge = new NwlPcie(node.path(), cfg, breg, pcireg, reg.get(pcireg).address(), context.pci(), msi0,
+                    msi1, context.ref(gic, InterruptController.class), phy, instance, context.msiLedger());
+            bridge.bregAddress(reg.get(breg).address());
+            return bridge;
         } catch (DeviceTreeException e) {
             throw new BindException(e.getMessage(), e);
         }

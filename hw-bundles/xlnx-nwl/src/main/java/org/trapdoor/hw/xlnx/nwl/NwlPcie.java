@@ -245,6 +245,22 @@ public final class NwlPcie implements HostBridge, MsiController {
         return true;
     }
 
+    private volatile long bregAddress = -1;
+
+    /** Where the {@code breg} region is in the CPU's physical address space (for a hypervisor's trap of the MSI block). */
+    void bregAddress(long address) {
+        bregAddress = address;
+    }
+
+    /**
+     * As a trap-and-remap backend ({@link NwlRemapBackend}): the 64 vectors of the status bitmap,
+     * found on msi0/msi1 by reading the status and clearing only the hypervisor's bits.
+     */
+    @Override
+    public org.trapdoor.api.irq.MsiRemapBackend remapBackend(org.trapdoor.api.memory.AddressSpace bus) {
+        return new NwlRemapBackend(msi, this::doorbellAddress, bregAddress < 0 ? -1 : bregAddress + MSGF_MSI);
+    }
+
     @Override
     public long doorbellAddress(int deviceId) {
         long at = msiCapture;
