@@ -37,10 +37,42 @@ public final class DomainViews {
         hypervisor.compareAndSet(h, null);
     }
 
-    /** The one message for a Xen command on a machine without a hypervisor. */
+    /**
+     * The one message for a Xen command when no hypervisor service is there: on a machine
+     * configured without one, that it runs bare metal; on one configured for a hypervisor (the
+     * machine service's {@code hypervisor} property), that it is not up yet or failed to boot.
+     */
     public static String noHypervisor(String command) {
+        String configured = configuredHypervisor();
+        if (configured != null && !"none".equals(configured)) {
+            return command + ": " + configured + " is not running: it has not finished booting Dom0 yet, or it failed to "
+                    + "boot (the log says why)";
+        }
         return command + ": there is no hypervisor: the machine runs bare metal (--hypervisor none), so there are "
                 + "no domains";
+    }
+
+    /** The machine service's {@code hypervisor} property, or null (no machine, or outside a framework). */
+    private static String configuredHypervisor() {
+        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(DomainViews.class);
+        org.osgi.framework.BundleContext c = b == null ? null : b.getBundleContext();
+        if (c == null) {
+            return null;
+        }
+        try {
+            org.osgi.framework.ServiceReference<?>[] refs = c.getServiceReferences(
+                    "org.trapdoor.api.machine.Machine", null);
+            if (refs != null) {
+                for (org.osgi.framework.ServiceReference<?> r : refs) {
+                    if (r.getProperty("hypervisor") instanceof String h) {
+                        return h;
+                    }
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException | IllegalStateException e) {
+            return null;
+        }
+        return null;
     }
 
     /** True when {@code --domain} was not given (Gogo's absent value is the empty string). */

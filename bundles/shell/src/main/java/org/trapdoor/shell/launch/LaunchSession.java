@@ -70,7 +70,24 @@ public final class LaunchSession {
     static final String LAUNCH_ID = "trapdoor.launch";
     static final long MACHINE_TIMEOUT_MS = 60_000;
     /** How long the guest kernels get to boot (enumerate PCI, set up MSIs) before commands run. */
-    static final long GUEST_BOOT_TIMEOUT_MS = 10_000;
+    /**
+     * How long the first command waits for the guest kernels (Dom0's under Xen) to boot: 10 s, or
+     * the system property {@code trapdoor.boot.timeout} in seconds (a big machine on a loaded host
+     * boots slower; {@code java -Dtrapdoor.boot.timeout=60 -jar trapdoor.jar ...}).
+     */
+    static final long GUEST_BOOT_TIMEOUT_MS = bootTimeoutMs(System.getProperty("trapdoor.boot.timeout"));
+
+    static long bootTimeoutMs(String seconds) {
+        if (seconds == null || seconds.isBlank()) {
+            return 10_000;
+        }
+        try {
+            long s = Long.parseLong(seconds.trim());
+            return s > 0 ? s * 1000 : 10_000;
+        } catch (NumberFormatException e) {
+            return 10_000;
+        }
+    }
     static final String PROMPT = "trapdoor> ";
 
     private final BundleContext context;
