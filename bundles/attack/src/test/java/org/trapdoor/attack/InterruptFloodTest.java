@@ -23,8 +23,9 @@ class InterruptFloodTest {
      * Under vits the DomU's messages reach the physical CPU Xen handles them on; while it is busy
      * with the flood the victim's LPI stays pending and its next messages merge with it, as a GIC
      * merges a pending LPI set again. Whatever the interleaving, every message the victim's device
-     * sent is either handled by its kernel or one the physical GIC merged, and the verdict follows
-     * the loss.
+     * sent and its kernel did not handle is one the physical GIC merged (the machine ledger's
+     * COALESCED count covers the attacker's merges too, so it bounds the victim's loss from above:
+     * a loss it does not cover was lost uncounted), and the verdict follows the loss.
      */
     @Test
     void underVitsEveryVictimMessageIsHandledOrMergedAtTheGicAndTheVerdictFollowsTheLoss() {
@@ -34,7 +35,8 @@ class InterruptFloodTest {
         long merged = r.evidence().get(6).delta();
         assertTrue(sent >= 2_000, "the victim raised under the flood");
         assertTrue(r.evidence().get(3).delta() >= 1_000, "the attacker's messages went out: " + r.evidence().get(3));
-        assertEquals(sent, handled + merged, "each victim message handled or merged at the GIC: " + r);
+        assertTrue(handled <= sent, "the victim's kernel handled no more than its device sent: " + r);
+        assertTrue(sent - handled <= merged, "each victim message the kernel missed was merged at the GIC: " + r);
         assertEquals(handled < sent ? Verdict.SUCCEEDED : Verdict.BLOCKED, r.verdict(), r.toString());
     }
 
