@@ -37,8 +37,10 @@ public final class PolicyRegistry {
     /** One kind: its default, whether it applies per domain, and what is registered and chosen. */
     private static final class Kind {
         final String name;
-        final String fallback;
-        final boolean perDomain;
+        String fallback;
+        boolean perDomain;
+        /** Set by {@code policy set} (system-wide): until then the default wins whenever it is registered. */
+        boolean chosen;
         final Map<String, HypervisorPolicy> available = new LinkedHashMap<>();
         String active;
         final Map<String, String> byDomain = new LinkedHashMap<>();
@@ -72,8 +74,25 @@ public final class PolicyRegistry {
      * @param fallback  the implementation used by default and when the one in force goes away
      * @param perDomain whether a domain may have its own choice ({@code policy set DOMAIN KIND NAME})
      */
-    public synchronized void declare(String kind, String fallback, boolean perDomain) {
-        kinds.putIfAbsent(kind, new Kind(kind, fallback, perDomain));
+    public void declare(String kind, String fallback, boolean perDomain) {
+        List<Change> changes = new ArrayList<>();
+        synchronized (this) {
+            Kind k = kinds.get(kind);
+            if (k == null) {
+                kinds.put(kind, new Kind(kind, fallback, perDomain));
+                return;
+            }
+            // Implementations arrived first (DS may bind them before Xen declares its kinds): the
+            // first one was taken as the default; the declared default replaces it unless chosen.
+            k.fallback = fallback;
+            k.perDomain = perDomain;
+            if (!k.chosen && k.available.containsKey(fallback) && !fallback.equals(k.active)) {
+                k.active = fallback;
+                changes.add(new Change(kind, null, k.available.get(fallback)));
+            }
+            publish();
+        }
+        tell(changes);
     }
 
     public void addListener(Listener l) {
@@ -90,8 +109,11 @@ public final class PolicyRegistry {
         synchronized (this) {
             Kind k = kinds.computeIfAbsent(kind, n -> new Kind(n, policy.name(), false));
             k.available.put(policy.name(), policy);
-            // The default takes over an empty kind; any implementation does when no default is there.
-            if (k.active == null || (!k.available.containsKey(k.active))) {
+            // The default takes over an empty kind, and over whatever stood in for it until it came
+            // (unless a user chose that one): the default must not depend on bundle start order.
+            // Any implementation takes an empty kind when no default is there.
+            boolean defaultArrived = !k.chosen && policy.name().equals(k.fallback) && !k.fallback.equals(k.active);
+            if (k.active == null || !k.available.containsKey(k.active) || defaultArrived) {
                 String pick = k.available.containsKey(k.fallback) ? k.fallback : policy.name();
                 k.active = pick;
                 changes.add(new Change(kind, null, k.available.get(pick)));
@@ -118,6 +140,7 @@ public final class PolicyRegistry {
             String next = k.available.containsKey(k.fallback) ? k.fallback
                     : k.available.isEmpty() ? null : k.available.keySet().iterator().next();
             if (gone.equals(k.active)) {
+                k.chosen = false; // the user's choice went away: the default rules again
                 k.active = next;
                 changes.add(new Change(kind, null, next == null ? null : k.available.get(next)));
                 said.add(String.format("policy %s: %s went away, %s", kind, gone,
@@ -161,6 +184,7 @@ public final class PolicyRegistry {
                 throw new HypervisorException("policy " + kind + " is system-wide, not per domain");
             }
             if (domain == null) {
+                k.chosen = true;
                 if (name.equals(k.active)) {
                     return;
                 }

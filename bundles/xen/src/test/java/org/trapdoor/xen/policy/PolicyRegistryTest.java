@@ -38,9 +38,31 @@ class PolicyRegistryTest {
         registry.add("bridge-owner", xen);
         assertSame(xen, registry.active("bridge-owner"));
         registry.add("bridge-owner", dom0);
-        // An implementation already in force stays; the default only fills an empty kind.
+        // What stood in for the default gives way to it: the default does not depend on start order.
+        assertSame(dom0, registry.active("bridge-owner"));
+        assertEquals(List.of("bridge-owner/null=xen-init", "bridge-owner/null=dom0-init"), changes);
+    }
+
+    @Test
+    void aUsersChoiceStaysWhenTheDefaultArrivesLater() {
+        Named xen = new Named("xen-init");
+        registry.add("bridge-owner", xen);
+        registry.set(null, "bridge-owner", "xen-init");
+        registry.add("bridge-owner", new Named("dom0-init"));
         assertSame(xen, registry.active("bridge-owner"));
-        assertEquals(List.of("bridge-owner/null=xen-init"), changes);
+    }
+
+    @Test
+    void implementationsBoundBeforeTheKindIsDeclaredGiveWayToTheDeclaredDefault() {
+        // DS may bind policy services before Xen declares the kind: the first one is taken meanwhile.
+        Named sanitise = new Named("abort-sanitise");
+        Named map = new Named("map");
+        registry.add("doorbell", sanitise);
+        registry.add("doorbell", map);
+        assertSame(sanitise, registry.active("doorbell"));
+        registry.declare("doorbell", "map", true);
+        assertSame(map, registry.active("doorbell"));
+        assertEquals("doorbell/null=map", changes.get(changes.size() - 1));
     }
 
     @Test
