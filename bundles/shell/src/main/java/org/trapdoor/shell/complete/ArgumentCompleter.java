@@ -32,6 +32,7 @@ public final class ArgumentCompleter {
     static final String OPTIONS = "options";
     static final String POLICIES = "policies";
     static final String COMMANDS = "commands";
+    static final String TRACE_POINTS = "trace points";
 
     private static final String DOMAIN_OPTION = "as that Xen domain sees it";
     /** Each command's options with what they do: Tab on a word that starts with '-'. */
@@ -239,6 +240,17 @@ public final class ArgumentCompleter {
     private List<Choice> trace(List<String> before) {
         if (before.isEmpty()) {
             return words(SUBCOMMANDS, "on", "off", "show", "--file");
+        }
+        if (before.size() == 1 && (before.get(0).equals("on") || before.get(0).equals("off"))) {
+            // 'trace on' offers the points that are off, 'trace off' those that are on.
+            boolean on = before.get(0).equals("off");
+            List<Choice> out = new ArrayList<>();
+            sources.tracePoints().forEach((name, isOn) -> {
+                if (isOn == on) {
+                    out.add(Choice.of(name, TRACE_POINTS, null));
+                }
+            });
+            return out;
         }
         if (before.size() == 1 && before.get(0).equals("--file")) {
             return words(SUBCOMMANDS, "off");

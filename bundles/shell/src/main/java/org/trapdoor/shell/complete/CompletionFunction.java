@@ -2,6 +2,8 @@ package org.trapdoor.shell.complete;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
@@ -22,6 +24,8 @@ import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.PciDeviceInfo;
+import org.trapdoor.api.trace.TracePoint;
+import org.trapdoor.api.trace.Tracing;
 import org.trapdoor.shell.command.Bdf;
 import org.trapdoor.shell.command.CommandRegistry;
 import org.trapdoor.shell.command.CommandSpec;
@@ -51,6 +55,10 @@ public final class CompletionFunction implements Function, CompletionSources {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     volatile Hypervisor hypervisor;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile Tracing tracing;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -126,6 +134,18 @@ public final class CompletionFunction implements Function, CompletionSources {
     public List<String> assignable() {
         Hypervisor h = hypervisor;
         return h == null ? List.of() : h.assignableList().stream().map(Bdf::printed).toList();
+    }
+
+    @Override
+    public Map<String, Boolean> tracePoints() {
+        Tracing t = tracing;
+        Map<String, Boolean> out = new TreeMap<>();
+        if (t != null) {
+            for (TracePoint p : t.points()) {
+                out.put(p.name(), p.on());
+            }
+        }
+        return out;
     }
 
     @Override

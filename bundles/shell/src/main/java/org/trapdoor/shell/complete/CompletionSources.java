@@ -1,6 +1,7 @@
 package org.trapdoor.shell.complete;
 
 import java.util.List;
+import java.util.Map;
 
 import org.trapdoor.api.hypervisor.PolicyInfo;
 import org.trapdoor.api.machine.DriverInfo;
@@ -30,6 +31,9 @@ public interface CompletionSources {
 
     /** The functions {@code xl pci-assignable-list} lists. */
     List<String> assignable();
+
+    /** The trace points by name, each with whether it is on now. */
+    Map<String, Boolean> tracePoints();
 
     /** Trapdoor's commands, by name, with their one-line summaries. */
     List<Choice> commands();

@@ -67,6 +67,11 @@ class ArgumentCompleterTest {
         }
 
         @Override
+        public Map<String, Boolean> tracePoints() {
+            return new java.util.TreeMap<>(Map.of("pci_msi_signal", true, "its_translate", false, "smmu_walk", false));
+        }
+
+        @Override
         public List<Choice> commands() {
             return List.of(Choice.of("bind", "commands", "pin a node"), Choice.of("lspci", "commands", "PCI"));
         }
@@ -151,6 +156,9 @@ class ArgumentCompleterTest {
         assertEquals(List.of("00:00.0", "00:01.0"), tab("msi follow "));
         assertEquals(List.of("events"), tab("iommu "));
         assertEquals(List.of("on", "off", "show", "--file"), tab("trace "));
+        assertEquals(List.of("its_translate", "smmu_walk"), tab("trace on "), "the points that are off");
+        assertEquals(List.of("pci_msi_signal"), tab("trace off "), "the points that are on");
+        assertEquals(List.of("off"), tab("trace --file "));
         assertEquals(List.of("bind", "lspci"), tab("help "));
         assertEquals(List.of("--all"), tab("help -"));
     }
