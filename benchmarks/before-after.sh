@@ -77,7 +77,7 @@ run after "$after_sha"
 
 # JMH's own summary table of each run (from "Benchmark  Mode ..." to the end).
 table() {
-    awk '/^Benchmark +(\(.*\) +)*Mode +Cnt +Score/ {on = 1} on' "$work/$1.log"
+    awk '/^Benchmark +(\(.*\) +)*Mode +Cnt +Score/ {on = 1} /^Benchmark result is saved/ {on = 0} on' "$work/$1.log"
 }
 
 echo
