@@ -52,12 +52,7 @@ final class DomUMsiRig implements AutoCloseable {
     final TestDevice device;
 
     DomUMsiRig(DomuMsiPolicy policy) {
-        machine = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt"));
-        machine.addDriver(new EcamDriver());
-        machine.addDriver(new Gicv3Driver());
-        machine.addDriver(new ItsDriver());
-        machine.addDriver(new Smmuv3Driver());
-        machine.addFactory(new TestDeviceFactory());
+        machine = Rigs.msiMachine("virt", true);
         machine.attach("testdev,addr=01.0");
         machine.attach("testdev,addr=02.0,msi=" + XenMsiBenchmark.VECTORS);
         device = machine.msiSources().stream().filter(s -> s.requesterId() == HOST_RID)

@@ -233,12 +233,7 @@ final class MsiRig {
 
         /** @param translated SMMU enabled, MSIs through stage 1 (else the SMMU at reset, bypass) */
         Composed(boolean translated) {
-            machine = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt"));
-            machine.addDriver(new EcamDriver());
-            machine.addDriver(new Gicv3Driver());
-            machine.addDriver(new ItsDriver());
-            machine.addDriver(new Smmuv3Driver());
-            machine.addFactory(new TestDeviceFactory());
+            machine = Rigs.msiMachine("virt", true);
             machine.attach(DEVICE_SPEC);
             device = (TestDevice) machine.msiSources().get(0);
             cpu.use(machine.interruptControllers().get(machine.rootInterruptController()));

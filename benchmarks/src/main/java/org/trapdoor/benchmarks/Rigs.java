@@ -19,6 +19,8 @@ import org.trapdoor.core.Presets;
 import org.trapdoor.core.machine.ComposedMachine;
 import org.trapdoor.devicetree.DeviceTreeService;
 import org.trapdoor.hw.pci.ecam.EcamDriver;
+import org.trapdoor.hw.gicv3.Gicv3Driver;
+import org.trapdoor.hw.gicv3.its.ItsDriver;
 import org.trapdoor.hw.pci.ecam.EcamHostBridge;
 import org.trapdoor.hw.smmuv3.Smmuv3Driver;
 import org.trapdoor.hw.testdev.TestDevice;
@@ -74,6 +76,23 @@ final class Rigs {
         expectOk(sys.write(CFG + PciConfig.COMMAND, 2, COMMAND_ON), "command write through ECAM");
         expectOk(sys.write(BAR0_ADDRESS + TestDevice.REG_SCRATCH, 4, SCRATCH_VALUE), "SCRATCH write through BAR0");
         expectOk(sys.write(RAM_WORD, 4, RAM_VALUE), "RAM write");
+        return m;
+    }
+
+    /**
+     * A preset composed with the drivers of the MSI path (generic ECAM, GICv3, ITS; the SMMUv3
+     * when {@code smmu}: a preset whose bridge names an IOMMU needs its driver bound) and the
+     * testdev factory, before any device is attached: the one set-up the MSI rigs share.
+     */
+    static ComposedMachine msiMachine(String preset, boolean smmu) {
+        ComposedMachine m = new ComposedMachine(Presets.load(new DeviceTreeService(), preset));
+        m.addDriver(new EcamDriver());
+        m.addDriver(new Gicv3Driver());
+        m.addDriver(new ItsDriver());
+        if (smmu) {
+            m.addDriver(new Smmuv3Driver());
+        }
+        m.addFactory(new TestDeviceFactory());
         return m;
     }
 

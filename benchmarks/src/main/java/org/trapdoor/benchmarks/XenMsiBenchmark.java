@@ -70,11 +70,7 @@ public class XenMsiBenchmark {
         LinuxKernel kernel;
 
         Rig(boolean xen) {
-            machine = new ComposedMachine(Presets.load(new DeviceTreeService(), "virt-noiommu"));
-            machine.addDriver(new EcamDriver());
-            machine.addDriver(new Gicv3Driver());
-            machine.addDriver(new ItsDriver());
-            machine.addFactory(new TestDeviceFactory());
+            machine = Rigs.msiMachine("virt-noiommu", false);
             machine.attach(DEVICE);
             device = (TestDevice) machine.msiSources().get(0);
             if (xen) {
