@@ -139,10 +139,18 @@ public final class IrqCommands {
             viaMsi.putIfAbsent(v.intid(), v.controller());
         }
         List<IrqListing.Line> lines = new ArrayList<>();
+        Map<String, MsiController> msiModels = DomainViews.absent(domain) ? interrupts.msiControllers() : Map.of();
         for (GuestIrqCount c : k.interruptCounts()) {
             String controller = viaMsi.getOrDefault(c.intid(), rootPath == null ? "-" : rootPath);
-            long pended = root == null ? -1 : root.deliveries(c.intid());
-            lines.add(new IrqListing.Line(c.intid(), c.type(), c.count(), pended, controller, c.owner(), c.perCpu()));
+            String type = c.type();
+            MsiController model = viaMsi.containsKey(c.intid()) ? msiModels.get(controller) : null;
+            if (model != null && model.delivery() == MsiController.Delivery.CHAINED) {
+                // The kernel numbers a chained controller's vectors past the GIC's INTIDs (Linux
+                // virqs); by number alone they look like LPIs. The bound model says what they are.
+                type = "MSI";
+            }
+            long pended = root == null || type.equals("MSI") ? -1 : root.deliveries(c.intid());
+            lines.add(new IrqListing.Line(c.intid(), type, c.count(), pended, controller, c.owner(), c.perCpu()));
         }
         return new IrqListing(k.name(), rootPath, lines);
     }

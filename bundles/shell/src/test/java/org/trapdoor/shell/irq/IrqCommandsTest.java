@@ -226,6 +226,35 @@ class IrqCommandsTest {
         assertEquals(-1, commands.irq("").lines().get(0).pended());
     }
 
+    /** An MSI controller whose only answer is what its messages become. */
+    static MsiController msiController(MsiController.Delivery delivery) {
+        return (MsiController) Proxy.newProxyInstance(MsiController.class.getClassLoader(),
+                new Class<?>[] {MsiController.class}, (p, m, args) -> {
+                    if (m.getName().equals("delivery")) {
+                        return delivery;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    @Test
+    void aChainedMsiControllersVectorsAreShownAsMsiNotByTheirVirqAsLpis() {
+        String nwl = "/axi/pcie@fd0e0000";
+        fabric.ics.put(GIC, gic());
+        fabric.msi.put(nwl, msiController(MsiController.Delivery.CHAINED));
+        fabric.msi.put(ITS, msiController(MsiController.Delivery.LPI));
+        GuestMsiVector v = new GuestMsiVector("0000:01:01.0", GuestMsiVector.Mode.MSI, 0, 0xfd48_0000L, 0,
+                GuestMsiVector.Target.SPI, 63296, nwl, false, 5);
+        commands.setKernel(kernel(List.of(v, IrqFormatterTest.LPI), List.of(
+                new GuestIrqCount(63296, "LPI", "0000:01:01.0 MSI 0", 5),
+                new GuestIrqCount(8194, "LPI", "0000:00:01.0 MSI-X 2", 17))));
+        List<IrqListing.Line> lines = commands.irq("").lines();
+        assertEquals(new IrqListing.Line(63296, "MSI", 5, -1, nwl, "0000:01:01.0 MSI 0"), lines.get(0),
+                "the NWL's vector is its own, not a GIC LPI with pendings to count");
+        assertEquals("LPI", lines.get(1).type(), "an ITS's vector stays an LPI");
+        assertEquals(8195, lines.get(1).pended());
+    }
+
     @Test
     void statsIsTheLedger() {
         fabric.ledger.record(null);

@@ -220,6 +220,12 @@ public final class AxiPcie implements HostBridge, MsiController {
         return msiBase;
     }
 
+    /** Its vectors reach the CPU through one parent interrupt and a chained handler. */
+    @Override
+    public Delivery delivery() {
+        return Delivery.CHAINED;
+    }
+
     @Override
     public boolean needsDeviceId() {
         return false;

@@ -267,6 +267,12 @@ public final class NwlPcie implements HostBridge, MsiController {
         return at >= 0 ? at : pciregAddress;
     }
 
+    /** Its vectors reach the CPU through one parent interrupt and a chained handler. */
+    @Override
+    public Delivery delivery() {
+        return Delivery.CHAINED;
+    }
+
     @Override
     public boolean needsDeviceId() {
         return false;
