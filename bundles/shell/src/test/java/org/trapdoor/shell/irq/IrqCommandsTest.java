@@ -27,6 +27,8 @@ import org.trapdoor.api.irq.ItsInspection;
 import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.pci.HostBridge;
+import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
@@ -126,8 +128,19 @@ class IrqCommandsTest {
 
     /** Only {@code node} is used by the commands. */
     static Machine machine() {
+        return machine(List.of(), Map.of());
+    }
+
+    /** Also {@code pciDevices} and {@code hostBridge}: where functions are attached and the bridges' models. */
+    static Machine machine(List<PciDeviceInfo> attached, Map<String, HostBridge> bridges) {
         return (Machine) Proxy.newProxyInstance(Machine.class.getClassLoader(), new Class<?>[] {Machine.class},
                 (p, m, args) -> {
+                    if (m.getName().equals("pciDevices")) {
+                        return attached;
+                    }
+                    if (m.getName().equals("hostBridge")) {
+                        return bridges.get((String) args[0]);
+                    }
                     if (m.getName().equals("node")) {
                         String n = (String) args[0];
                         if (n.equals(ITS) || n.equals("its")) {
@@ -193,7 +206,38 @@ class IrqCommandsTest {
     }
 
     final FakeInterrupts fabric = new FakeInterrupts();
-    final IrqCommands commands = new IrqCommands(machine(), fabric);
+    final List<PciDeviceInfo> attached = new ArrayList<>();
+    final Map<String, HostBridge> bridges = new LinkedHashMap<>();
+    final IrqCommands commands = new IrqCommands(machine(attached, bridges), fabric);
+
+    /** A bridge behind whose root port (secondary bus 1, once programmed) the attached functions answer. */
+    static HostBridge rootPortBridge(int[] secondary) {
+        return (HostBridge) Proxy.newProxyInstance(HostBridge.class.getClassLoader(), new Class<?>[] {HostBridge.class},
+                (p, m, args) -> {
+                    if (m.getName().equals("configRequesterId")) {
+                        int rid = (Integer) args[0];
+                        return secondary[0] > 0 ? secondary[0] << 8 | (rid & 0xff) : -1;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    @Test
+    void trafficNamesFunctionsWhereTheBridgeModelSaysTheyAnswerAndAcceptsThatName() {
+        int[] secondary = {0};
+        attached.add(new PciDeviceInfo("/axi/pcie@fd0e0000", 0, 0, 0x08, "testdev", ""));
+        attached.add(new PciDeviceInfo("/axi/pcie@fd0e0000", 0, 0, 0x10, "testdev", ""));
+        bridges.put("/axi/pcie@fd0e0000", rootPortBridge(secondary));
+        assertEquals(List.of("00:01.0", "00:02.0"), commands.traffic("run", "2").devices(),
+                "before bring-up the root port has no secondary bus: the attached IDs");
+        secondary[0] = 1;
+        assertEquals(List.of("01:01.0", "01:02.0"), commands.traffic("run", "2").devices(), "as lspci lists them");
+        assertEquals(List.of("01:02.0"), commands.traffic("run", "1", "01:02.0").devices());
+        assertEquals(List.of("01:02.0"), commands.traffic("run", "1", "00:02.0").devices(),
+                "the requester ID still names it");
+        CommandFailure none = assertThrows(CommandFailure.class, () -> commands.traffic("run", "1", "01:03.0"));
+        assertTrue(none.getMessage().endsWith("(devices that do: 01:01.0,01:02.0)"), none.getMessage());
+    }
 
     @Test
     void msiListsTheGuestsVectorsOrSaysThereIsNoGuest() {

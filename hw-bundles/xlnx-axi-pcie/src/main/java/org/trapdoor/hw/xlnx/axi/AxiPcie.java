@@ -176,6 +176,12 @@ public final class AxiPcie implements HostBridge, MsiController {
         return true;
     }
 
+    /** The attached functions answer on the root port's secondary bus. */
+    @Override
+    public int configRequesterId(int attached) {
+        return link.configRequesterId(attached);
+    }
+
     @Override
     public boolean ready() {
         return linkUp();

@@ -223,6 +223,12 @@ public final class NwlPcie implements HostBridge, MsiController {
         ecam.outbound(tx);
     }
 
+    /** The attached functions answer on the root port's secondary bus. */
+    @Override
+    public int configRequesterId(int attached) {
+        return link.configRequesterId(attached);
+    }
+
     @Override
     public boolean ready() {
         return linkUp();
