@@ -4,8 +4,11 @@ import java.util.List;
 
 import org.trapdoor.api.phy.Lane;
 
-/** What {@code lanes} returns: one entry per PHY, rendered as a table per PHY by {@link #toString()}. */
-public record LaneListing(List<Phy> phys) {
+/**
+ * What {@code lanes} returns: one entry per PHY, rendered as a table per PHY by {@link #toString()},
+ * which is also its text, so Gogo prints the table.
+ */
+public record LaneListing(List<Phy> phys) implements CharSequence {
     public LaneListing {
         phys = List.copyOf(phys);
     }
@@ -41,5 +44,20 @@ public record LaneListing(List<Phy> phys) {
             }
         }
         return b.toString();
+    }
+
+    @Override
+    public int length() {
+        return toString().length();
+    }
+
+    @Override
+    public char charAt(int index) {
+        return toString().charAt(index);
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+        return toString().subSequence(start, end);
     }
 }
