@@ -40,6 +40,7 @@ import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.HostBridge;
+import org.trapdoor.api.phy.LaneProvider;
 import org.trapdoor.api.pci.PciDeviceFactory;
 import org.trapdoor.api.platform.HardwareDriver;
 import org.trapdoor.core.machine.ComposedMachine;
@@ -269,6 +270,11 @@ public final class MachineComponent implements Machine, MachineInterrupts {
     @Override
     public Map<String, Iommu> iommus() {
         return machine.iommus();
+    }
+
+    @Override
+    public Map<String, LaneProvider> laneProviders() {
+        return machine.laneProviders();
     }
 
     @Override

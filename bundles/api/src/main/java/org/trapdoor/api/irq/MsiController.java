@@ -21,6 +21,25 @@ public interface MsiController extends DeviceModel {
     /** What the message data means, e.g. {@code "EventID via ITT"} or {@code "SPI 80..143"}. */
     String description();
 
+    /** What a message becomes at the CPU (the {@code irq} column Linux's irq chip gives it). */
+    enum Delivery {
+        /** A GICv3 LPI (an ITS translates it). */
+        LPI,
+        /** One GIC SPI per vector (a GICv2m frame). */
+        SPI,
+        /**
+         * A vector of the controller's own MSI domain, demultiplexed from its parent interrupt by a
+         * chained handler ({@code nwl_pcie:msi}, X-Gene MSI, {@code xilinx-pcie}): the kernel's number
+         * for it is a Linux virq, not a GIC INTID.
+         */
+        CHAINED
+    }
+
+    /** What this controller's messages become; the default follows {@link #needsDeviceId()} (ITS or v2m). */
+    default Delivery delivery() {
+        return needsDeviceId() ? Delivery.LPI : Delivery.SPI;
+    }
+
     /** Outcome of every message received at the doorbell. */
     InterruptCounters counters();
 

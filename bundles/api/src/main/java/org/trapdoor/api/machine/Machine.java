@@ -1,12 +1,14 @@
 package org.trapdoor.api.machine;
 
 import java.util.List;
+import java.util.Map;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.trapdoor.api.dt.DeviceTree;
 import org.trapdoor.api.memory.AddressSpace;
 import org.trapdoor.api.memory.PhysicalMemory;
 import org.trapdoor.api.pci.HostBridge;
+import org.trapdoor.api.phy.LaneProvider;
 
 /**
  * The composed emulated machine: a platform device tree whose nodes are bound to hardware
@@ -55,6 +57,15 @@ public interface Machine {
 
     /** The model bound to a host-bridge node, or {@code null} while unbound. */
     HostBridge hostBridge(String path);
+
+    /**
+     * The PHY nodes ({@code #phy-cells}) by path, in tree order, with the lane-sharing model bound
+     * now ({@code null} while unbound or when the bound model shares no lanes): how a shell sees
+     * and changes which controller owns which lane without knowing the PHY's compatible.
+     */
+    default Map<String, LaneProvider> laneProviders() {
+        return Map.of();
+    }
 
     /**
      * The most recent binds, unbinds and swaps, oldest first, with what each cost (a bounded

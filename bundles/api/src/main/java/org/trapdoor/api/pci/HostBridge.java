@@ -40,6 +40,15 @@ public interface HostBridge extends DeviceModel {
     }
 
     /**
+     * Where a function the machine attached at requester ID {@code attached} answers config cycles
+     * now ({@code bus << 8 | devfn}), as software enumerates it: behind a root port, on the port's
+     * secondary bus; -1 while it is not reachable. The default: where it was attached.
+     */
+    default int configRequesterId(int attached) {
+        return attached;
+    }
+
+    /**
      * Sees every upstream transaction from its devices before address translation. A bridge
      * with an embedded MSI controller (ZynqMP NWL) captures writes to its MSI address here and
      * returns {@code true}; the default lets everything through.

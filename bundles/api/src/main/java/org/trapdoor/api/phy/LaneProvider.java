@@ -21,6 +21,14 @@ public interface LaneProvider extends DeviceModel {
      */
     void assign(int lane, LaneProtocol protocol, int instance);
 
+    /**
+     * Which instance of {@code protocol}'s controllers {@code lane} can serve (its place in the
+     * PHY's interconnect matrix), or -1 when it cannot or the PHY does not say.
+     */
+    default int instanceFor(int lane, LaneProtocol protocol) {
+        return -1;
+    }
+
     /** True when some lane carries {@code protocol} for {@code instance} with its PLL locked. */
     boolean linkReady(LaneProtocol protocol, int instance);
 }

@@ -17,6 +17,7 @@ import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.InterruptSink;
 import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.pci.MsiSource;
+import org.trapdoor.api.phy.LaneProvider;
 import org.trapdoor.api.machine.DriverInfo;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
@@ -302,6 +303,11 @@ public final class ComposedMachine implements Machine, MachineInterrupts, AutoCl
     @Override
     public Map<String, Iommu> iommus() {
         return bound("#iommu-cells", Iommu.class);
+    }
+
+    @Override
+    public Map<String, LaneProvider> laneProviders() {
+        return bound("#phy-cells", LaneProvider.class);
     }
 
     /** Enabled nodes with {@code property}, by path in tree order, with their model of {@code kind} or null. */

@@ -26,10 +26,12 @@ import org.trapdoor.api.irq.InterruptController;
 import org.trapdoor.api.irq.InterruptCounters;
 import org.trapdoor.api.irq.ItsInspectable;
 import org.trapdoor.api.irq.MsiController;
+import org.trapdoor.api.pci.HostBridge;
 import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
+import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.machine.Traffic;
 import org.trapdoor.shell.command.CommandFailure;
 import org.trapdoor.shell.UnboundBridges;
@@ -139,10 +141,18 @@ public final class IrqCommands {
             viaMsi.putIfAbsent(v.intid(), v.controller());
         }
         List<IrqListing.Line> lines = new ArrayList<>();
+        Map<String, MsiController> msiModels = DomainViews.absent(domain) ? interrupts.msiControllers() : Map.of();
         for (GuestIrqCount c : k.interruptCounts()) {
             String controller = viaMsi.getOrDefault(c.intid(), rootPath == null ? "-" : rootPath);
-            long pended = root == null ? -1 : root.deliveries(c.intid());
-            lines.add(new IrqListing.Line(c.intid(), c.type(), c.count(), pended, controller, c.owner(), c.perCpu()));
+            String type = c.type();
+            MsiController model = viaMsi.containsKey(c.intid()) ? msiModels.get(controller) : null;
+            if (model != null && model.delivery() == MsiController.Delivery.CHAINED) {
+                // The kernel numbers a chained controller's vectors past the GIC's INTIDs (Linux
+                // virqs); by number alone they look like LPIs. The bound model says what they are.
+                type = "MSI";
+            }
+            long pended = root == null || type.equals("MSI") ? -1 : root.deliveries(c.intid());
+            lines.add(new IrqListing.Line(c.intid(), type, c.count(), pended, controller, c.owner(), c.perCpu()));
         }
         return new IrqListing(k.name(), rootPath, lines);
     }
@@ -193,7 +203,7 @@ public final class IrqCommands {
                 }
                 case "start" -> {
                     TrafficArgs a = TrafficArgs.start(args);
-                    List<MsiSource> chosen = a.select(interrupts.msiSources());
+                    List<MsiSource> chosen = a.select(interrupts.msiSources(), this::located);
                     t.start(a.rate(), chosen);
                     return new TrafficReport("start", names(chosen), t.status(), null);
                 }
@@ -203,7 +213,7 @@ public final class IrqCommands {
                     }
                     long count = TrafficArgs.count(args.get(0));
                     TrafficArgs a = new TrafficArgs(0, args.size() > 1 ? TrafficArgs.devices(args.get(1)) : null);
-                    List<MsiSource> chosen = a.select(interrupts.msiSources());
+                    List<MsiSource> chosen = a.select(interrupts.msiSources(), this::located);
                     InterruptCounters ledger = interrupts.msiLedger();
                     InterruptCounters.Snapshot before = ledger.snapshot();
                     Traffic.Status s = TrafficBurst.run(t, count, chosen, System.err);
@@ -224,12 +234,33 @@ public final class IrqCommands {
         }
     }
 
-    private static List<String> names(List<MsiSource> sources) {
+    private List<String> names(List<MsiSource> sources) {
         List<String> out = new ArrayList<>();
         for (MsiSource s : sources) {
-            out.add(TrafficArgs.rid(s.requesterId()));
+            out.add(TrafficArgs.rid(located(s.requesterId())));
         }
         return out;
+    }
+
+    /**
+     * Where the function with requester ID {@code rid} sits as lspci shows it: the bridge model it
+     * is attached to says (behind a root port its requester ID keeps the machine's root bus, while
+     * it answers on the port's secondary bus). The ID itself when the machine cannot place it
+     * (unplugged, attached to two segments' same bus, or not reachable yet).
+     */
+    int located(int rid) {
+        String bridge = null;
+        for (PciDeviceInfo d : machine.pciDevices()) {
+            if ((d.bus() << 8 | d.devfn()) == rid) {
+                if (bridge != null) {
+                    return rid;
+                }
+                bridge = d.bridgePath();
+            }
+        }
+        HostBridge b = bridge == null ? null : machine.hostBridge(bridge);
+        int at = b == null ? -1 : b.configRequesterId(rid);
+        return at < 0 ? rid : at;
     }
 
     /** How the ledger moved from {@code a} to {@code b}. */

@@ -18,7 +18,7 @@ public record IrqListing(String kernel, String controller, List<Line> lines) {
      * One INTID.
      *
      * @param intid      the INTID
-     * @param type       LPI, SPI, PPI or SGI
+     * @param type       LPI, SPI, PPI or SGI; MSI for a chained MSI controller's vector (a Linux virq)
      * @param handled    interrupts the guest took on it (acknowledged and ended), any CPU
      * @param pended     times the GIC made it pending (since its model was bound), or -1 when the
      *                   interrupt controller is unbound

@@ -103,6 +103,14 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
      *                                  can raise MSIs at all
      */
     public List<MsiSource> select(List<MsiSource> sources) {
+        return select(sources, rid -> rid);
+    }
+
+    /**
+     * As {@link #select(List)}, a function named by its requester ID or by where it sits as lspci
+     * shows it ({@code located}: behind a root port, the secondary bus).
+     */
+    public List<MsiSource> select(List<MsiSource> sources, java.util.function.IntUnaryOperator located) {
         if (sources.isEmpty()) {
             throw new IllegalArgumentException("no device on this machine can raise MSIs (attach one with --device)");
         }
@@ -113,7 +121,8 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
         for (Bdf b : devices) {
             MsiSource found = null;
             for (MsiSource s : sources) {
-                if (s.requesterId() == b.requesterId()) {
+                if (s.requesterId() == b.requesterId()
+                        || (s.requesterId() >= 0 && located.applyAsInt(s.requesterId()) == b.requesterId())) {
                     if (found != null) {
                         throw new IllegalArgumentException("device " + b + " is ambiguous: two devices answer to "
                                 + "requester ID " + String.format("%04x", b.requesterId()));
@@ -123,7 +132,7 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
             }
             if (found == null) {
                 throw new IllegalArgumentException("no device at " + b + " raises MSIs (devices that do: "
-                        + names(sources) + ")");
+                        + names(sources, located) + ")");
             }
             out.add(found);
         }
@@ -132,9 +141,13 @@ public record TrafficArgs(long rate, List<Bdf> devices) {
 
     /** The sources as {@code BB:DD.F} requester IDs, for messages and reports. */
     public static String names(List<MsiSource> sources) {
+        return names(sources, rid -> rid);
+    }
+
+    static String names(List<MsiSource> sources, java.util.function.IntUnaryOperator located) {
         List<String> n = new ArrayList<>();
         for (MsiSource s : sources) {
-            n.add(rid(s.requesterId()));
+            n.add(rid(s.requesterId() < 0 ? s.requesterId() : located.applyAsInt(s.requesterId())));
         }
         return String.join(",", n);
     }

@@ -61,6 +61,7 @@ public final class LspciCommand {
             @Descriptor("options: -n numeric IDs (-nn both), -t tree, -v verbose (-vv more), -x 64 bytes, "
                     + "-xxx 256 bytes, -xxxx 4096 bytes, -D always show domains, "
                     + "-s [[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]] select functions, "
+                    + "-d [VENDOR]:[DEVICE][:CLASS] select by IDs (hex, empty or * for any), "
                     + "--domain NAME as that Xen domain sees its PCI") String... args) {
         DomainViews.Split split = DomainViews.split("lspci", args);
         LspciOptions opt = LspciOptions.parse(split.rest());
@@ -76,7 +77,7 @@ public final class LspciCommand {
         }
         List<ConfigImage> shown = new ArrayList<>();
         for (ConfigImage f : found) {
-            if (opt.filter().matches(f)) {
+            if (opt.selects(f)) {
                 shown.add(f);
             }
         }

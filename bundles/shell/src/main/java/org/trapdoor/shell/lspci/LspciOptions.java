@@ -8,8 +8,11 @@ package org.trapdoor.shell.lspci;
  * @param verbose number of {@code -v}
  * @param hex     number of {@code -x}: 1-2 dump 64 bytes, 3 dump 256, 4 or more dump 4096
  * @param domains always print the PCI domain ({@code -D})
+ * @param filter  the functions {@code -s} selects
+ * @param ids     the functions {@code -d} selects (both must match)
  */
-public record LspciOptions(int numeric, boolean tree, int verbose, int hex, boolean domains, SlotFilter filter) {
+public record LspciOptions(int numeric, boolean tree, int verbose, int hex, boolean domains, SlotFilter filter,
+        DeviceFilter ids) {
 
     public static LspciOptions parse(String... args) {
         int numeric = 0;
@@ -18,6 +21,7 @@ public record LspciOptions(int numeric, boolean tree, int verbose, int hex, bool
         boolean tree = false;
         boolean domains = false;
         SlotFilter filter = SlotFilter.ANY;
+        DeviceFilter ids = DeviceFilter.ANY;
         for (int i = 0; args != null && i < args.length; i++) {
             String a = args[i];
             if (a == null || !a.startsWith("-") || a.length() < 2) {
@@ -31,24 +35,35 @@ public record LspciOptions(int numeric, boolean tree, int verbose, int hex, bool
                     case 'x' -> hex++;
                     case 't' -> tree = true;
                     case 'D' -> domains = true;
-                    case 's' -> {
+                    case 's', 'd' -> {
                         String value;
                         if (k + 1 < a.length()) {
                             value = a.substring(k + 1);
                         } else if (i + 1 < args.length) {
                             value = args[++i];
-                        } else {
+                        } else if (c == 's') {
                             throw new LspciException("option -s needs [[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]]");
+                        } else {
+                            throw new LspciException("option -d needs [VENDOR]:[DEVICE][:CLASS[:PROGIF]]");
                         }
-                        filter = SlotFilter.parse(value);
+                        if (c == 's') {
+                            filter = SlotFilter.parse(value);
+                        } else {
+                            ids = DeviceFilter.parse(value);
+                        }
                         k = a.length();
                     }
                     default -> throw new LspciException("unknown option -" + c
-                            + " (use -n -t -v -x -xxx -xxxx -D -s SLOT)");
+                            + " (use -n -t -v -x -xxx -xxxx -D -s SLOT -d [VENDOR]:[DEVICE][:CLASS])");
                 }
             }
         }
-        return new LspciOptions(Math.min(numeric, 2), tree, verbose, hex, domains, filter);
+        return new LspciOptions(Math.min(numeric, 2), tree, verbose, hex, domains, filter, ids);
+    }
+
+    /** Whether {@code -s} and {@code -d} both select this function (pciutils {@code pci_filter_match}). */
+    public boolean selects(ConfigImage f) {
+        return filter.matches(f) && ids.matches(f);
     }
 
     /** How many bytes the hex dump shows of a function with {@code available} bytes. */

@@ -27,6 +27,8 @@ import org.trapdoor.api.irq.ItsInspection;
 import org.trapdoor.api.irq.MsiController;
 import org.trapdoor.api.pci.MsiSource;
 import org.trapdoor.api.machine.Machine;
+import org.trapdoor.api.pci.HostBridge;
+import org.trapdoor.api.machine.PciDeviceInfo;
 import org.trapdoor.api.machine.MachineInterrupts;
 import org.trapdoor.api.machine.NodeInfo;
 import org.trapdoor.api.machine.NodeState;
@@ -126,8 +128,19 @@ class IrqCommandsTest {
 
     /** Only {@code node} is used by the commands. */
     static Machine machine() {
+        return machine(List.of(), Map.of());
+    }
+
+    /** Also {@code pciDevices} and {@code hostBridge}: where functions are attached and the bridges' models. */
+    static Machine machine(List<PciDeviceInfo> attached, Map<String, HostBridge> bridges) {
         return (Machine) Proxy.newProxyInstance(Machine.class.getClassLoader(), new Class<?>[] {Machine.class},
                 (p, m, args) -> {
+                    if (m.getName().equals("pciDevices")) {
+                        return attached;
+                    }
+                    if (m.getName().equals("hostBridge")) {
+                        return bridges.get((String) args[0]);
+                    }
                     if (m.getName().equals("node")) {
                         String n = (String) args[0];
                         if (n.equals(ITS) || n.equals("its")) {
@@ -193,7 +206,38 @@ class IrqCommandsTest {
     }
 
     final FakeInterrupts fabric = new FakeInterrupts();
-    final IrqCommands commands = new IrqCommands(machine(), fabric);
+    final List<PciDeviceInfo> attached = new ArrayList<>();
+    final Map<String, HostBridge> bridges = new LinkedHashMap<>();
+    final IrqCommands commands = new IrqCommands(machine(attached, bridges), fabric);
+
+    /** A bridge behind whose root port (secondary bus 1, once programmed) the attached functions answer. */
+    static HostBridge rootPortBridge(int[] secondary) {
+        return (HostBridge) Proxy.newProxyInstance(HostBridge.class.getClassLoader(), new Class<?>[] {HostBridge.class},
+                (p, m, args) -> {
+                    if (m.getName().equals("configRequesterId")) {
+                        int rid = (Integer) args[0];
+                        return secondary[0] > 0 ? secondary[0] << 8 | (rid & 0xff) : -1;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    @Test
+    void trafficNamesFunctionsWhereTheBridgeModelSaysTheyAnswerAndAcceptsThatName() {
+        int[] secondary = {0};
+        attached.add(new PciDeviceInfo("/axi/pcie@fd0e0000", 0, 0, 0x08, "testdev", ""));
+        attached.add(new PciDeviceInfo("/axi/pcie@fd0e0000", 0, 0, 0x10, "testdev", ""));
+        bridges.put("/axi/pcie@fd0e0000", rootPortBridge(secondary));
+        assertEquals(List.of("00:01.0", "00:02.0"), commands.traffic("run", "2").devices(),
+                "before bring-up the root port has no secondary bus: the attached IDs");
+        secondary[0] = 1;
+        assertEquals(List.of("01:01.0", "01:02.0"), commands.traffic("run", "2").devices(), "as lspci lists them");
+        assertEquals(List.of("01:02.0"), commands.traffic("run", "1", "01:02.0").devices());
+        assertEquals(List.of("01:02.0"), commands.traffic("run", "1", "00:02.0").devices(),
+                "the requester ID still names it");
+        CommandFailure none = assertThrows(CommandFailure.class, () -> commands.traffic("run", "1", "01:03.0"));
+        assertTrue(none.getMessage().endsWith("(devices that do: 01:01.0,01:02.0)"), none.getMessage());
+    }
 
     @Test
     void msiListsTheGuestsVectorsOrSaysThereIsNoGuest() {
@@ -224,6 +268,35 @@ class IrqCommandsTest {
                 new IrqListing.Line(8194, "LPI", 17, 8195, ITS, "0000:00:01.0 MSI-X 2", List.of(16L, 1L))), l.lines());
         fabric.ics.put(GIC, null); // unbound GIC
         assertEquals(-1, commands.irq("").lines().get(0).pended());
+    }
+
+    /** An MSI controller whose only answer is what its messages become. */
+    static MsiController msiController(MsiController.Delivery delivery) {
+        return (MsiController) Proxy.newProxyInstance(MsiController.class.getClassLoader(),
+                new Class<?>[] {MsiController.class}, (p, m, args) -> {
+                    if (m.getName().equals("delivery")) {
+                        return delivery;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    @Test
+    void aChainedMsiControllersVectorsAreShownAsMsiNotByTheirVirqAsLpis() {
+        String nwl = "/axi/pcie@fd0e0000";
+        fabric.ics.put(GIC, gic());
+        fabric.msi.put(nwl, msiController(MsiController.Delivery.CHAINED));
+        fabric.msi.put(ITS, msiController(MsiController.Delivery.LPI));
+        GuestMsiVector v = new GuestMsiVector("0000:01:01.0", GuestMsiVector.Mode.MSI, 0, 0xfd48_0000L, 0,
+                GuestMsiVector.Target.SPI, 63296, nwl, false, 5);
+        commands.setKernel(kernel(List.of(v, IrqFormatterTest.LPI), List.of(
+                new GuestIrqCount(63296, "LPI", "0000:01:01.0 MSI 0", 5),
+                new GuestIrqCount(8194, "LPI", "0000:00:01.0 MSI-X 2", 17))));
+        List<IrqListing.Line> lines = commands.irq("").lines();
+        assertEquals(new IrqListing.Line(63296, "MSI", 5, -1, nwl, "0000:01:01.0 MSI 0"), lines.get(0),
+                "the NWL's vector is its own, not a GIC LPI with pendings to count");
+        assertEquals("LPI", lines.get(1).type(), "an ITS's vector stays an LPI");
+        assertEquals(8195, lines.get(1).pended());
     }
 
     @Test

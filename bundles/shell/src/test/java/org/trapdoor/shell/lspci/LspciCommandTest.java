@@ -157,6 +157,29 @@ class LspciCommandTest {
     }
 
     @Test
+    void deviceIdFilterSelectsByVendorDeviceAndClassAndCombinesWithSlot() {
+        LspciCommand c = command(new FakeEcamBus(BASE));
+        assertEquals("00:00.0 0600: 1b36:0008\n", c.lspci("-n", "-d", "1b36:0008").toString());
+        assertEquals("00:01.0 00ff: 1234:11e9 (rev 01)\n", c.lspci("-nd", "1234:").toString());
+        assertEquals("00:01.0 00ff: 1234:11e9 (rev 01)\n", c.lspci("-n", "-d", "*:*:00ff").toString());
+        assertEquals(2, c.lspci("-d", ":").functions().size());
+        assertEquals(0, c.lspci("-d", "1b36:0005").functions().size(), "no function has that device ID");
+        assertEquals(0, c.lspci("-d", "1b36:", "-s", "01.0").functions().size(), "-s and -d must both match");
+        assertEquals(1, c.lspci("-vv", "-d", "1b36:", "-s", "00.0").functions().size());
+        assertTrue(c.lspci("-v", "-d", "1234:11e9").toString().contains("\tMemory at 10000000"));
+    }
+
+    @Test
+    void aBadDeviceIdSpecIsOneClearLine() {
+        LspciCommand c = command(new FakeEcamBus(BASE));
+        LspciException e = assertThrows(LspciException.class, () -> c.lspci("-d", "1b36"));
+        assertEquals("lspci: -d 1b36: ':' expected (want [VENDOR]:[DEVICE][:CLASS[:PROGIF]])", e.toString());
+        e = assertThrows(LspciException.class, () -> c.lspci("-d", "zz:0005"));
+        assertFalse(e.toString().contains("\n"));
+        assertTrue(e.toString().contains("invalid vendor ID 'zz'"), e.toString());
+    }
+
+    @Test
     void barSizesComeFromTheBootedKernelAndFollowItsReplacement() {
         LspciCommand c = command(new FakeEcamBus(BASE));
         assertTrue(c.lspci("-v", "-s", "01.0").toString()

@@ -60,6 +60,38 @@ class LspciOptionsTest {
     }
 
     @Test
+    void deviceFilterAcceptsEveryPciutilsForm() {
+        assertEquals(new DeviceFilter(0x1b36, 0x0005, -1, -1), DeviceFilter.parse("1b36:0005"));
+        assertEquals(new DeviceFilter(0x1b36, -1, -1, -1), DeviceFilter.parse("1b36:"));
+        assertEquals(new DeviceFilter(-1, 0x5, -1, -1), DeviceFilter.parse("*:5"));
+        assertEquals(new DeviceFilter(-1, -1, 0x0604, -1), DeviceFilter.parse("::0604"));
+        assertEquals(new DeviceFilter(0x10ee, -1, 0x0604, 0), DeviceFilter.parse("10ee:*:0604:00"));
+        assertEquals(DeviceFilter.ANY, DeviceFilter.parse(":"));
+    }
+
+    @Test
+    void deviceFilterRefusesOutOfRangeAndGarbage() {
+        assertThrows(LspciException.class, () -> DeviceFilter.parse("1b36"));
+        assertThrows(LspciException.class, () -> DeviceFilter.parse("10000:0"));
+        assertThrows(LspciException.class, () -> DeviceFilter.parse("1b36:xyz"));
+        assertThrows(LspciException.class, () -> DeviceFilter.parse("1:2:10000"));
+        assertThrows(LspciException.class, () -> DeviceFilter.parse("1:2:3:100"));
+        assertThrows(LspciException.class, () -> DeviceFilter.parse("1:2:3:4:5"));
+        assertThrows(LspciException.class, () -> LspciOptions.parse("-d"));
+    }
+
+    @Test
+    void deviceFilterMatchesEachGivenIdAndTheOptionTakesTheNextWordOrItsOwnRest() {
+        DeviceFilter f = DeviceFilter.parse("1b36::0604");
+        assertTrue(f.matches(0x1b36, 0x000c, 0x0604, 0));
+        assertFalse(f.matches(0x1b36, 0x000c, 0x0600, 0));
+        assertFalse(f.matches(0x1234, 0x000c, 0x0604, 0));
+        assertEquals(new DeviceFilter(0x1b36, 5, -1, -1), LspciOptions.parse("-d", "1b36:5").ids());
+        assertEquals(new DeviceFilter(0x1b36, 5, -1, -1), LspciOptions.parse("-vd1b36:5").ids());
+        assertEquals(SlotFilter.ANY, LspciOptions.parse("-vd1b36:5").filter());
+    }
+
+    @Test
     void unknownOptionsAndStrayWordsAreRefused() {
         assertThrows(LspciException.class, () -> LspciOptions.parse("-q"));
         assertThrows(LspciException.class, () -> LspciOptions.parse("foo"));

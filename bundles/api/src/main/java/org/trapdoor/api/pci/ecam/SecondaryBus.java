@@ -55,6 +55,12 @@ public final class SecondaryBus implements PciHierarchy {
         return c.ids();
     }
 
+    /** Where the function attached at {@code rid} answers now: the secondary bus; -1 before the port has one. */
+    public int configRequesterId(int rid) {
+        int s = secondary();
+        return s >= 0 && rid >>> 8 == rootBus ? s << 8 | (rid & 0xff) : -1;
+    }
+
     /** True when a function is attached to the link (the other end exists to train with). */
     public boolean anyDevice() {
         for (int rid : machine.requesterIds()) {

@@ -5,5 +5,5 @@
  * vendor bridge states only what differs.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.trapdoor.api.pci.ecam;

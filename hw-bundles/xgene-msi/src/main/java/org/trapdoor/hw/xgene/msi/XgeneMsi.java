@@ -155,6 +155,12 @@ public final class XgeneMsi implements MsiController {
         return base;
     }
 
+    /** Its vectors reach the CPU through one parent interrupt and a chained handler. */
+    @Override
+    public Delivery delivery() {
+        return Delivery.CHAINED;
+    }
+
     @Override
     public boolean needsDeviceId() {
         return false;

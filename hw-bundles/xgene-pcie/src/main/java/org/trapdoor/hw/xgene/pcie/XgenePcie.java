@@ -275,6 +275,12 @@ public final class XgenePcie implements HostBridge {
         tx.fail(MemResult.DECODE_ERROR);
     }
 
+    /** The attached functions answer on the root port's secondary bus. */
+    @Override
+    public int configRequesterId(int attached) {
+        return link.configRequesterId(attached);
+    }
+
     @Override
     public boolean ready() {
         return linkUp();

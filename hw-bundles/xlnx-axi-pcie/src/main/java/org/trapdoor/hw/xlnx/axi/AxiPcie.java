@@ -176,6 +176,12 @@ public final class AxiPcie implements HostBridge, MsiController {
         return true;
     }
 
+    /** The attached functions answer on the root port's secondary bus. */
+    @Override
+    public int configRequesterId(int attached) {
+        return link.configRequesterId(attached);
+    }
+
     @Override
     public boolean ready() {
         return linkUp();
@@ -218,6 +224,12 @@ public final class AxiPcie implements HostBridge, MsiController {
     @Override
     public long doorbellAddress(int deviceId) {
         return msiBase;
+    }
+
+    /** Its vectors reach the CPU through one parent interrupt and a chained handler. */
+    @Override
+    public Delivery delivery() {
+        return Delivery.CHAINED;
     }
 
     @Override

@@ -223,6 +223,12 @@ public final class NwlPcie implements HostBridge, MsiController {
         ecam.outbound(tx);
     }
 
+    /** The attached functions answer on the root port's secondary bus. */
+    @Override
+    public int configRequesterId(int attached) {
+        return link.configRequesterId(attached);
+    }
+
     @Override
     public boolean ready() {
         return linkUp();
@@ -265,6 +271,12 @@ public final class NwlPcie implements HostBridge, MsiController {
     public long doorbellAddress(int deviceId) {
         long at = msiCapture;
         return at >= 0 ? at : pciregAddress;
+    }
+
+    /** Its vectors reach the CPU through one parent interrupt and a chained handler. */
+    @Override
+    public Delivery delivery() {
+        return Delivery.CHAINED;
     }
 
     @Override

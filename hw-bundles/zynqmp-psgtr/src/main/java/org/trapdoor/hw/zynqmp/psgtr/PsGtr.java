@@ -154,6 +154,11 @@ public final class PsGtr implements LaneProvider {
     }
 
     @Override
+    public int instanceFor(int lane, LaneProtocol protocol) {
+        return lane < 0 || lane >= LANES ? -1 : instance(lane, protocol);
+    }
+
+    @Override
     public synchronized boolean linkReady(LaneProtocol protocol, int instance) {
         for (int lane = 0; lane < LANES; lane++) {
             if (protocol(icm[lane]) == protocol && instance(lane, protocol) == instance && pllLocked(lane)) {
