@@ -180,6 +180,7 @@ public final class LaunchSession {
             err.println("trapdoor: " + e.getMessage());
             return 2;
         }
+        List<XenPolicies.Choice> policies = XenPolicies.read(context::getProperty);
         CommandScript program = null;
         if (options.batch()) {
             try {
@@ -203,7 +204,7 @@ public final class LaunchSession {
         try {
             // Xen's start-up domains before the machine: Xen boots as soon as a machine exists,
             // and must find its create files there rather than be reconfigured after booting.
-            XenCreate.configure(configAdmin, creates);
+            XenCreate.configure(configAdmin, creates, policies);
             configure(options, platform, launchId);
         } catch (IOException e) {
             err.println("trapdoor: cannot configure the machine: " + e.getMessage());
@@ -227,6 +228,13 @@ public final class LaunchSession {
             return 2;
         }
         awaitGuests();
+        // Xen chose them before it booted; only now are its policies there to tell a name it lacks.
+        String badPolicy = XenPolicies.check(context, policies, MACHINE_TIMEOUT_MS);
+        if (badPolicy != null) {
+            context.ungetService(ref);
+            err.println("trapdoor: " + badPolicy);
+            return 2;
+        }
         try {
             if (program != null) {
                 // Gogo's standard commands (echo, each, grep, sleep, ...) come with the console
