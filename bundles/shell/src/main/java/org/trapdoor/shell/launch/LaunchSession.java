@@ -23,6 +23,7 @@ import java.util.function.IntConsumer;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.CommandSessionListener;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Filter;
@@ -49,6 +50,7 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.pci.PciDeviceFactory;
 import org.trapdoor.shell.UnboundBridges;
 import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.complete.CommandNameCompleter;
 import org.trapdoor.shell.complete.CompletionTable;
 
 /**
@@ -476,6 +478,27 @@ public final class LaunchSession {
             // data from the session's ".completions", and a constant wins over the empty map it puts there.
             try {
                 impl.addConstant(".completions", CompletionTable.create(registry));
+                // The first word completes to plain command names (CommandNameCompleter), put in
+                // front of the console's completer before its first prompt: the profile it sources
+                // is the first command its session runs.
+                impl.addListener(new CommandSessionListener() {
+                    @Override
+                    public void beforeExecute(CommandSession session, CharSequence command) {
+                        try {
+                            CommandNameCompleter.install(session, registry);
+                        } catch (LinkageError noJline) {
+                            // no JLine: no console to complete in
+                        }
+                    }
+
+                    @Override
+                    public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
+                    }
+
+                    @Override
+                    public void afterExecute(CommandSession session, CharSequence command, Object result) {
+                    }
+                });
             } catch (LinkageError noJline) {
                 // no JLine: no console to complete in
             }
