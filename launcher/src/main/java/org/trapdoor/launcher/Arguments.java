@@ -13,13 +13,15 @@ import java.util.List;
  * @param hypervisor {@code --hypervisor}: {@link #DEFAULT_HYPERVISOR} when not given
  * @param help       {@code --help} was given
  * @param creates    {@code --create} xl configuration files in order: the DomUs created at start-up
+ * @param policies   {@code --policy KIND=NAME} choices in order: Xen's policies in force when it boots
  */
 public record Arguments(String platform, List<String> devices, String commands, String script, String hypervisor,
-        boolean help, List<String> creates) {
+        boolean help, List<String> creates, List<String> policies) {
 
     public static final String USAGE = String.join(System.lineSeparator(),
             "Usage: trapdoor [--platform NAME|FILE.dts|FILE.dtb] [--device SPEC]... [-c \"cmd; cmd\"]",
-            "                [--script FILE] [--hypervisor xen|none] [--create FILE.cfg]... [--help]",
+            "                [--script FILE] [--hypervisor xen|none] [--create FILE.cfg]...",
+            "                [--policy KIND=NAME]... [--help]",
             "",
             "Composes an emulated Arm platform from a device tree and opens a Gogo shell on it.",
             "",
@@ -33,6 +35,8 @@ public record Arguments(String platform, List<String> devices, String commands, 
             "                        or none (the guest kernel on the bare machine)",
             "  --create FILE.cfg     create a Xen domain from an xl configuration file at start-up,",
             "                        as 'xl create' would (repeatable)",
+            "  --policy KIND=NAME    choose a Xen policy before Xen boots, e.g. bridge-owner=xen-init",
+            "                        (repeatable; 'policy' in the shell lists kinds and names)",
             "  --help                show this help",
             "",
             "Exit status: 0 success, 1 a command failed, 2 bad arguments, platform or devices.",
@@ -47,12 +51,19 @@ public record Arguments(String platform, List<String> devices, String commands, 
     public Arguments {
         devices = List.copyOf(devices);
         creates = List.copyOf(creates);
+        policies = List.copyOf(policies);
     }
 
-    /** The arguments without {@code --create}. */
+    /** The arguments without {@code --policy}. */
+    public Arguments(String platform, List<String> devices, String commands, String script, String hypervisor,
+            boolean help, List<String> creates) {
+        this(platform, devices, commands, script, hypervisor, help, creates, List.of());
+    }
+
+    /** The arguments without {@code --create} or {@code --policy}. */
     public Arguments(String platform, List<String> devices, String commands, String script, String hypervisor,
             boolean help) {
-        this(platform, devices, commands, script, hypervisor, help, List.of());
+        this(platform, devices, commands, script, hypervisor, help, List.of(), List.of());
     }
 
     /** A command-line mistake; the message says which. */
@@ -78,6 +89,7 @@ public record Arguments(String platform, List<String> devices, String commands, 
         boolean help = false;
         List<String> devices = new ArrayList<>();
         List<String> creates = new ArrayList<>();
+        List<String> policies = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -111,6 +123,9 @@ public record Arguments(String platform, List<String> devices, String commands, 
                 case "--create":
                     creates.add(inline != null ? nonEmpty(inline, name) : value(args, ++i, name));
                     break;
+                case "--policy":
+                    policies.add(policy(inline != null ? nonEmpty(inline, name) : value(args, ++i, name), policies));
+                    break;
                 default:
                     throw new UsageException(arg.startsWith("-") ? "unknown option " + arg
                             : "unexpected argument '" + arg + "'");
@@ -122,8 +137,30 @@ public record Arguments(String platform, List<String> devices, String commands, 
         if (!creates.isEmpty() && "none".equals(hypervisor)) {
             throw new UsageException("--create makes Xen domains: it needs a hypervisor, not --hypervisor none");
         }
+        if (!policies.isEmpty() && "none".equals(hypervisor)) {
+            throw new UsageException("--policy chooses Xen's policies: it needs a hypervisor, not --hypervisor none");
+        }
         return new Arguments(platform, devices, commands, script, hypervisor == null ? DEFAULT_HYPERVISOR : hypervisor,
-                help, creates);
+                help, creates, policies);
+    }
+
+    /**
+     * One {@code --policy} value: {@code KIND=NAME}, both non-empty, each kind once. Whether Xen
+     * knows the kind and the name is checked by the session once Xen's policies are registered.
+     */
+    private static String policy(String v, List<String> earlier) throws UsageException {
+        int eq = v.indexOf('=');
+        String kind = eq < 0 ? "" : v.substring(0, eq).strip();
+        String name = eq < 0 ? "" : v.substring(eq + 1).strip();
+        if (kind.isEmpty() || name.isEmpty() || name.contains("=")) {
+            throw new UsageException("--policy needs KIND=NAME, e.g. bridge-owner=xen-init, not '" + v + "'");
+        }
+        for (String e : earlier) {
+            if (e.substring(0, e.indexOf('=')).equals(kind)) {
+                throw new UsageException("--policy " + kind + " given twice");
+            }
+        }
+        return kind + "=" + name;
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

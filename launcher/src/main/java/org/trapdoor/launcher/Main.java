@@ -46,6 +46,8 @@ public final class Main {
     static final String HYPERVISOR = "trapdoor.hypervisor";
     /** {@code --create} files, one per line; the session reads them into the Xen component's configuration. */
     static final String CREATE = "trapdoor.create";
+    /** {@code --policy} choices, {@code KIND=NAME} one per line; the session hands them to the Xen component. */
+    static final String POLICY = "trapdoor.policy";
     static final String COMMANDS = "trapdoor.commands";
     static final String SCRIPT = "trapdoor.script";
     static final String CONSOLE_START_LEVEL = "trapdoor.console.startlevel";
@@ -158,6 +160,9 @@ public final class Main {
         putIf(p, HYPERVISOR, a.hypervisor());
         if (!a.creates().isEmpty()) {
             p.put(CREATE, String.join("\n", a.creates()));
+        }
+        if (!a.policies().isEmpty()) {
+            p.put(POLICY, String.join("\n", a.policies()));
         }
         putIf(p, COMMANDS, a.commands());
         putIf(p, SCRIPT, a.script());

@@ -1,6 +1,8 @@
 package org.trapdoor.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,6 +77,37 @@ class CompletionIT {
             pty.await("fic");
             pty.type(CLEAR_LINE + "traffic s\t");
             pty.await("start");
+            pty.type(CLEAR_LINE + "\r");
+            pty.await("trapdoor> ");
+            pty.type("\u0004");
+            assertEquals(0, pty.exitStatus(), pty.plain());
+        }
+    }
+
+    @Test
+    void theFirstWordOffersPlainCommandNamesTrapdoorsFirstAndScopedNamesOnlyAfterAColon() throws Exception {
+        try (Pty pty = console()) {
+            pty.await("trapdoor> ");
+            int before = pty.plain().length();
+            pty.type("tra\t");
+            pty.await("traffic");
+            Thread.sleep(300);
+            String listed = pty.plain().substring(before);
+            assertTrue(listed.contains("trace"), listed);
+            assertFalse(listed.contains("trapdoor:"), "no scoped names for a plain word: " + listed);
+            assertFalse(listed.contains("possibilities"), listed);
+            before = pty.plain().length();
+            pty.type(CLEAR_LINE + "st\t");
+            pty.await("stop");
+            Thread.sleep(300);
+            listed = pty.plain().substring(before);
+            assertFalse(listed.contains("felix:") || listed.contains("trapdoor:"), listed);
+            int stats = listed.indexOf("stats");
+            assertTrue(stats >= 0 && stats < listed.indexOf("start") && stats < listed.indexOf("stop"),
+                    "Trapdoor's stats listed before Gogo's start and stop: " + listed);
+            pty.type(CLEAR_LINE + "trapdoor:tra\t");
+            pty.await("trapdoor:trace");
+            pty.await("trapdoor:traffic");
             pty.type(CLEAR_LINE + "\r");
             pty.await("trapdoor> ");
             pty.type("\u0004");

@@ -23,6 +23,7 @@ import java.util.function.IntConsumer;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.CommandSessionListener;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Filter;
@@ -49,6 +50,7 @@ import org.trapdoor.api.machine.Machine;
 import org.trapdoor.api.pci.PciDeviceFactory;
 import org.trapdoor.shell.UnboundBridges;
 import org.trapdoor.shell.command.CommandRegistry;
+import org.trapdoor.shell.complete.CommandNameCompleter;
 import org.trapdoor.shell.complete.CompletionTable;
 
 /**
@@ -180,6 +182,7 @@ public final class LaunchSession {
             err.println("trapdoor: " + e.getMessage());
             return 2;
         }
+        List<XenPolicies.Choice> policies = XenPolicies.read(context::getProperty);
         CommandScript program = null;
         if (options.batch()) {
             try {
@@ -203,7 +206,7 @@ public final class LaunchSession {
         try {
             // Xen's start-up domains before the machine: Xen boots as soon as a machine exists,
             // and must find its create files there rather than be reconfigured after booting.
-            XenCreate.configure(configAdmin, creates);
+            XenCreate.configure(configAdmin, creates, policies);
             configure(options, platform, launchId);
         } catch (IOException e) {
             err.println("trapdoor: cannot configure the machine: " + e.getMessage());
@@ -227,6 +230,13 @@ public final class LaunchSession {
             return 2;
         }
         awaitGuests();
+        // Xen chose them before it booted; only now are its policies there to tell a name it lacks.
+        String badPolicy = XenPolicies.check(context, policies, MACHINE_TIMEOUT_MS);
+        if (badPolicy != null) {
+            context.ungetService(ref);
+            err.println("trapdoor: " + badPolicy);
+            return 2;
+        }
         try {
             if (program != null) {
                 // Gogo's standard commands (echo, each, grep, sleep, ...) come with the console
@@ -468,6 +478,27 @@ public final class LaunchSession {
             // data from the session's ".completions", and a constant wins over the empty map it puts there.
             try {
                 impl.addConstant(".completions", CompletionTable.create(registry));
+                // The first word completes to plain command names (CommandNameCompleter), put in
+                // front of the console's completer before its first prompt: the profile it sources
+                // is the first command its session runs.
+                impl.addListener(new CommandSessionListener() {
+                    @Override
+                    public void beforeExecute(CommandSession session, CharSequence command) {
+                        try {
+                            CommandNameCompleter.install(session, registry);
+                        } catch (LinkageError noJline) {
+                            // no JLine: no console to complete in
+                        }
+                    }
+
+                    @Override
+                    public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
+                    }
+
+                    @Override
+                    public void afterExecute(CommandSession session, CharSequence command, Object result) {
+                    }
+                });
             } catch (LinkageError noJline) {
                 // no JLine: no console to complete in
             }

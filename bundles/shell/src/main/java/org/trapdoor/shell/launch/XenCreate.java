@@ -72,12 +72,26 @@ final class XenCreate {
 
     /** Writes the Xen component's configuration; nothing without {@code --create}. */
     static void configure(ConfigurationAdmin configAdmin, List<CreateFile> files) throws IOException {
-        if (files.isEmpty()) {
+        configure(configAdmin, files, List.of());
+    }
+
+    /**
+     * Writes the Xen component's configuration, the start-up domains and the {@code --policy}
+     * choices ({@link XenPolicies}) in one update; nothing without either.
+     */
+    static void configure(ConfigurationAdmin configAdmin, List<CreateFile> files, List<XenPolicies.Choice> policies)
+            throws IOException {
+        if (files.isEmpty() && policies.isEmpty()) {
             return;
         }
         Hashtable<String, Object> props = new Hashtable<>();
-        props.put(CREATE, files.stream().map(CreateFile::text).toArray(String[]::new));
-        props.put(CREATE_SOURCE, files.stream().map(CreateFile::name).toArray(String[]::new));
+        if (!files.isEmpty()) {
+            props.put(CREATE, files.stream().map(CreateFile::text).toArray(String[]::new));
+            props.put(CREATE_SOURCE, files.stream().map(CreateFile::name).toArray(String[]::new));
+        }
+        if (!policies.isEmpty()) {
+            props.put(XenPolicies.POLICY, XenPolicies.value(policies));
+        }
         Configuration c = configAdmin.getConfiguration(XEN_PID, "?");
         c.update(props);
     }

@@ -92,6 +92,10 @@ public final class XenComponent {
         @AttributeDefinition(description = "without create files: create guest1 with the test endpoint 00:02.0 "
                 + "when the platform has an IOMMU and that endpoint")
         boolean default__guest() default true;
+
+        @AttributeDefinition(description = "policies chosen before Xen boots, KIND=NAME each "
+                + "(the launcher's --policy), e.g. bridge-owner=xen-init")
+        String[] policy() default {};
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(XenComponent.class);
@@ -206,6 +210,7 @@ public final class XenComponent {
             wireMsi(x, irqs, p);
             // Policies bound before Xen existed; later ones are applied live by the bind method.
             policies.forEach((policy, kind) -> p.policyRegistry().add(kind, policy));
+            chooseInitialPolicies(x, p);
             x.boot();
         } catch (RuntimeException e) {
             LOG.error("Xen failed to boot: {}", e.getMessage(), e);
@@ -225,6 +230,28 @@ public final class XenComponent {
         props.put("hypervisor", "xen");
         registrations.add(context.registerService(Xen.class, x, props));
         registrations.add(context.registerService(Hypervisor.class, x, props));
+    }
+
+    /**
+     * The configuration's {@code policy} choices, made before Xen boots: a bring-up owner chosen
+     * with {@code policy set} after boot comes too late for the bridge Xen probed while booting.
+     * A choice Xen does not know is said on its console and leaves the default in force; the
+     * launcher's session reports it to the user as a bad argument, so it is not logged twice.
+     */
+    private void chooseInitialPolicies(Xen x, PciSubsystem p) {
+        for (String choice : config.policy()) {
+            int eq = choice == null ? -1 : choice.indexOf('=');
+            if (eq <= 0) {
+                x.consoleRing().printk("policy %s: expected KIND=NAME, ignored", choice);
+                continue;
+            }
+            try {
+                p.policyRegistry().set(null, choice.substring(0, eq).strip(), choice.substring(eq + 1).strip());
+            } catch (HypervisorException e) {
+                LOG.debug("start-up policy {}: {}", choice, e.getMessage());
+                x.consoleRing().printk("policy %s ignored: %s", choice, e.getMessage());
+            }
+        }
     }
 
     @Reference(service = HypervisorPolicy.class, cardinality = ReferenceCardinality.MULTIPLE,
