@@ -113,6 +113,10 @@ class XenSystemTest {
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicLong dmaOk = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.atomic.AtomicLong dmaAborted = new java.util.concurrent.atomic.AtomicLong();
+            // Set once destroy has returned; a DMA the device starts after that must not succeed.
+            // (A count read right after destroy would race with the one DMA in flight across it.)
+            java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong okAfterGone = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
             Thread msis = new Thread(() -> {
                 try {
@@ -126,8 +130,14 @@ class XenSystemTest {
             Thread dmas = new Thread(() -> {
                 try {
                     while (!stop.get()) {
+                        boolean startedAfterDestroy = gone.get();
                         switch (dev.dma(TestDevice.Direction.TO_BUS, 0, guestRam, 64)) {
-                            case OK -> dmaOk.incrementAndGet();
+                            case OK -> {
+                                dmaOk.incrementAndGet();
+                                if (startedAfterDestroy) {
+                                    okAfterGone.incrementAndGet();
+                                }
+                            }
                             default -> dmaAborted.incrementAndGet();
                         }
                     }
@@ -139,13 +149,13 @@ class XenSystemTest {
             dmas.start();
             Thread.sleep(50);
             rig.xen.destroy("g");
-            long okAtDestroy = dmaOk.get();
+            gone.set(true);
             Thread.sleep(50);
             stop.set(true);
             msis.join();
             dmas.join();
             assertNull(failed.get(), () -> "traffic threw: " + failed.get());
-            assertEquals(okAtDestroy, dmaOk.get(), "no DMA succeeded once the domain was gone");
+            assertEquals(0, okAfterGone.get(), "no DMA started after the destroy succeeded");
             assertTrue(dmaAborted.get() > 0, "DMAs after the destroy aborted in the SMMU (dom_io)");
             assertEquals("dom_io", owner(rig, "0000:00:02.0"), "back to quarantine");
             assertEquals(free, rig.xen.heap().freeFrames(), "memory and P2M tables returned");
