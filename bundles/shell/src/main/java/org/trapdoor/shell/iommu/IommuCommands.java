@@ -226,11 +226,31 @@ public final class IommuCommands {
             DmaTarget target = doorbellsBefore(mi);
             long xenBefore = d == null ? 0 : d.dmaFaults();
             GuestDmaTest r = k.dmaRaw(a.bdf(), a.address(), a.length(), a.toMemory());
+            long xenFaults = d == null ? 0 : xenFaultsSince(d, xenBefore, r);
             return new DmaReport(r, IommuTopology.added(before, k.iommuFaults()),
-                    target == null ? null : target.after(mi, machine, r), d == null ? 0 : d.dmaFaults() - xenBefore,
-                    d == null ? null : d.name());
+                    target == null ? null : target.after(mi, machine, r), xenFaults, d == null ? null : d.name());
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new CommandFailure(Bdf.inMessage(e.getMessage()));
         }
+    }
+
+    /** How long a failed DMA waits for Xen to read its fault record back. */
+    private static final long XEN_FAULT_WAIT_NANOS = 500_000_000L;
+
+    /**
+     * The domain's DMA faults since {@code before}. Xen reads the SMMU's event queue on its
+     * tasklet when the event interrupt arrives, after the DMA has already failed (as on hardware:
+     * {@code arm_smmu_evtq_thread} runs after the aborted transaction), so a failed DMA waits a
+     * bounded time for the count to move before the report is written; a DMA that succeeded
+     * raised no event and does not wait.
+     */
+    private static long xenFaultsSince(Domain d, long before, GuestDmaTest r) {
+        long faults = d.dmaFaults() - before;
+        long deadline = System.nanoTime() + XEN_FAULT_WAIT_NANOS;
+        while (!r.ok() && faults == 0 && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            faults = d.dmaFaults() - before;
+        }
+        return faults;
     }
 }
