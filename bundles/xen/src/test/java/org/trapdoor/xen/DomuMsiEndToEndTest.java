@@ -267,8 +267,15 @@ class DomuMsiEndToEndTest {
     void aRunningGuestIsNotHandedTheOtherKindOfControllerAndKeepsItsMsis() {
         XenDomain g = boot("trap-remap");
         long bar0 = g.kernel().pciDevices().get(0).bar(0).cpuAddress();
-        pci.policyRegistry().set("guest1", DomuMsiPolicy.KIND, "vits");
+        org.trapdoor.api.hypervisor.HypervisorException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                org.trapdoor.api.hypervisor.HypervisorException.class,
+                () -> pci.policyRegistry().set("guest1", DomuMsiPolicy.KIND, "vits"));
+        assertTrue(refused.getMessage().contains("cannot be hot-plugged"), refused.getMessage());
         assertEquals("trap-remap", irqs.msiPlumbing(g).active(), "refused: the guest's tree has a v2m frame");
+        // What the listing (Hypervisor.policies()) and active() say is what is in force, not the refused choice.
+        assertEquals("trap-remap", pci.policyRegistry().active(DomuMsiPolicy.KIND, "guest1").name());
+        assertTrue(pci.policies().stream().noneMatch(p -> "guest1".equals(p.domain()) && "vits".equals(p.active())),
+                pci.policies().toString());
         g.ipaSpace().write(bar0 + TestDevice.REG_RAISE, 4, 0);
         assertEquals(1, g.kernel().msiVectors().get(0).count());
     }
