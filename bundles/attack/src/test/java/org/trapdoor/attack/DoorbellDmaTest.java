@@ -40,6 +40,17 @@ class DoorbellDmaTest {
     }
 
     @Test
+    void switchedToNoneTheDoorbellIsNoLongerReachableAndBackToVitsItIsMappedAgain() {
+        rig = new AttackRig("vits", true);
+        assertEquals(Verdict.SUCCEEDED, rig.run("doorbell-dma").verdict());
+        rig.policy(org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, "none");
+        AttackResult none = rig.run("doorbell-dma");
+        assertEquals(Verdict.BLOCKED, none.verdict(), "no MSI mechanism, nothing of the doorbell mapped: " + none);
+        rig.policy(org.trapdoor.api.hypervisor.DomuMsiPolicy.KIND, "vits");
+        assertEquals(Verdict.SUCCEEDED, rig.run("doorbell-dma").verdict(), "vits with map again: mapped again");
+    }
+
+    @Test
     void aDomUBuiltWithoutMsisHasNoDoorbellMappedAtAll() {
         rig = new AttackRig("none", false);
         assertEquals(Verdict.BLOCKED, rig.run("doorbell-dma").verdict());

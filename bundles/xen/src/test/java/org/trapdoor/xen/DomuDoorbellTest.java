@@ -55,6 +55,8 @@ class DomuDoorbellTest {
             public void apply(DomuMsiPlumbing d) {
                 if (name.equals("vits")) {
                     d.virtualIts();
+                } else if (name.equals("none")) {
+                    d.noMsi();
                 } else {
                     d.trapAndRemap();
                 }
@@ -96,6 +98,8 @@ class DomuDoorbellTest {
         rig.xen.pci(pci);
         XenComponent.wireMsi(rig.xen, irqs, pci);
         pci.policyRegistry().add(DomuMsiPolicy.KIND, msi(mechanism));
+        pci.policyRegistry().add(DomuMsiPolicy.KIND, msi("none"));
+        pci.policyRegistry().set(null, DomuMsiPolicy.KIND, mechanism);
         pci.policyRegistry().add(DoorbellPolicy.KIND, doorbell("map"));
         pci.policyRegistry().add(DoorbellPolicy.KIND, doorbell("abort-sanitise"));
         rig.xen.boot();
@@ -195,5 +199,48 @@ class DomuDoorbellTest {
         pci.policyRegistry().set("guest1", DoorbellPolicy.KIND, "map");
         raise(0);
         assertEquals(1, handled(0), "mapped again: the message reaches the host ITS");
+    }
+
+    /** The guest programs its device's DMA engine to write {@code value} at {@code ipa}. */
+    void dmaWrite(long ipa, int value) {
+        g.ipaSpace().write(bar0 + TestDevice.BUFFER_OFFSET, 4, value);
+        g.ipaSpace().write(bar0 + TestDevice.REG_DMA_SRC, 8, 0);
+        g.ipaSpace().write(bar0 + TestDevice.REG_DMA_DST, 8, ipa);
+        g.ipaSpace().write(bar0 + TestDevice.REG_DMA_LEN, 4, 4);
+        g.ipaSpace().write(bar0 + TestDevice.REG_DMA_CMD, 4, TestDevice.CMD_START);
+    }
+
+    @Test
+    void switchedToNoneTheDoorbellIsUnmappedSoADmaToItFaultsAndBackToVitsMsisFlowAgain() throws Exception {
+        boot("vits", false);
+        long doorbell = XenInterrupts.GUEST_ITS_BASE + org.trapdoor.xen.irq.host.HostIts.GITS_TRANSLATER;
+        raise(0);
+        assertEquals(1, handled(0), "under vits with map the message reaches the guest");
+        // Under vits (mapped) the same DMA reaches the host ITS: the rig can tell the two outcomes apart.
+        long firedBefore = rig.machine.msiLedger().fired();
+        dmaWrite(doorbell, 0);
+        assertEquals(1, g.ipaSpace().read(bar0 + TestDevice.REG_DMA_DONE, 4), "mapped: the DMA completed");
+        assertEquals(firedBefore + 1, rig.machine.msiLedger().fired(), "mapped: the write reached the host ITS");
+        assertEquals(2, handled(0), "mapped: EventID 0 DMA'd to the doorbell is vector 0's message");
+
+        pci.policyRegistry().set("guest1", DomuMsiPolicy.KIND, "none");
+        assertEquals("none", irqs.msiPlumbing(g).active());
+        assertEquals("map", irqs.doorbell(g).mode(), "the doorbell policy is still map");
+        long faults = g.dmaFaults();
+        long firedAtXen = irqs.ledger().fired();
+        firedBefore = rig.machine.msiLedger().fired() - rig.machine.msiLedger().dropped(DropReason.IOMMU_FAULT);
+        dmaWrite(doorbell, 0);
+        assertEquals(1, g.ipaSpace().read(bar0 + TestDevice.REG_DMA_FAILED, 4), "unmapped: the DMA failed");
+        await(g::dmaFaults, faults + 1);
+        assertEquals(firedBefore,
+                rig.machine.msiLedger().fired() - rig.machine.msiLedger().dropped(DropReason.IOMMU_FAULT),
+                "nothing reached an MSI controller");
+        assertEquals(firedAtXen, irqs.ledger().fired(), "Xen took no physical interrupt from it");
+
+        pci.policyRegistry().set("guest1", DomuMsiPolicy.KIND, "vits");
+        raise(0);
+        raise(1);
+        assertEquals(3, handled(0), "back under vits: the doorbell is mapped again and the vector flows");
+        assertEquals(1, handled(1));
     }
 }

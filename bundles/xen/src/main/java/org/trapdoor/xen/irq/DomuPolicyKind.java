@@ -69,7 +69,10 @@ abstract class DomuPolicyKind<P extends HypervisorPolicy> {
         if (domain != null) {
             XenDomain d = domains.apply(domain);
             if (d != null && !d.hardwareDomain()) {
-                apply(d);
+                String why = apply(d);
+                if (why != null) {
+                    throw new HypervisorException(why); // the registry keeps the domain's previous choice
+                }
             }
             return;
         }
@@ -78,8 +81,12 @@ abstract class DomuPolicyKind<P extends HypervisorPolicy> {
         }
     }
 
-    /** Applies the policy in force for {@code domU} (the fallback when no bundle is registered). */
-    final void apply(XenDomain domU) {
+    /**
+     * Applies the policy in force for {@code domU} (the fallback when no bundle is registered).
+     *
+     * @return null when applied, else the refusal (counted in {@link #refusals()})
+     */
+    final String apply(XenDomain domU) {
         HypervisorPolicy p = registry.active(kind, domU.name());
         try {
             if (type.isInstance(p)) {
@@ -90,9 +97,12 @@ abstract class DomuPolicyKind<P extends HypervisorPolicy> {
         } catch (HypervisorException | UnsupportedOperationException e) {
             String name = p == null ? fallback : p.name();
             LOG.warn("{}: {} {}: {}; {} stays", domU.name(), kind, name, e.getMessage(), active(domU));
-            refused.add(domU.name() + ": " + kind + " " + name + ": " + e.getMessage());
+            String line = domU.name() + ": " + kind + " " + name + ": " + e.getMessage();
+            refused.add(line);
             refusedOn(domU);
+            return line + "; " + active(domU) + " stays";
         }
+        return null;
     }
 
     /** Every application refused so far, with its reason. */

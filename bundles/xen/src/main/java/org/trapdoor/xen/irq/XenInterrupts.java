@@ -869,9 +869,15 @@ public final class XenInterrupts {
         @Override
         public void noMsi() {
             synchronized (a) {
+                // Quiesced in the order abortAndSanitise uses: first Xen drops (and counts as
+                // DOMU_NO_MSI) whatever still reaches the host ITS, then the doorbell leaves the
+                // device's stage 2 and the SMMU's cached translations of it go, so a later write
+                // faults in the SMMU (counted there): no message is lost uncounted. With no MSI
+                // mechanism in force nothing of the doorbell stays reachable by DMA.
                 router.msiAllowed(a.slot(), false);
                 a.msiMode()[0] = "none";
                 a.devices().forEach((vdev, v) -> prepare(a, vdev, v, "none"));
+                unmapDoorbells(a);
             }
         }
 
@@ -894,15 +900,17 @@ public final class XenInterrupts {
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_ITS_BASE, VirtualIts.SIZE, "vITS", v::access));
                     // The guest's doorbell page is the host's (the `map` doorbell policy's default).
                     a.its().add(v);
-                    if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
-                        mapDoorbells(a);
-                    }
                     if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
                         // Built now, before the guest boots: libxl writes the vITS into its tree
                         // (a guest that booted without one keeps its MSI set-up: no hot-plug of
                         // an interrupt controller's node).
                         DomUDeviceTree.addIts(a.domain().deviceTree(), GUEST_ITS_BASE, GUEST_ITS_SIZE);
                     }
+                }
+                // The `map` doorbell policy: the doorbell page in the device's stage 2 before Xen
+                // takes the messages again (mapped anew after a spell under `none`).
+                if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                    mapDoorbells(a);
                 }
                 router.msiAllowed(a.slot(), true);
                 a.msiMode()[0] = "vits";
@@ -927,15 +935,15 @@ public final class XenInterrupts {
                     a.traps().add(a.domain().ipaSpace().addTrap(GUEST_V2M_BASE, VirtualV2mFrame.SIZE, "vGICv2m",
                             f::access));
                     a.frame()[0] = f;
-                    if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
-                        // The `map` doorbell policy: the host doorbell page in the domain's stage 2, so
-                        // the device's writes of Xen's messages reach the host ITS.
-                        mapDoorbells(a);
-                    }
                     if (a.domain().kernel() == null && a.domain().deviceTree() != null) {
                         DomUDeviceTree.addV2mFrame(a.domain().deviceTree(), GUEST_V2M_BASE, VirtualV2mFrame.SIZE,
                                 GUEST_V2M_FIRST_SPI, GUEST_V2M_SPIS);
                     }
+                }
+                if (DomuDoorbell.MAP.equals(a.doorbell().mode)) {
+                    // The `map` doorbell policy: the host doorbell page in the domain's stage 2, so
+                    // the device's writes of Xen's messages reach the host ITS (again after `none`).
+                    mapDoorbells(a);
                 }
                 router.msiAllowed(a.slot(), true);
                 a.msiMode()[0] = "trap-remap";
@@ -996,6 +1004,18 @@ public final class XenInterrupts {
         }
     }
 
+    /** Takes the doorbell pages out of the domain's stage 2 and the SMMUs' cached translations. */
+    private void unmapDoorbells(Attached a) {
+        List<long[]> pages = doorbellPages(a);
+        if (pages.isEmpty()) {
+            return;
+        }
+        for (long[] p : pages) {
+            a.domain().p2m().unmap(p[0], DOORBELL_PAGE);
+        }
+        iotlbFlush.accept(a.domain());
+    }
+
     /** The domain's doorbell choice and what its fault path recovered. */
     public DomuDoorbell doorbell(XenDomain domU) {
         return require(domU).doorbell();
@@ -1017,7 +1037,9 @@ public final class XenInterrupts {
             public void mapDoorbell() {
                 synchronized (a) {
                     a.doorbell().mode = DomuDoorbell.MAP;
-                    mapDoorbells(a);
+                    if (!"none".equals(a.msiMode()[0])) {
+                        mapDoorbells(a); // under `none` it is mapped when a mechanism comes back
+                    }
                 }
             }
 
@@ -1030,10 +1052,7 @@ public final class XenInterrupts {
                     // The order matters: from the switch on, a device write to the doorbell faults
                     // and reaches writeFaulted, which forwards it (or counts it): none is lost silently.
                     a.doorbell().mode = DomuDoorbell.ABORT_SANITISE;
-                    for (long[] p : doorbellPages(a)) {
-                        a.domain().p2m().unmap(p[0], DOORBELL_PAGE);
-                    }
-                    iotlbFlush.accept(a.domain());
+                    unmapDoorbells(a);
                 }
             }
 

@@ -210,8 +210,16 @@ public final class PciSubsystem implements PciPassthrough {
     }
 
     private java.util.concurrent.Executor tasklet;
+    /** Its own lock: the SMMU model raises the event interrupt while translating, holding its own lock. */
+    private final Object taskletLock = new Object();
 
-    private synchronized java.util.concurrent.Executor tasklet() {
+    private java.util.concurrent.Executor tasklet() {
+        synchronized (taskletLock) {
+            return taskletLocked();
+        }
+    }
+
+    private java.util.concurrent.Executor taskletLocked() {
         if (tasklet == null) {
             tasklet = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "xen-smmu-evtq");
@@ -564,8 +572,10 @@ public final class PciSubsystem implements PciPassthrough {
     }
 
     /** Every SMMU drops what it cached of {@code d}'s stage 2 ({@code iommu_iotlb_flush_all}). */
-    public synchronized void flushIotlb(XenDomain d) {
-        for (XenSmmuv3 s : smmus.values()) {
+    public void flushIotlb(XenDomain d) {
+        // Not under this monitor: the flush waits on the SMMU model, whose translating thread may
+        // be raising the event interrupt into this object (a lock-order deadlock otherwise).
+        for (XenSmmuv3 s : smmus().values()) {
             s.flush(d.id());
         }
     }

@@ -30,6 +30,8 @@ public final class PolicyRegistry {
          * @param kind   the policy kind
          * @param domain the domain whose choice changed, or null for the system-wide one
          * @param now    the implementation now in force, or null when none is registered
+         * @throws HypervisorException to refuse a domain's own choice ({@code policy set DOMAIN ...}):
+         *                             the registry then keeps the domain's previous choice
          */
         void activeChanged(String kind, String domain, HypervisorPolicy now);
     }
@@ -169,6 +171,8 @@ public final class PolicyRegistry {
      */
     public void set(String domain, String kind, String name) {
         Change change;
+        boolean hadOwn;
+        String before;
         synchronized (this) {
             Kind k = kinds.get(kind);
             if (k == null) {
@@ -183,6 +187,8 @@ public final class PolicyRegistry {
             if (domain != null && !k.perDomain) {
                 throw new HypervisorException("policy " + kind + " is system-wide, not per domain");
             }
+            hadOwn = domain != null && k.byDomain.containsKey(domain);
+            before = domain == null ? null : k.byDomain.get(domain);
             if (domain == null) {
                 k.chosen = true;
                 if (name.equals(k.active)) {
@@ -198,8 +204,38 @@ public final class PolicyRegistry {
             change = new Change(kind, domain, p);
             publish();
         }
-        console.accept("policy " + change.kind + (domain == null ? "" : " for " + domain) + ": now " + name);
+        if (domain != null) {
+            try {
+                tellOrRefuse(change);
+            } catch (HypervisorException refused) {
+                // The domain refused it (its plumbing stayed as it was): what the listing and
+                // active() say must stay what is in force, so the previous choice comes back.
+                synchronized (this) {
+                    Kind k = kinds.get(kind);
+                    if (name.equals(k.byDomain.get(domain))) {
+                        if (hadOwn) {
+                            k.byDomain.put(domain, before);
+                        } else {
+                            k.byDomain.remove(domain);
+                        }
+                        publish();
+                    }
+                }
+                console.accept("policy " + kind + " for " + domain + ": " + name + " refused: " + refused.getMessage());
+                throw refused;
+            }
+            console.accept("policy " + kind + " for " + domain + ": now " + name);
+            return;
+        }
+        console.accept("policy " + change.kind + ": now " + name);
         tell(List.of(change));
+    }
+
+    /** Tells every listener of a domain's own choice; the first refusal stops it and is thrown. */
+    private void tellOrRefuse(Change c) {
+        for (Listener l : listeners) {
+            l.activeChanged(c.kind, c.domain, c.now);
+        }
     }
 
     /** Forgets a domain's own choices (the domain is gone). */
@@ -261,7 +297,14 @@ public final class PolicyRegistry {
     private void tell(List<Change> changes) {
         for (Change c : changes) {
             for (Listener l : listeners) {
-                l.activeChanged(c.kind, c.domain, c.now);
+                try {
+                    l.activeChanged(c.kind, c.domain, c.now);
+                } catch (HypervisorException refused) {
+                    // A fallback or a system-wide choice nobody asked this domain about: the
+                    // refusing listener keeps what was in force and counts it; say so and go on.
+                    console.accept("policy " + c.kind + (c.domain == null ? "" : " for " + c.domain) + ": "
+                            + refused.getMessage());
+                }
             }
         }
     }

@@ -107,6 +107,33 @@ class PolicyRegistryTest {
     }
 
     @Test
+    void aDomainsChoiceItsListenerRefusesIsNotRecorded() {
+        Named none = new Named("none");
+        Named vits = new Named("vits");
+        Named trap = new Named("trap-remap");
+        registry.add("domu-msi", none);
+        registry.add("domu-msi", vits);
+        registry.add("domu-msi", trap);
+        registry.addListener((kind, domain, now) -> {
+            if (domain != null && now == trap) {
+                throw new HypervisorException("guest1 booted with a vITS");
+            }
+        });
+        registry.set("guest1", "domu-msi", "vits");
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> registry.set("guest1", "domu-msi", "trap-remap"));
+        assertEquals("guest1 booted with a vITS", e.getMessage());
+        assertSame(vits, registry.active("domu-msi", "guest1"), "the previous choice stays in force");
+        assertTrue(registry.info().contains(new PolicyInfo("domu-msi", "guest1", "vits",
+                List.of("none", "vits", "trap-remap"), "none")), registry.info().toString());
+        assertTrue(console.get(console.size() - 1).contains("trap-remap refused"), console.toString());
+        // A domain with no choice of its own before the refusal keeps following the system-wide one.
+        assertThrows(HypervisorException.class, () -> registry.set("guest2", "domu-msi", "trap-remap"));
+        assertSame(none, registry.active("domu-msi", "guest2"));
+        assertTrue(registry.info().stream().noneMatch(p -> "guest2".equals(p.domain())), registry.info().toString());
+    }
+
+    @Test
     void badChoicesAreRefusedWithOneLine() {
         registry.add("bridge-owner", new Named("dom0-init"));
         assertEquals("unknown policy kind 'nope' (known: bridge-owner, domu-msi)",
