@@ -172,7 +172,8 @@ public class AttackIT {
         long sent = evidence(r, "sent (victim device)").delta();
         long handled = evidence(r, "handled (victim kernel)").delta();
         long merged = evidence(r, "physical GIC (machine ledger COALESCED)").delta();
-        assertEquals(r.toString(), sent, handled + merged);
+        // The machine ledger's merges include the attacker's, so they bound the victim's loss, not equal it.
+        assertTrue(r.toString(), handled <= sent && sent - handled <= merged);
         assertEquals(r.toString(), handled < sent ? Verdict.SUCCEEDED : Verdict.BLOCKED, r.verdict());
     }
 }
